@@ -1,0 +1,298 @@
+//! STAGE 3: context filters. A candidate match survives only if its context says the writer is
+//! judging themselves, now (DOMAIN.md section 4). Each filter looks at a few words around the
+//! candidate, never at the whole text.
+
+use crate::pack::schema::QuestionSwitch;
+use crate::pack::{Cues, Rule};
+use crate::text::{self, is_word_char};
+use regex::Regex;
+
+/// A candidate: the sentence that holds it, the matched span and the trigger inside it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Candidate {
+    pub sentence: (usize, usize),
+    pub span: (usize, usize),
+    pub trigger: (usize, usize),
+}
+
+fn found(re: &Option<Regex>, hay: &str) -> bool {
+    re.as_ref().is_some_and(|r| r.is_match(hay))
+}
+
+/// Start of the clause holding `pos` within its sentence: just after the last clause break
+/// ("but", "though", ";", " - ", ...) before it.
+fn clause_start(cues: &Cues, text: &str, sentence_start: usize, pos: usize) -> usize {
+    let Some(re) = &cues.clause_breaks else {
+        return sentence_start;
+    };
+    let hay = &text[sentence_start..pos];
+    re.find_iter(hay)
+        .last()
+        .map_or(sentence_start, |m| sentence_start + m.end())
+}
+
+/// End of the clause holding `pos`: the next clause break, or the sentence end.
+fn clause_end(cues: &Cues, text: &str, pos: usize, sentence_end: usize) -> usize {
+    let Some(re) = &cues.clause_breaks else {
+        return sentence_end;
+    };
+    re.find(&text[pos..sentence_end])
+        .map_or(sentence_end, |m| pos + m.start())
+}
+
+/// Start of the last `n` words before `pos` (not before `floor`).
+fn words_before(text: &str, floor: usize, pos: usize, n: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = pos;
+    let mut words = 0;
+    let mut in_word = false;
+    while i > floor {
+        let c = text::char_before(text, i).unwrap_or(' ');
+        let w = is_word_char(c) || c == '\'' || c == '\u{2019}';
+        if w && !in_word {
+            in_word = true;
+        } else if !w && in_word {
+            in_word = false;
+            words += 1;
+            if words == n {
+                return i;
+            }
+        }
+        i -= c.len_utf8();
+        let _ = bytes;
+    }
+    floor
+}
+
+/// Whether the sentence is a question (ends in '?', allowing trailing quotes, emoji, spaces).
+fn is_question(text: &str, clause_end: usize) -> bool {
+    for c in text[..clause_end].chars().rev() {
+        if c == '?' {
+            return true;
+        }
+        if c.is_alphanumeric() || matches!(c, '.' | '!') {
+            return false;
+        }
+    }
+    false
+}
+
+/// True when any negation cue in `hay` is not part of a pseudo-negation ("no wonder",
+/// "not only", "nothing but").
+fn negated(cues: &Cues, hay: &str) -> bool {
+    let Some(neg) = &cues.negation else {
+        return false;
+    };
+    let pseudo: Vec<(usize, usize)> = match &cues.pseudo_negation {
+        Some(p) => p.find_iter(hay).map(|m| (m.start(), m.end())).collect(),
+        None => Vec::new(),
+    };
+    neg.find_iter(hay)
+        .any(|m| !pseudo.iter().any(|(s, e)| m.start() < *e && m.end() > *s))
+}
+
+/// Decides whether a candidate is kept. Crisis rules come here with every switch off except
+/// their exceptions.
+pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
+    let (ss, se) = c.sentence;
+    let (ms, me) = c.span;
+    let (ts, te) = c.trigger;
+    let sentence = &text[ss..se];
+    let p = &rule.policy;
+
+    if let Some(ex) = &rule.exceptions {
+        if ex
+            .find_iter(sentence)
+            .any(|m| ss + m.start() < me && ss + m.end() > ms)
+        {
+            return false;
+        }
+    }
+    if let Some(req) = &rule.requires {
+        if !req.is_match(sentence) {
+            return false;
+        }
+    }
+    if rule
+        .followed_by
+        .as_ref()
+        .is_some_and(|r| !r.is_match(&text[me..se]))
+        || rule
+            .not_followed_by
+            .as_ref()
+            .is_some_and(|r| r.is_match(&text[me..se]))
+        || rule
+            .preceded_by
+            .as_ref()
+            .is_some_and(|r| !r.is_match(&text[ss..ms]))
+        || rule
+            .not_preceded_by
+            .as_ref()
+            .is_some_and(|r| r.is_match(&text[ss..ms]))
+    {
+        return false;
+    }
+    if p.quotes
+        && (text::inside_double_quotes(text, ms)
+            || text::scare_quoted(text, ts, te)
+            || text::scare_quoted(text, ms, me))
+    {
+        return false;
+    }
+
+    let cs = clause_start(cues, text, ss, ms);
+    let ce = clause_end(cues, text, me, se);
+
+    if p.negation {
+        // Negation between the subject and the trigger ("I'm not lazy", "I don't always mess up"
+        // is handled by the rule itself), or in the few words before a bare trigger.
+        let from = if rule.pattern.is_some() {
+            ms
+        } else {
+            words_before(text, cs, ts, 5)
+        };
+        if from < ts && negated(cues, &text[from..ts]) {
+            return false;
+        }
+        // A negated thought verb before the clause: "I don't think I'm stupid".
+        if found(&cues.embedding_negation, &text[cs..ms]) {
+            return false;
+        }
+    }
+
+    if p.past_belief
+        && (found(&cues.past_belief, &text[cs..ms]) || found(&cues.past_belief, &text[me..ce]))
+    {
+        return false;
+    }
+
+    if p.reported_speech {
+        // Only the stretch since the last comma: "He said I was lazy, and he's right, I'm
+        // hopeless" keeps the endorsed second clause.
+        let comma = text[cs..ms].rfind([',', ':']).map_or(cs, |i| cs + i + 1);
+        if let Some(re) = &cues.communication {
+            for m in re.find_iter(&text[comma..ms]) {
+                let before = text[comma..comma + m.start()].trim_end();
+                let by_writer = before
+                    .rsplit(|ch: char| !is_word_char(ch))
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("i"));
+                if !by_writer {
+                    return false;
+                }
+            }
+        }
+        if found(&cues.communication_after, &text[me..se]) {
+            return false;
+        }
+    }
+
+    if p.hypothetical && found(&cues.hypothetical, &text[cs..te.min(se)]) {
+        // Cues name their subject ("if i were", "would i be"), so look from the clause start
+        // up to the trigger.
+        return false;
+    }
+
+    if p.questions != QuestionSwitch::Ignore && is_question(text, ce) {
+        match p.questions {
+            QuestionSwitch::SkipAll => return false,
+            QuestionSwitch::SkipYesNo => {
+                let q_start = text[cs..ms]
+                    .rfind([',', ':', ';'])
+                    .map_or(cs, |i| cs + i + 1);
+                let opening = text[q_start..me].trim_start();
+                if let Some(re) = &cues.yes_no_openers {
+                    if re.find(opening).is_some_and(|m| m.start() == 0) {
+                        return false;
+                    }
+                }
+            }
+            QuestionSwitch::Ignore => {}
+        }
+    }
+
+    if let Some(window) = p.first_person_window {
+        let in_trigger = found(&cues.first_person, &text[ts..te]);
+        let from = words_before(text, cs, ts, window);
+        let after_to = {
+            let mut e = te;
+            let mut words = 0;
+            for (i, ch) in text[te..ce].char_indices() {
+                if !is_word_char(ch) && ch != '\'' && i > 0 {
+                    words += 1;
+                    if words > 2 {
+                        e = te + i;
+                        break;
+                    }
+                }
+                e = te + i + ch.len_utf8();
+            }
+            e
+        };
+        if !in_trigger
+            && !found(&cues.first_person, &text[from..ts])
+            && !found(&cues.first_person, &text[te..after_to])
+        {
+            return false;
+        }
+    }
+
+    if p.retraction {
+        if found(&cues.retractions, &text[me..se]) {
+            return false;
+        }
+        // The next sentence takes it back: "I'm such an idiot. jk, honest mistake".
+        let rest = &text[se..];
+        let skip = rest.len() - rest.trim_start().len();
+        let ns = se + skip;
+        if ns < text.len() {
+            let (_, ne) = text::sentence_bounds(text, ns);
+            if let Some(re) = &cues.retractions {
+                let next = &text[ns..ne.max(ns)];
+                if re.find(next).is_some_and(|m| m.start() <= 12) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Severity after DOMAIN.md section 5's modifiers: +1 for an intensifier, caps, elongation or
+/// "!!"; -1 each for a hedge, a past episode, feeling-framed wording, or a softener (lol, 😂).
+pub(crate) fn severity_level(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> i8 {
+    let (ss, se) = c.sentence;
+    let (ms, me) = c.span;
+    let mut level = rule.severity.level();
+    let span = &text[ms..me];
+    let letters: Vec<char> = span.chars().filter(|c| c.is_alphabetic()).collect();
+    let caps = letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase());
+    let stretched = span
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == w[1] && w[1] == w[2] && w[0].is_ascii_alphabetic());
+    let bangs = text[me..se].trim_start().starts_with("!!");
+    let before = &text[crate::context::words_before(text, ss, ms, 2)..ms];
+    if found(&cues.intensifiers, span)
+        || found(&cues.intensifiers, before)
+        || caps
+        || stretched
+        || bangs
+    {
+        level += 1;
+    }
+    let cs = clause_start(cues, text, ss, ms);
+    if found(&cues.hedges, &text[cs..me]) {
+        level -= 1;
+    }
+    if found(&cues.past_episode, span) {
+        level -= 1;
+    }
+    if found(&cues.feeling_frame, span) {
+        level -= 1;
+    }
+    if found(&cues.softeners, &text[me..se]) {
+        level -= 1;
+    }
+    level.clamp(1, 3)
+}

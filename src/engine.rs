@@ -1,0 +1,920 @@
+//! The builder, the immutable `Engine`, and the analysis pipeline:
+//! text -> candidate matches (one automaton pass) -> context filters -> findings -> reframes.
+
+use crate::category::{Category, CrisisTier, Severity};
+use crate::context::{self, Candidate};
+use crate::error::{Error, ErrorKind, Result};
+use crate::finding::{Analysis, Finding, Reframe, Span, Support};
+use crate::pack::{self, builtin, Compiled, Cues, Pack, ParsedPack, Rule, SourceFile};
+use crate::position::positions;
+use crate::text;
+use aho_corasick::{AhoCorasick, MatchKind};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+enum PackSource {
+    Text {
+        name: String,
+        text: String,
+    },
+    #[cfg(not(target_arch = "wasm32"))]
+    Path(std::path::PathBuf),
+}
+
+/// Configures and builds an [`Engine`].
+///
+/// # Quick advice
+/// `Engine::new()` gives the built-in English pack with default settings. Use the builder to
+/// add your own packs, drop the built-ins, or turn categories off. Build once and share the
+/// engine: building compiles every pattern; analysing is cheap.
+///
+/// ```
+/// use kindly::{Category, EngineBuilder};
+///
+/// let engine = EngineBuilder::new()
+///     .disable_category(Category::ShouldStatement)
+///     .build()
+///     .unwrap();
+/// let analysis = engine.analyze("I should be over this by now. Honestly I'm such an idiot.");
+/// let categories: Vec<Category> = analysis.findings.iter().map(|f| f.category).collect();
+/// assert_eq!(categories, [Category::Labeling]);
+/// ```
+pub struct EngineBuilder {
+    sources: Vec<PackSource>,
+    builtin: bool,
+    disabled: BTreeSet<Category>,
+    locale: Option<String>,
+    max_reframes: usize,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder::new()
+    }
+}
+
+impl EngineBuilder {
+    /// A builder with the built-in packs, every category on, the pack's default locale for
+    /// support messages, and up to three reframes per finding.
+    pub fn new() -> EngineBuilder {
+        EngineBuilder {
+            sources: Vec::new(),
+            builtin: true,
+            disabled: BTreeSet::new(),
+            locale: None,
+            max_reframes: 3,
+        }
+    }
+
+    /// Whether the built-in packs are loaded (default: yes).
+    pub fn builtin_packs(&mut self, yes: bool) -> &mut EngineBuilder {
+        self.builtin = yes;
+        self
+    }
+
+    /// Adds a pack given as TOML text. `name` is used in error messages (e.g. a file name).
+    /// A pack given this way cannot `include` other files; use [`add_pack_path`] for folders.
+    ///
+    /// [`add_pack_path`]: EngineBuilder::add_pack_path
+    pub fn add_pack_source(
+        &mut self,
+        name: impl Into<String>,
+        toml: impl Into<String>,
+    ) -> &mut EngineBuilder {
+        self.sources.push(PackSource::Text {
+            name: name.into(),
+            text: toml.into(),
+        });
+        self
+    }
+
+    /// Adds a pack from a path: a `.toml` file, or a folder holding `pack.toml`. Files are read
+    /// when [`build`](EngineBuilder::build) runs, and read errors name the file.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn add_pack_path(&mut self, path: impl Into<std::path::PathBuf>) -> &mut EngineBuilder {
+        self.sources.push(PackSource::Path(path.into()));
+        self
+    }
+
+    /// Turns a category off. Crisis cannot be turned off: `build` refuses it.
+    pub fn disable_category(&mut self, category: Category) -> &mut EngineBuilder {
+        self.disabled.insert(category);
+        self
+    }
+
+    /// The locale of support messages and resources, e.g. `en-GB`. Unknown locales fall back
+    /// to the pack's default locale.
+    pub fn locale(&mut self, locale: impl Into<String>) -> &mut EngineBuilder {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// How many reframes a finding carries at most (1 to 3; other values are clamped).
+    pub fn max_reframes(&mut self, n: usize) -> &mut EngineBuilder {
+        self.max_reframes = n.clamp(1, 3);
+        self
+    }
+
+    /// Reads, validates and compiles the packs into an engine.
+    ///
+    /// # Errors
+    /// Any pack problem, located by file, line and column, with the rule id when inside a rule.
+    pub fn build(&self) -> Result<Engine> {
+        if self.disabled.contains(&Category::Crisis) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                "the crisis category cannot be turned off: crisis language is always caught (see README, Safety)",
+            ));
+        }
+        let builtin_parsed = builtin::parse_builtin()?;
+        let mut default_cues = BTreeMap::new();
+        default_cues.insert("en".to_string(), builtin::english_cues()?);
+
+        let mut owned: Vec<ParsedPack> = Vec::new();
+        for source in &self.sources {
+            match source {
+                PackSource::Text { name, text } => owned.push(pack::parse_pack(
+                    SourceFile {
+                        name: name.clone(),
+                        text: text.clone(),
+                    },
+                    &pack::NoIncludes,
+                )?),
+                #[cfg(not(target_arch = "wasm32"))]
+                PackSource::Path(path) => owned.push(crate::fs::parse_pack_path(path)?),
+            }
+        }
+        let mut parsed: Vec<&ParsedPack> = Vec::new();
+        if self.builtin {
+            parsed.extend(builtin_parsed.iter());
+        }
+        parsed.extend(owned.iter());
+        let compiled = pack::compile(&parsed, &default_cues)?;
+        Engine::from_compiled(
+            compiled,
+            &self.disabled,
+            self.locale.clone(),
+            self.max_reframes,
+        )
+    }
+}
+
+/// A compiled set of rule packs. Immutable, `Send + Sync`, cheap to share behind an `Arc`.
+///
+/// ```
+/// let engine = kindly::Engine::new().unwrap();
+/// let analysis = engine.analyze("Missed the bus again. I'm so lazy.");
+/// let f = &analysis.findings[0];
+/// assert_eq!(f.category, kindly::Category::Labeling);
+/// assert_eq!(f.text.as_deref(), Some("I'm so lazy"));
+/// assert_eq!((f.line, f.column), (1, 23));
+/// assert!(!f.reframes.is_empty());
+/// ```
+pub struct Engine {
+    packs: Vec<Pack>,
+    rules: Vec<Rule>,
+    automaton: Option<AhoCorasick>,
+    literal_prefix: Vec<bool>,
+    literal_rules: Vec<Vec<u32>>,
+    literal_texts: Vec<String>,
+    locale: Option<String>,
+    max_reframes: usize,
+}
+
+/// A trigger hit of the automaton that passed the word-boundary check.
+#[derive(Clone, Copy, Debug)]
+struct Hit {
+    start: usize,
+    end: usize,
+    literal: u32,
+}
+
+/// A candidate that survived the context filters, before overlap resolution.
+#[derive(Clone, Debug)]
+pub(crate) struct RawFinding {
+    pub rule: u32,
+    pub start: usize,
+    pub end: usize,
+    pub sentence: (usize, usize),
+    pub level: i8,
+    pub slots: Vec<(String, String)>,
+    pub tags: Vec<Category>,
+}
+
+impl Engine {
+    /// The engine with the built-in packs and default settings.
+    ///
+    /// # Errors
+    /// Only if the built-in packs fail to compile, which the test suite rules out.
+    pub fn new() -> Result<Engine> {
+        EngineBuilder::new().build()
+    }
+
+    /// A builder, for custom packs and settings.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::new()
+    }
+
+    fn from_compiled(
+        compiled: Compiled,
+        disabled: &BTreeSet<Category>,
+        locale: Option<String>,
+        max_reframes: usize,
+    ) -> Result<Engine> {
+        let Compiled {
+            packs,
+            rules,
+            literals,
+            literal_rules,
+        } = compiled;
+        // Drop disabled categories from the automaton itself, so they cost nothing.
+        let mut keep_lits = Vec::new();
+        let mut keep_rules = Vec::new();
+        for (lit, rs) in literals.into_iter().zip(literal_rules) {
+            let rs: Vec<u32> = rs
+                .into_iter()
+                .filter(|r| !disabled.contains(&rules[*r as usize].category))
+                .collect();
+            if !rs.is_empty() {
+                keep_lits.push(lit);
+                keep_rules.push(rs);
+            }
+        }
+        let automaton = if keep_lits.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(keep_lits.iter().map(|l| l.text.as_str()))
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::Limit,
+                            format!("could not build the trigger automaton: {e}"),
+                        )
+                    })?,
+            )
+        };
+        Ok(Engine {
+            packs,
+            rules,
+            automaton,
+            literal_prefix: keep_lits.iter().map(|l| l.prefix).collect(),
+            literal_texts: keep_lits.into_iter().map(|l| l.text).collect(),
+            literal_rules: keep_rules,
+            locale,
+            max_reframes,
+        })
+    }
+
+    /// Analyses plain text.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        self.run(text, text, None)
+    }
+
+    /// Analyses Markdown: code, URLs, HTML and front matter are skipped; positions still refer
+    /// to `text` as given.
+    ///
+    /// ```
+    /// let engine = kindly::Engine::new().unwrap();
+    /// let md = "# Monday\n\n`I'm so lazy` is a code span, but *I'm so lazy* is not.\n";
+    /// let found = engine.analyze_markdown(md);
+    /// assert_eq!(found.findings.len(), 1);
+    /// assert_eq!(&md[found.findings[0].bytes.range()], "I'm so lazy");
+    /// assert_eq!(found.findings[0].column, 42);
+    /// ```
+    #[cfg(feature = "markdown")]
+    pub fn analyze_markdown(&self, text: &str) -> Analysis {
+        let masked = crate::markdown::mask_markdown(text);
+        self.run(text, &masked, None)
+    }
+
+    /// Analyses text in which the caller has already blanked what must not be checked: `scan`
+    /// has the same length as `original` and equal bytes wherever it is not an ASCII space.
+    pub(crate) fn run(&self, original: &str, scan: &str, only_rule: Option<u32>) -> Analysis {
+        let raw = self.candidates(scan, only_rule);
+        self.finish(original, scan, raw)
+    }
+
+    /// STAGE 2 and 3: one automaton pass, then context filters around each hit.
+    pub(crate) fn candidates(&self, scan: &str, only_rule: Option<u32>) -> Vec<RawFinding> {
+        let Some(ac) = &self.automaton else {
+            return Vec::new();
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        for m in ac.find_overlapping_iter(scan) {
+            let lit = m.pattern().as_u32();
+            if let Some(rule) = only_rule {
+                if !self.literal_rules[lit as usize].contains(&rule) {
+                    continue;
+                }
+            }
+            if let Some(end) =
+                text::word_bounded(scan, m.start(), m.end(), self.literal_prefix[lit as usize])
+            {
+                hits.push(Hit {
+                    start: m.start(),
+                    end,
+                    literal: lit,
+                });
+            }
+        }
+        if hits.is_empty() {
+            return Vec::new();
+        }
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < hits.len() {
+            let (ss, se) = text::sentence_bounds(scan, hits[i].start);
+            let mut j = i + 1;
+            while j < hits.len() && hits[j].start < se {
+                j += 1;
+            }
+            self.evaluate_sentence(scan, (ss, se), &hits[i..j], only_rule, &mut out);
+            i = j;
+        }
+        out
+    }
+
+    fn evaluate_sentence(
+        &self,
+        scan: &str,
+        sentence: (usize, usize),
+        hits: &[Hit],
+        only_rule: Option<u32>,
+        out: &mut Vec<RawFinding>,
+    ) {
+        let (ss, se) = sentence;
+        let mut rule_hits: Vec<(u32, usize, usize)> = Vec::with_capacity(hits.len());
+        for h in hits {
+            for &r in &self.literal_rules[h.literal as usize] {
+                if only_rule.is_none_or(|o| o == r) {
+                    rule_hits.push((r, h.start, h.end.min(se)));
+                }
+            }
+        }
+        rule_hits.sort_unstable();
+        rule_hits.dedup();
+        let mut k = 0;
+        while k < rule_hits.len() {
+            let r = rule_hits[k].0;
+            let mut l = k + 1;
+            while l < rule_hits.len() && rule_hits[l].0 == r {
+                l += 1;
+            }
+            let group = &rule_hits[k..l];
+            k = l;
+            let rule = &self.rules[r as usize];
+            let cues: &Cues = &self.packs[rule.pack].cues;
+            match &rule.pattern {
+                Some(re) => {
+                    let sentence_text = &scan[ss..se];
+                    for caps in re.captures_iter(sentence_text) {
+                        // A `(?P<span>...)` group narrows the reported span (the regex crate has no
+                        // lookaround, so context a rule needs around its span is matched and trimmed).
+                        let Some(m) = caps.name("span").or_else(|| caps.get(0)) else {
+                            continue;
+                        };
+                        if m.is_empty() {
+                            continue;
+                        }
+                        let (ms, me) = (ss + m.start(), ss + m.end());
+                        let Some(&(_, ts, te)) =
+                            group.iter().find(|(_, s, e)| *s >= ms && *e <= me)
+                        else {
+                            continue;
+                        };
+                        let cand = Candidate {
+                            sentence,
+                            span: (ms, me),
+                            trigger: (ts, te),
+                        };
+                        if context::keep(rule, cues, scan, &cand) {
+                            let slots = rule
+                                .capture_names
+                                .iter()
+                                .filter_map(|n| {
+                                    caps.name(n).map(|c| (n.clone(), c.as_str().to_string()))
+                                })
+                                .collect();
+                            out.push(RawFinding {
+                                rule: r,
+                                start: ms,
+                                end: me,
+                                sentence,
+                                level: context::severity_level(rule, cues, scan, &cand),
+                                slots,
+                                tags: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                None => {
+                    for &(_, ts, te) in group {
+                        let cand = Candidate {
+                            sentence,
+                            span: (ts, te),
+                            trigger: (ts, te),
+                        };
+                        if context::keep(rule, cues, scan, &cand) {
+                            out.push(RawFinding {
+                                rule: r,
+                                start: ts,
+                                end: te,
+                                sentence,
+                                level: context::severity_level(rule, cues, scan, &cand),
+                                slots: vec![("word".to_string(), scan[ts..te].to_string())],
+                                tags: Vec::new(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// STAGE 4 and 5: one primary category per span, crisis handling, messages and reframes,
+    /// positions.
+    fn finish(&self, original: &str, scan: &str, mut raw: Vec<RawFinding>) -> Analysis {
+        if raw.is_empty() {
+            return Analysis::default();
+        }
+        raw.sort_by_key(|f| (f.start, f.end, f.rule));
+        raw.dedup_by_key(|f| (f.start, f.end, f.rule));
+        let resolved = self.resolve_overlaps(raw);
+
+        // Crisis: find the most urgent tier and the sentences it covers.
+        let mut tier: Option<CrisisTier> = None;
+        let mut urgent = false;
+        let mut crisis_pack = None;
+        let mut crisis_sentences: Vec<(usize, usize)> = Vec::new();
+        for f in &resolved {
+            let rule = &self.rules[f.rule as usize];
+            if let Some(t) = rule.tier {
+                if tier.is_none_or(|cur| t.urgency() < cur.urgency()) {
+                    tier = Some(t);
+                    crisis_pack = Some(rule.pack);
+                }
+                urgent |= rule.urgent;
+                crisis_sentences.push(f.sentence);
+            }
+        }
+
+        // Rumination: the same category three or more times in an entry is high severity, and
+        // so is a sentence where three or more categories stack up.
+        let mut per_category: BTreeMap<Category, usize> = BTreeMap::new();
+        let mut per_sentence: BTreeMap<(usize, usize), BTreeSet<Category>> = BTreeMap::new();
+        for f in &resolved {
+            let cat = self.rules[f.rule as usize].category;
+            *per_category.entry(cat).or_default() += 1;
+            let set = per_sentence.entry(f.sentence).or_default();
+            set.insert(cat);
+            set.extend(f.tags.iter().copied());
+        }
+
+        let mut offsets: Vec<usize> = resolved.iter().flat_map(|f| [f.start, f.end]).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let pos = positions(original, &offsets);
+        let at = |o: usize| pos[offsets.binary_search(&o).unwrap_or(0)];
+
+        let mut findings = Vec::with_capacity(resolved.len());
+        for f in resolved {
+            let rule = &self.rules[f.rule as usize];
+            let is_crisis = rule.category == Category::Crisis;
+            let severity = if is_crisis {
+                Severity::Crisis
+            } else {
+                let mut level = f.level;
+                if per_category.get(&rule.category).copied().unwrap_or(0) >= 3
+                    || per_sentence.get(&f.sentence).is_some_and(|s| s.len() >= 3)
+                {
+                    level = 3;
+                }
+                Severity::from_level(level)
+            };
+            let withheld = !is_crisis
+                && match tier {
+                    Some(CrisisTier::A) => true,
+                    Some(_) => crisis_sentences
+                        .iter()
+                        .any(|(s, e)| f.start < *e && f.end > *s),
+                    None => false,
+                };
+            let matched = &scan[f.start..f.end];
+            let slot = |name: &str| self.slot_value(rule, &f.slots, name);
+            let message = rule
+                .message
+                .render(&slot)
+                .unwrap_or_else(|| rule.message.source().to_string());
+            let reframes = if is_crisis || withheld {
+                Vec::new()
+            } else {
+                self.render_reframes(rule, &f.slots, matched)
+            };
+            let (a, b) = (at(f.start), at(f.end));
+            findings.push(Finding {
+                rule: Arc::clone(&rule.id),
+                category: rule.category,
+                tags: f.tags,
+                severity,
+                confidence: rule.confidence,
+                tier: rule.tier,
+                bytes: Span::new(f.start, f.end),
+                chars: Span::new(a.char, b.char),
+                utf16: Span::new(a.utf16, b.utf16),
+                line: a.line,
+                column: a.column,
+                end_line: b.line,
+                end_column: b.column,
+                text: if is_crisis {
+                    None
+                } else {
+                    original.get(f.start..f.end).map(str::to_string)
+                },
+                message,
+                reframes,
+                reframes_withheld: withheld,
+            });
+        }
+        findings.sort_by(|a, b| {
+            (a.bytes.start, a.bytes.end, a.category.precedence(), &a.rule).cmp(&(
+                b.bytes.start,
+                b.bytes.end,
+                b.category.precedence(),
+                &b.rule,
+            ))
+        });
+        let support = tier.map(|t| self.support(t, urgent, crisis_pack));
+        Analysis { findings, support }
+    }
+
+    /// One span, one primary category: overlapping findings collapse into the one whose
+    /// category comes first in DOMAIN.md's precedence; the others become its tags.
+    fn resolve_overlaps(&self, raw: Vec<RawFinding>) -> Vec<RawFinding> {
+        let mut out: Vec<RawFinding> = Vec::with_capacity(raw.len());
+        let mut cluster: Vec<RawFinding> = Vec::new();
+        let mut cluster_end = 0usize;
+        let flush = |cluster: &mut Vec<RawFinding>, out: &mut Vec<RawFinding>| {
+            if cluster.is_empty() {
+                return;
+            }
+            let best = cluster
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, f)| {
+                    let r = &self.rules[f.rule as usize];
+                    (r.category.precedence(), -f.level, f.start, f.rule)
+                })
+                .map_or(0, |(i, _)| i);
+            let mut primary = cluster.swap_remove(best);
+            let primary_cat = self.rules[primary.rule as usize].category;
+            let mut tags: Vec<Category> = cluster
+                .iter()
+                .map(|f| self.rules[f.rule as usize].category)
+                .filter(|c| *c != primary_cat)
+                .collect();
+            tags.sort_by_key(|c| c.precedence());
+            tags.dedup();
+            primary.tags = tags;
+            out.push(primary);
+            cluster.clear();
+        };
+        for f in raw {
+            if !cluster.is_empty() && f.start >= cluster_end {
+                flush(&mut cluster, &mut out);
+            }
+            cluster_end = if cluster.is_empty() {
+                f.end
+            } else {
+                cluster_end.max(f.end)
+            };
+            cluster.push(f);
+        }
+        flush(&mut cluster, &mut out);
+        out.sort_by_key(|f| (f.start, f.end));
+        out
+    }
+
+    fn slot_value(&self, rule: &Rule, slots: &[(String, String)], name: &str) -> Option<String> {
+        let get = |n: &str| {
+            slots
+                .iter()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| normalize_slot(v))
+        };
+        match name {
+            "behavior" => {
+                let word = get("word")?.to_lowercase();
+                self.packs[rule.pack].behaviors.get(&word).cloned()
+            }
+            "word" | "feeling" => get(name).map(|v| v.to_lowercase()),
+            _ => get(name),
+        }
+    }
+
+    fn render_reframes(
+        &self,
+        rule: &Rule,
+        slots: &[(String, String)],
+        matched: &str,
+    ) -> Vec<Reframe> {
+        let pool = self.packs[rule.pack]
+            .reframes
+            .get(&rule.category)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        // Rotate the shared pool by a hash of the matched words, so different findings get
+        // different suggestions while the same text always gets the same ones.
+        let rot = if pool.is_empty() {
+            0
+        } else {
+            (fnv1a(&normalize_slot(matched).to_lowercase()) % pool.len() as u64) as usize
+        };
+        let ordered = rule
+            .reframes
+            .iter()
+            .chain(pool[rot..].iter())
+            .chain(pool[..rot].iter());
+        let starts_upper = matched.chars().next().is_some_and(char::is_uppercase);
+        let mut out: Vec<Reframe> = Vec::new();
+        for r in ordered {
+            if out.len() >= self.max_reframes {
+                break;
+            }
+            let Some(mut text) = r.template.render(&|n| self.slot_value(rule, slots, n)) else {
+                continue;
+            };
+            if r.rewrite && starts_upper {
+                text = capitalize(&text);
+            }
+            if out.iter().any(|o| o.text == text) {
+                continue;
+            }
+            out.push(Reframe {
+                text,
+                rewrite: r.rewrite,
+                poles: r.poles.clone(),
+            });
+        }
+        out
+    }
+
+    fn support(&self, tier: CrisisTier, urgent: bool, pack: Option<usize>) -> Support {
+        // The crisis rule's own pack first, then any pack with support text.
+        let order = pack.into_iter().chain(0..self.packs.len());
+        for p in order {
+            let pack = &self.packs[p];
+            let locale = self
+                .locale
+                .as_ref()
+                .filter(|l| pack.support.contains_key(*l))
+                .or(pack.support_default.as_ref());
+            if let Some(text) = locale.and_then(|l| pack.support.get(l)) {
+                let message = match tier {
+                    CrisisTier::A => &text.tier_a,
+                    CrisisTier::B => &text.tier_b,
+                    CrisisTier::SomeoneElse => &text.someone_else,
+                };
+                let mut resources = text.resources.clone();
+                if urgent {
+                    resources.sort_by_key(|r| !r.emergency);
+                }
+                return Support {
+                    tier,
+                    message: message.clone(),
+                    resources,
+                    urgent,
+                };
+            }
+        }
+        Support {
+            tier,
+            message: FALLBACK_SUPPORT.to_string(),
+            resources: Vec::new(),
+            urgent,
+        }
+    }
+
+    /// Metadata of the loaded packs, in load order.
+    pub fn packs(&self) -> impl Iterator<Item = PackInfo<'_>> {
+        self.packs.iter().map(|p| PackInfo {
+            pack: p,
+            rules: self
+                .rules
+                .iter()
+                .filter(|r| std::ptr::eq(&self.packs[r.pack], p))
+                .count(),
+        })
+    }
+
+    /// Every loaded rule, in load order (pack order, then file order).
+    pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
+        self.rules.iter().map(|r| RuleInfo {
+            rule: r,
+            engine: self,
+        })
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<RuleInfo<'_>> {
+        self.rules().find(|r| r.id() == id)
+    }
+
+    /// Every distinct trigger spelling the automaton searches for (lowercase), for comparing
+    /// against a bare multi-pattern search (`kindly rules --triggers`).
+    pub fn trigger_literals(&self) -> impl Iterator<Item = &str> {
+        self.literal_texts.iter().map(String::as_str)
+    }
+
+    pub(crate) fn rule_index(&self, id: &str) -> Option<u32> {
+        self.rules
+            .iter()
+            .position(|r| &*r.id == id)
+            .map(|i| i as u32)
+    }
+
+    pub(crate) fn rules_raw(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub(crate) fn packs_raw(&self) -> &[Pack] {
+        &self.packs
+    }
+}
+
+/// Used only if no loaded pack has support text (a custom crisis pack without `[support]`).
+const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. You don't have to hold it alone. If you're thinking about ending your life or hurting yourself, please reach out to someone you trust or your local emergency number right now.";
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Collapses whitespace, folds apostrophes to `'`, un-stretches letters ("sooo" -> "so") and
+/// lowercases an all-caps capture, so slot values read naturally inside a template.
+fn normalize_slot(v: &str) -> String {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    let joined = words.join(" ");
+    let letters: Vec<char> = joined.chars().filter(|c| c.is_alphabetic()).collect();
+    let all_caps = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
+    let mut out = String::with_capacity(joined.len());
+    let mut run = 0;
+    let mut prev = None;
+    for c in joined.chars() {
+        let c = if crate::pack::expand::APOSTROPHES.contains(&c) {
+            '\''
+        } else {
+            c
+        };
+        let c = if all_caps {
+            c.to_lowercase().next().unwrap_or(c)
+        } else {
+            c
+        };
+        if Some(c) == prev && c.is_alphabetic() {
+            run += 1;
+            if run >= 2 {
+                // Keep at most two of a letter ("too", "keep"); three or more is a stretch.
+                continue;
+            }
+        } else {
+            run = 0;
+        }
+        prev = Some(c);
+        out.push(c);
+    }
+    out
+}
+
+fn fnv1a(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Read-only view of a loaded pack.
+pub struct PackInfo<'a> {
+    pack: &'a Pack,
+    rules: usize,
+}
+
+impl<'a> PackInfo<'a> {
+    /// The pack id.
+    pub fn id(&self) -> &'a str {
+        &self.pack.id
+    }
+    /// The pack version.
+    pub fn version(&self) -> &'a str {
+        &self.pack.version
+    }
+    /// The pack language, e.g. `en`.
+    pub fn language(&self) -> &'a str {
+        &self.pack.language
+    }
+    /// The pack licence (SPDX expression).
+    pub fn license(&self) -> &'a str {
+        &self.pack.license
+    }
+    /// What the pack is for.
+    pub fn description(&self) -> &'a str {
+        &self.pack.description
+    }
+    /// The files the pack was read from.
+    pub fn files(&self) -> &'a [String] {
+        &self.pack.files
+    }
+    /// How many rules it has.
+    pub fn rule_count(&self) -> usize {
+        self.rules
+    }
+}
+
+/// Read-only view of a loaded rule, for listing and explaining rules.
+pub struct RuleInfo<'a> {
+    rule: &'a Rule,
+    engine: &'a Engine,
+}
+
+impl<'a> RuleInfo<'a> {
+    /// The stable rule id.
+    pub fn id(&self) -> &'a str {
+        &self.rule.id
+    }
+    /// The id of the pack that defines it.
+    pub fn pack(&self) -> &'a str {
+        &self.engine.packs[self.rule.pack].id
+    }
+    /// Its category.
+    pub fn category(&self) -> Category {
+        self.rule.category
+    }
+    /// Its base severity (before intensifiers and hedges).
+    pub fn severity(&self) -> Severity {
+        self.rule.severity
+    }
+    /// Its crisis tier, for crisis rules.
+    pub fn tier(&self) -> Option<CrisisTier> {
+        self.rule.tier
+    }
+    /// The message template.
+    pub fn message(&self) -> &'a str {
+        self.rule.message.source()
+    }
+    /// Why the rule exists, if the pack says.
+    pub fn why(&self) -> Option<&'a str> {
+        self.rule.why.as_deref()
+    }
+    /// Its triggers as written (`@name` refers to a lexicon).
+    pub fn triggers(&self) -> &'a [String] {
+        &self.rule.triggers
+    }
+    /// Its verification pattern as written, if any.
+    pub fn pattern(&self) -> Option<&'a str> {
+        self.rule.pattern_source.as_deref()
+    }
+    /// Examples it must flag, as written (with `[span]` markers).
+    pub fn flag_examples(&self) -> impl Iterator<Item = &'a str> {
+        self.rule.examples_flag.iter().map(|e| e.source.as_str())
+    }
+    /// Look-alikes it must not flag.
+    pub fn pass_examples(&self) -> impl Iterator<Item = &'a str> {
+        self.rule.examples_pass.iter().map(|e| e.source.as_str())
+    }
+    /// Its reframe templates: the rule's own, then its category's shared ones from the pack.
+    pub fn reframe_templates(&self) -> impl Iterator<Item = &'a str> {
+        let pool = self.engine.packs[self.rule.pack]
+            .reframes
+            .get(&self.rule.category);
+        self.rule
+            .reframes
+            .iter()
+            .chain(pool.into_iter().flatten())
+            .map(|r| r.template.source())
+    }
+    /// Where the rule is defined.
+    pub fn location(&self) -> &'a crate::error::Location {
+        &self.rule.location
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slot_normalization() {
+        assert_eq!(normalize_slot("STUPIDDD"), "stupid");
+        assert_eq!(normalize_slot("sooo  lazy"), "so lazy");
+        assert_eq!(normalize_slot("too  good"), "too good");
+        assert_eq!(normalize_slot("my  sister’s"), "my sister's");
+    }
+}

@@ -1,0 +1,66 @@
+//! # kindly
+//!
+//! kindly notices harsh self-talk in a person's own writing ("I'm so lazy", "everyone else is
+//! better than me", "I always mess up") and answers with compassionate reframes grounded in
+//! self-compassion research. Crisis language is always caught and gets a calm support message
+//! with resources instead of reframes.
+//!
+//! The data flow follows the modules:
+//! text → candidate matches (one Aho-Corasick pass over every trigger of every pack, [`engine`])
+//! → context filters around each hit (negation, past beliefs, reported speech, questions, …)
+//! → findings (one primary category per span) → reframes → reports (the CLI, LSP and wasm).
+//!
+//! ```
+//! use kindly::{Category, Engine};
+//!
+//! let engine = Engine::new()?;
+//! let analysis = engine.analyze("I'm not lazy, I'm exhausted. But honestly I'm such an idiot.");
+//! assert_eq!(analysis.findings.len(), 1);
+//! let finding = &analysis.findings[0];
+//! assert_eq!(finding.category, Category::Labeling);
+//! assert_eq!(finding.text.as_deref(), Some("I'm such an idiot"));
+//! assert!(finding.reframes.len() >= 1 && finding.reframes.len() <= 3);
+//! # Ok::<(), kindly::Error>(())
+//! ```
+//!
+//! Crisis language switches to support mode: no reframes anywhere in the entry.
+//!
+//! ```
+//! let engine = kindly::Engine::new()?;
+//! let analysis = engine.analyze("I'm so useless. I want to die.");
+//! let support = analysis.support.as_ref().expect("crisis language is always caught");
+//! assert_eq!(support.tier, kindly::CrisisTier::A);
+//! assert!(analysis.findings.iter().all(|f| f.reframes.is_empty()));
+//! // Crisis findings never carry the matched words, only where they are.
+//! assert!(analysis.findings.iter().any(|f| f.category == kindly::Category::Crisis && f.text.is_none()));
+//! # Ok::<(), kindly::Error>(())
+//! ```
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod category;
+mod context;
+pub mod engine;
+mod error;
+mod finding;
+#[cfg(not(target_arch = "wasm32"))]
+mod fs;
+#[cfg(feature = "markdown")]
+pub mod markdown;
+mod pack;
+mod position;
+mod selftest;
+mod template;
+mod text;
+
+pub use category::{Category, Confidence, CrisisTier, Severity};
+pub use engine::{Engine, EngineBuilder, PackInfo, RuleInfo};
+pub use error::{Error, ErrorKind, Location, Result};
+pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
+pub use selftest::{ExampleFailure, ExampleReport};
+
+/// The files of the built-in packs, as `(path, contents)`, in load order.
+#[doc(hidden)]
+pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    pack::builtin::files()
+}

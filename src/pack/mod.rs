@@ -1,0 +1,1147 @@
+//! Rule packs: reading TOML, validating it strictly, and compiling it into rules the engine runs.
+//!
+//! A pack is one TOML file, or a folder whose `pack.toml` lists further rule files under
+//! `include`. Every problem is reported with file, line, column and, inside a rule, the rule id.
+
+pub(crate) mod builtin;
+pub(crate) mod expand;
+pub(crate) mod schema;
+
+use crate::category::{Category, Confidence, CrisisTier, Severity};
+use crate::error::{Error, ErrorKind, Location, Result};
+use crate::template::{Template, STANDARD_SLOTS};
+use expand::{alternation, expand_pattern, trigger_literals, TriggerLiteral};
+use regex::{Regex, RegexBuilder};
+use schema::{ContextCues, PackFile, QuestionSwitch, RuleSpec, Switch};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::sync::Arc;
+use toml::Spanned;
+
+/// Upper bound on the compiled size of one regex. A pattern over it is refused with a clear
+/// error instead of exhausting memory (hostile packs, issue 6).
+const REGEX_SIZE_LIMIT: usize = 8 << 20;
+/// Upper bound on the number of trigger literals over all packs.
+pub(crate) const MAX_TRIGGER_LITERALS: usize = 2_000_000;
+/// Largest pack file we parse.
+pub(crate) const MAX_FILE_BYTES: usize = 64 << 20;
+
+/// One file of a pack, as text, with the name used in error messages.
+#[derive(Clone, Debug)]
+pub(crate) struct SourceFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// Finds the files a pack's `include` names, relative to the main file.
+pub(crate) trait Resolver {
+    fn resolve(&self, main: &SourceFile, include: &str) -> std::result::Result<SourceFile, String>;
+}
+
+/// A pack given as a single string: includes are not available.
+pub(crate) struct NoIncludes;
+
+impl Resolver for NoIncludes {
+    fn resolve(
+        &self,
+        _main: &SourceFile,
+        include: &str,
+    ) -> std::result::Result<SourceFile, String> {
+        Err(format!(
+            "cannot include '{include}': includes work for packs loaded from a folder or file path, not from a string"
+        ))
+    }
+}
+
+/// Computes the 1-based line and character column of a byte offset.
+pub(crate) fn locate(file: &str, src: &str, offset: usize) -> Location {
+    let offset = crate::text::floor_char(src, offset.min(src.len()));
+    let before = &src[..offset];
+    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let column = src[line_start..offset].chars().count() + 1;
+    Location {
+        file: file.to_string(),
+        line,
+        column,
+    }
+}
+
+/// The id of the `[[rule]]` that contains `offset`, found by reading the source around it, so
+/// that even schema errors reported by the TOML parser can name their rule.
+fn enclosing_rule_id(src: &str, offset: usize) -> Option<String> {
+    let offset = crate::text::floor_char(src, offset.min(src.len()));
+    let mut header_at = None;
+    let mut pos = offset;
+    for line in src[..offset].lines().rev() {
+        pos = pos.saturating_sub(line.len() + 1);
+        let t = line.trim();
+        if t.starts_with('[') {
+            if t.starts_with("[[rule]]") {
+                header_at = Some(pos);
+                break;
+            }
+            if t.starts_with("[rule.") || t.starts_with("[[rule.") {
+                continue;
+            }
+            return None;
+        }
+    }
+    let start = header_at?;
+    for line in src.get(start..)?.lines().skip(1) {
+        let t = line.trim();
+        if t.starts_with("[[rule]]") {
+            break;
+        }
+        if let Some(rest) = t.strip_prefix("id") {
+            let rest = rest.trim_start();
+            if let Some(value) = rest.strip_prefix('=') {
+                let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                return Some(value.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn parse_file(file: &SourceFile) -> Result<PackFile> {
+    if file.text.len() > MAX_FILE_BYTES {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            format!(
+                "pack file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                file.text.len()
+            ),
+        )
+        .in_file(&file.name));
+    }
+    toml::from_str::<PackFile>(&file.text).map_err(|e| {
+        let message = e.message().trim_end_matches('.').to_string();
+        let mut err = Error::new(ErrorKind::Syntax, message);
+        if let Some(span) = e.span() {
+            err = err.at(locate(&file.name, &file.text, span.start));
+            if let Some(rule) = enclosing_rule_id(&file.text, span.start) {
+                err = err.in_rule(&rule);
+            }
+        }
+        err.in_file(&file.name)
+    })
+}
+
+/// Context cues of one language, compiled to regexes.
+#[derive(Debug)]
+pub(crate) struct Cues {
+    pub negation: Option<Regex>,
+    pub pseudo_negation: Option<Regex>,
+    pub embedding_negation: Option<Regex>,
+    pub clause_breaks: Option<Regex>,
+    pub past_belief: Option<Regex>,
+    pub communication: Option<Regex>,
+    pub communication_after: Option<Regex>,
+    pub first_person: Option<Regex>,
+    pub hedges: Option<Regex>,
+    pub intensifiers: Option<Regex>,
+    pub softeners: Option<Regex>,
+    pub retractions: Option<Regex>,
+    pub yes_no_openers: Option<Regex>,
+    pub hypothetical: Option<Regex>,
+    pub past_episode: Option<Regex>,
+    pub feeling_frame: Option<Regex>,
+}
+
+/// A regex that finds any of `words` as whole words (word boundaries only on sides that are
+/// word characters, so emoji and "n't" work too).
+pub(crate) fn cue_regex(words: &[String]) -> std::result::Result<Option<Regex>, String> {
+    let mut words: Vec<&str> = words
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return Ok(None);
+    }
+    words.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    words.dedup();
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let starts_word = w.chars().next().is_some_and(crate::text::is_word_char);
+            let ends_word = w
+                .trim_end_matches('*')
+                .chars()
+                .next_back()
+                .is_some_and(crate::text::is_word_char);
+            format!(
+                "{}{}{}",
+                if starts_word { r"\b" } else { "" },
+                expand::phrase_regex(w),
+                if ends_word && !w.ends_with('*') {
+                    r"\b"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    build_regex(&format!("(?:{})", parts.join("|"))).map(Some)
+}
+
+fn build_regex(src: &str) -> std::result::Result<Regex, String> {
+    RegexBuilder::new(src)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| match e {
+            regex::Error::CompiledTooBig(limit) => format!(
+                "the pattern would compile larger than the {limit}-byte limit; split it into several rules or shorten its lexicons"
+            ),
+            other => format!("invalid regular expression: {}", other.to_string().replace('\n', "\n    ")),
+        })
+}
+
+impl Cues {
+    fn compile(c: &ContextCues) -> std::result::Result<Cues, String> {
+        let r = |name: &str, words: &[String]| {
+            cue_regex(words).map_err(|e| format!("context list '{name}': {e}"))
+        };
+        Ok(Cues {
+            negation: r("negation", &c.negation)?,
+            pseudo_negation: r("pseudo-negation", &c.pseudo_negation)?,
+            embedding_negation: r("embedding-negation", &c.embedding_negation)?,
+            clause_breaks: r("clause-breaks", &c.clause_breaks)?,
+            past_belief: r("past-belief", &c.past_belief)?,
+            communication: r("communication", &c.communication)?,
+            communication_after: r("communication-after", &c.communication_after)?,
+            first_person: r("first-person", &c.first_person)?,
+            hedges: r("hedges", &c.hedges)?,
+            intensifiers: r("intensifiers", &c.intensifiers)?,
+            softeners: r("softeners", &c.softeners)?,
+            retractions: r("retractions", &c.retractions)?,
+            yes_no_openers: r("yes-no-openers", &c.yes_no_openers)?,
+            hypothetical: r("hypothetical", &c.hypothetical)?,
+            past_episode: r("past-episode", &c.past_episode)?,
+            feeling_frame: r("feeling-frame", &c.feeling_frame)?,
+        })
+    }
+}
+
+/// Which context filters a rule applies (all on by default, all off for crisis rules).
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    pub negation: bool,
+    pub past_belief: bool,
+    pub reported_speech: bool,
+    pub quotes: bool,
+    pub questions: QuestionSwitch,
+    pub hypothetical: bool,
+    pub retraction: bool,
+    /// `Some(window)`: a first-person word must occur within `window` words before the trigger
+    /// (or right after it) in the same clause.
+    pub first_person_window: Option<usize>,
+}
+
+/// A reframe template as compiled.
+#[derive(Clone, Debug)]
+pub(crate) struct ReframeTemplate {
+    pub template: Template,
+    pub rewrite: bool,
+    pub poles: Vec<String>,
+}
+
+/// One embedded example of a rule.
+#[derive(Clone, Debug)]
+pub(crate) struct Example {
+    /// The text with the span markers removed.
+    pub text: String,
+    /// Expected spans (byte ranges in `text`); empty for a must-not-flag example.
+    pub spans: Vec<Range<usize>>,
+    /// The example as written in the pack, with its markers.
+    pub source: String,
+    pub location: Location,
+}
+
+/// A rule ready to run.
+#[derive(Debug)]
+pub(crate) struct Rule {
+    pub id: Arc<str>,
+    pub pack: usize,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub tier: Option<CrisisTier>,
+    pub urgent: bool,
+    pub pattern: Option<Regex>,
+    pub pattern_source: Option<String>,
+    pub capture_names: Vec<String>,
+    pub triggers: Vec<String>,
+    pub message: Template,
+    pub why: Option<String>,
+    pub policy: Policy,
+    pub exceptions: Option<Regex>,
+    pub requires: Option<Regex>,
+    pub followed_by: Option<Regex>,
+    pub not_followed_by: Option<Regex>,
+    pub preceded_by: Option<Regex>,
+    pub not_preceded_by: Option<Regex>,
+    pub reframes: Vec<ReframeTemplate>,
+    pub examples_flag: Vec<Example>,
+    pub examples_pass: Vec<Example>,
+    pub location: Location,
+}
+
+/// Crisis support text for one locale.
+#[derive(Clone, Debug)]
+pub(crate) struct SupportText {
+    pub tier_a: String,
+    pub tier_b: String,
+    pub someone_else: String,
+    pub resources: Vec<crate::finding::Resource>,
+}
+
+/// A pack's metadata and shared data, as compiled.
+#[derive(Debug)]
+pub(crate) struct Pack {
+    pub id: String,
+    pub version: String,
+    pub language: String,
+    pub license: String,
+    pub description: String,
+    pub files: Vec<String>,
+    pub cues: Arc<Cues>,
+    pub behaviors: BTreeMap<String, String>,
+    pub reframes: BTreeMap<Category, Vec<ReframeTemplate>>,
+    pub support_default: Option<String>,
+    pub support: BTreeMap<String, SupportText>,
+}
+
+/// The result of compiling every pack: rules in a stable order and the trigger literals.
+pub(crate) struct Compiled {
+    pub packs: Vec<Pack>,
+    pub rules: Vec<Rule>,
+    /// Distinct trigger literals and, for each, the rules it anchors.
+    pub literals: Vec<TriggerLiteral>,
+    pub literal_rules: Vec<Vec<u32>>,
+}
+
+/// A pack that has been read and parsed but not compiled.
+pub(crate) struct ParsedPack {
+    pub main: SourceFile,
+    pub files: Vec<(SourceFile, PackFile)>,
+}
+
+/// Reads a pack's main file and its includes.
+pub(crate) fn parse_pack(main: SourceFile, resolver: &dyn Resolver) -> Result<ParsedPack> {
+    let first = parse_file(&main)?;
+    let Some(meta) = &first.pack else {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            "missing [pack] table (a pack's main file starts with [pack] id, version, language, license, description)",
+        )
+        .at(locate(&main.name, &main.text, 0)));
+    };
+    let pack_id = meta.get_ref().id.get_ref().clone();
+    let includes: Vec<Spanned<String>> = meta.get_ref().include.clone();
+    let mut files = vec![(main.clone(), first)];
+    let mut seen = BTreeSet::new();
+    for inc in includes {
+        let name = inc.get_ref();
+        if !seen.insert(name.clone()) {
+            return Err(Error::new(
+                ErrorKind::DuplicateId,
+                format!("'{name}' is included twice"),
+            )
+            .at(locate(&main.name, &main.text, inc.span().start))
+            .in_pack(&pack_id));
+        }
+        let file = resolver.resolve(&main, name).map_err(|m| {
+            Error::new(ErrorKind::Io, m)
+                .at(locate(&main.name, &main.text, inc.span().start))
+                .in_pack(&pack_id)
+        })?;
+        let parsed = parse_file(&file).map_err(|e| e.in_pack(&pack_id))?;
+        for (present, what) in [
+            (parsed.pack.as_ref().map(|s| s.span()), "[pack]"),
+            (parsed.context.as_ref().map(|s| s.span()), "[context]"),
+            (parsed.support.as_ref().map(|s| s.span()), "[support]"),
+        ] {
+            if let Some(span) = present {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!("{what} belongs in the pack's main file, not in an included file"),
+                )
+                .at(locate(&file.name, &file.text, span.start))
+                .in_pack(&pack_id));
+            }
+        }
+        files.push((file, parsed));
+    }
+    Ok(ParsedPack { main, files })
+}
+
+/// Compiles parsed packs. `default_cues` supplies the context cues of languages whose packs do
+/// not define their own (the built-in English cues).
+pub(crate) fn compile(
+    parsed: &[&ParsedPack],
+    default_cues: &BTreeMap<String, Arc<Cues>>,
+) -> Result<Compiled> {
+    let mut packs = Vec::new();
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut rule_ids: BTreeMap<String, Location> = BTreeMap::new();
+    let mut pack_ids: BTreeSet<String> = BTreeSet::new();
+    let mut literal_index: BTreeMap<TriggerLiteral, u32> = BTreeMap::new();
+    let mut literals: Vec<TriggerLiteral> = Vec::new();
+    let mut literal_rules: Vec<Vec<u32>> = Vec::new();
+
+    for (pack_no, p) in parsed.iter().enumerate() {
+        let (main, main_file) = &p.files[0];
+        let Some(meta) = main_file.pack.as_ref() else {
+            continue; // parse_pack guarantees a [pack] table
+        };
+        let meta = meta.get_ref();
+        let pack_id = meta.id.get_ref().clone();
+        let at = |file: &SourceFile, offset: usize| locate(&file.name, &file.text, offset);
+        if !is_valid_id(&pack_id) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!("pack id '{pack_id}' must be lowercase letters, digits, '-', '_' or '.'"),
+            )
+            .at(at(main, meta.id.span().start)));
+        }
+        if !pack_ids.insert(pack_id.clone()) {
+            return Err(Error::new(
+                ErrorKind::DuplicateId,
+                format!("pack id '{pack_id}' is loaded twice"),
+            )
+            .at(at(main, meta.id.span().start))
+            .in_pack(&pack_id));
+        }
+        let language = meta.language.get_ref().to_ascii_lowercase();
+
+        // Context cues: the pack's own, or its language's built-in ones.
+        let cues = match &main_file.context {
+            Some(c) => Arc::new(Cues::compile(c.get_ref()).map_err(|m| {
+                Error::new(ErrorKind::BadRegex, m).at(at(main, c.span().start)).in_pack(&pack_id)
+            })?),
+            None => match default_cues.get(&language) {
+                Some(c) => Arc::clone(c),
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "pack language '{language}' has no built-in context cues; add a [context] table (see rules/README.md)"
+                        ),
+                    )
+                    .at(at(main, meta.language.span().start))
+                    .in_pack(&pack_id))
+                }
+            },
+        };
+
+        // Lexicons from every file of the pack.
+        let mut lexicon_words: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (file, pf) in &p.files {
+            for (name, words) in &pf.lexicons {
+                if !expand::is_identifier(name) {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!("lexicon name '{name}' must be snake_case (lowercase letters, digits, '_')"),
+                    )
+                    .at(at(file, words.span().start))
+                    .in_pack(&pack_id));
+                }
+                if lexicon_words.contains_key(name) {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateId,
+                        format!("lexicon '{name}' is defined twice"),
+                    )
+                    .at(at(file, words.span().start))
+                    .in_pack(&pack_id));
+                }
+                let mut list = Vec::new();
+                for w in words.get_ref() {
+                    if w.get_ref().trim().is_empty() || w.get_ref().trim() == "*" {
+                        return Err(Error::new(
+                            ErrorKind::Invalid,
+                            format!("lexicon '{name}' has an empty entry"),
+                        )
+                        .at(at(file, w.span().start))
+                        .in_pack(&pack_id));
+                    }
+                    list.push(w.get_ref().clone());
+                }
+                lexicon_words.insert(name.clone(), list);
+            }
+        }
+        let lexicon_regex: BTreeMap<String, String> = lexicon_words
+            .iter()
+            .map(|(k, v)| (k.clone(), alternation(v.iter().map(String::as_str))))
+            .collect();
+
+        // Behaviours ("lazy" -> "I'm low on energy") and category reframes.
+        let mut behaviors = BTreeMap::new();
+        let mut pack_reframes: BTreeMap<Category, Vec<ReframeTemplate>> = BTreeMap::new();
+        for (file, pf) in &p.files {
+            for (k, v) in &pf.behaviors {
+                if behaviors
+                    .insert(k.to_lowercase(), v.get_ref().clone())
+                    .is_some()
+                {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateId,
+                        format!("behavior '{k}' is defined twice"),
+                    )
+                    .at(at(file, v.span().start))
+                    .in_pack(&pack_id));
+                }
+            }
+            for (cat, list) in &pf.reframes {
+                let Some(category) = Category::from_id(cat) else {
+                    return Err(
+                        Error::new(ErrorKind::UnknownValue, unknown_category_message(cat))
+                            .at(at(file, list.span().start))
+                            .in_pack(&pack_id),
+                    );
+                };
+                if category == Category::Crisis {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        "crisis never gets reframes (DOMAIN.md section 2.2); remove [[reframes.crisis]]",
+                    )
+                    .at(at(file, list.span().start))
+                    .in_pack(&pack_id));
+                }
+                for spec in list.get_ref() {
+                    let r = compile_reframe(spec, &[], file).map_err(|e| e.in_pack(&pack_id))?;
+                    pack_reframes.entry(category).or_default().push(r);
+                }
+            }
+        }
+
+        // Crisis support text.
+        let mut support = BTreeMap::new();
+        let mut support_default = None;
+        if let Some(s) = &main_file.support {
+            let s = s.get_ref();
+            for (locale, text) in &s.locales {
+                support.insert(
+                    locale.clone(),
+                    SupportText {
+                        tier_a: text.tier_a.clone(),
+                        tier_b: text.tier_b.clone(),
+                        someone_else: text.someone_else.clone(),
+                        resources: text
+                            .resources
+                            .iter()
+                            .map(|r| crate::finding::Resource {
+                                name: r.name.clone(),
+                                contact: r.contact.clone(),
+                                region: r.region.clone(),
+                                emergency: r.emergency,
+                            })
+                            .collect(),
+                    },
+                );
+            }
+            if !support.contains_key(s.default_locale.get_ref()) {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "default-locale '{}' has no [support.locales.\"{}\"] table",
+                        s.default_locale.get_ref(),
+                        s.default_locale.get_ref()
+                    ),
+                )
+                .at(at(main, s.default_locale.span().start))
+                .in_pack(&pack_id));
+            }
+            support_default = Some(s.default_locale.get_ref().clone());
+        }
+
+        // Rules.
+        for (file, pf) in &p.files {
+            for spec in &pf.rules {
+                let rule_start = spec.span().start;
+                let spec = spec.get_ref();
+                let id = spec.id.get_ref().clone();
+                let id_loc = at(file, spec.id.span().start);
+                if !is_valid_id(&id) {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "rule id '{id}' must be lowercase letters, digits, '-', '_' or '.'"
+                        ),
+                    )
+                    .at(id_loc)
+                    .in_rule(&id));
+                }
+                if let Some(prev) = rule_ids.get(&id) {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateId,
+                        format!(
+                            "duplicate rule id (first defined at {}:{}:{})",
+                            prev.file, prev.line, prev.column
+                        ),
+                    )
+                    .at(id_loc)
+                    .in_rule(&id)
+                    .in_pack(&pack_id));
+                }
+                rule_ids.insert(id.clone(), id_loc.clone());
+                let rule_no = rules.len() as u32;
+                let rule = compile_rule(
+                    spec,
+                    file,
+                    rule_start,
+                    pack_no,
+                    &lexicon_words,
+                    &lexicon_regex,
+                    &pack_reframes,
+                )
+                .map_err(|e| e.in_rule(&id).in_pack(&pack_id))?;
+                // Register triggers.
+                for t in spec.triggers.get_ref() {
+                    let words: Vec<&str> = match t.get_ref().strip_prefix('@') {
+                        Some(name) => match lexicon_words.get(name) {
+                            Some(w) => w.iter().map(String::as_str).collect(),
+                            None => {
+                                let known: BTreeMap<String, String> = lexicon_regex
+                                    .iter()
+                                    .map(|(k, _)| (k.clone(), String::new()))
+                                    .collect();
+                                return Err(Error::new(
+                                    ErrorKind::UnknownLexicon,
+                                    expand::unknown_lexicon_message(name, &known),
+                                )
+                                .at(at(file, t.span().start))
+                                .in_rule(&id)
+                                .in_pack(&pack_id));
+                            }
+                        },
+                        None => vec![t.get_ref().as_str()],
+                    };
+                    let mut lits = Vec::new();
+                    for w in words {
+                        trigger_literals(w, &mut lits);
+                    }
+                    for lit in lits {
+                        let idx = match literal_index.get(&lit) {
+                            Some(i) => *i,
+                            None => {
+                                let i = literals.len() as u32;
+                                literal_index.insert(lit.clone(), i);
+                                literals.push(lit);
+                                literal_rules.push(Vec::new());
+                                i
+                            }
+                        };
+                        let list = &mut literal_rules[idx as usize];
+                        if list.last() != Some(&rule_no) {
+                            list.push(rule_no);
+                        }
+                    }
+                    if literals.len() > MAX_TRIGGER_LITERALS {
+                        return Err(Error::new(
+                            ErrorKind::Limit,
+                            format!("more than {MAX_TRIGGER_LITERALS} trigger spellings in all packs together"),
+                        )
+                        .at(at(file, t.span().start))
+                        .in_rule(&id)
+                        .in_pack(&pack_id));
+                    }
+                }
+                rules.push(rule);
+            }
+        }
+
+        packs.push(Pack {
+            id: pack_id,
+            version: meta.version.clone(),
+            language,
+            license: meta.license.clone(),
+            description: meta.description.clone(),
+            files: p.files.iter().map(|(f, _)| f.name.clone()).collect(),
+            cues,
+            behaviors,
+            reframes: pack_reframes,
+            support_default,
+            support,
+        });
+    }
+    Ok(Compiled {
+        packs,
+        rules,
+        literals,
+        literal_rules,
+    })
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+fn unknown_category_message(cat: &str) -> String {
+    let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+    format!(
+        "unknown category '{cat}' (expected one of: {})",
+        ids.join(", ")
+    )
+}
+
+fn compile_reframe(
+    spec: &Spanned<schema::ReframeSpec>,
+    captures: &[String],
+    file: &SourceFile,
+) -> Result<ReframeTemplate> {
+    let s = spec.get_ref();
+    let template = parse_template(&s.text, file)?;
+    for slot in template.slots() {
+        if !STANDARD_SLOTS.contains(&slot) && !captures.iter().any(|c| c == slot) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!(
+                    "reframe uses slot '{{{slot}}}', which is neither a standard slot ({}) nor a named capture of the rule's pattern",
+                    STANDARD_SLOTS.join(", ")
+                ),
+            )
+            .at(locate(&file.name, &file.text, s.text.span().start)));
+        }
+    }
+    let mut poles = Vec::new();
+    for p in &s.poles {
+        let v = p.get_ref();
+        if !["SK", "CH", "MF"].contains(&v.as_str()) {
+            return Err(Error::new(
+                ErrorKind::UnknownValue,
+                format!("unknown pole '{v}' (expected SK, CH or MF: self-kindness, common humanity, mindfulness)"),
+            )
+            .at(locate(&file.name, &file.text, p.span().start)));
+        }
+        poles.push(v.clone());
+    }
+    Ok(ReframeTemplate {
+        template,
+        rewrite: s.rewrite,
+        poles,
+    })
+}
+
+fn parse_template(text: &Spanned<String>, file: &SourceFile) -> Result<Template> {
+    Template::parse(text.get_ref()).map_err(|(off, msg)| {
+        // +1 skips the opening quote of a basic string; good enough for a pointer.
+        Error::new(ErrorKind::Invalid, msg).at(locate(
+            &file.name,
+            &file.text,
+            text.span().start + 1 + off,
+        ))
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_rule(
+    spec: &RuleSpec,
+    file: &SourceFile,
+    rule_start: usize,
+    pack_no: usize,
+    lexicon_words: &BTreeMap<String, Vec<String>>,
+    lexicon_regex: &BTreeMap<String, String>,
+    pack_reframes: &BTreeMap<Category, Vec<ReframeTemplate>>,
+) -> Result<Rule> {
+    let at = |offset: usize| locate(&file.name, &file.text, offset);
+    let category = Category::from_id(spec.category.get_ref()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::UnknownValue,
+            unknown_category_message(spec.category.get_ref()),
+        )
+        .at(at(spec.category.span().start))
+    })?;
+    let severity = Severity::from_id(spec.severity.get_ref()).ok_or_else(|| {
+        Error::new(
+            ErrorKind::UnknownValue,
+            format!(
+                "unknown severity '{}' (expected low, moderate, high or crisis)",
+                spec.severity.get_ref()
+            ),
+        )
+        .at(at(spec.severity.span().start))
+    })?;
+    if (severity == Severity::Crisis) != (category == Category::Crisis) {
+        return Err(Error::new(
+            ErrorKind::Invalid,
+            "severity 'crisis' goes with category 'crisis' and only with it",
+        )
+        .at(at(spec.severity.span().start)));
+    }
+    let confidence = match &spec.confidence {
+        None => Confidence::High,
+        Some(c) => Confidence::from_id(c.get_ref()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownValue,
+                format!(
+                    "unknown confidence '{}' (expected low, medium or high)",
+                    c.get_ref()
+                ),
+            )
+            .at(at(c.span().start))
+        })?,
+    };
+    let tier = match (&spec.tier, category) {
+        (Some(t), Category::Crisis) => Some(CrisisTier::from_id(t.get_ref()).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownValue,
+                format!(
+                    "unknown tier '{}' (expected a, b or someone-else)",
+                    t.get_ref()
+                ),
+            )
+            .at(at(t.span().start))
+        })?),
+        (None, Category::Crisis) => {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                "a crisis rule needs tier = \"a\", \"b\" or \"someone-else\"",
+            )
+            .at(at(spec.category.span().start)))
+        }
+        (Some(t), _) => {
+            return Err(
+                Error::new(ErrorKind::Invalid, "only crisis rules have a tier")
+                    .at(at(t.span().start)),
+            )
+        }
+        (None, _) => None,
+    };
+
+    // Triggers.
+    if spec.triggers.get_ref().is_empty() {
+        return Err(
+            Error::new(ErrorKind::Invalid, "a rule needs at least one trigger")
+                .at(at(spec.triggers.span().start)),
+        );
+    }
+    let mut triggers = Vec::new();
+    for t in spec.triggers.get_ref() {
+        let v = t.get_ref();
+        let bare = v.trim().trim_end_matches('*').trim();
+        if bare.is_empty() || bare == "@" {
+            return Err(Error::new(ErrorKind::Invalid, "empty trigger").at(at(t.span().start)));
+        }
+        if let Some(name) = v.strip_prefix('@') {
+            if !lexicon_words.contains_key(name) {
+                return Err(Error::new(
+                    ErrorKind::UnknownLexicon,
+                    expand::unknown_lexicon_message(name, lexicon_regex),
+                )
+                .at(at(t.span().start)));
+            }
+        }
+        triggers.push(v.clone());
+    }
+
+    // Pattern.
+    let compile_pat = |src: &Spanned<String>, what: &str| -> Result<Regex> {
+        let value_at = |off: usize| at(src.span().start + 1 + off);
+        // First against the author's own text, so syntax errors point at what they wrote.
+        let short = expand_pattern(src.get_ref(), lexicon_regex, true).map_err(|e| {
+            Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
+                .at(value_at(e.offset))
+        })?;
+        build_regex(&short)
+            .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
+        let full = expand_pattern(src.get_ref(), lexicon_regex, false).map_err(|e| {
+            Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
+                .at(value_at(e.offset))
+        })?;
+        build_regex(&full)
+            .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))
+    };
+    let pattern = match &spec.pattern {
+        Some(p) => Some(compile_pat(p, "pattern")?),
+        None => None,
+    };
+    let capture_names: Vec<String> = pattern
+        .as_ref()
+        .map(|r| r.capture_names().flatten().map(str::to_string).collect())
+        .unwrap_or_default();
+
+    // Context policy.
+    let crisis = category == Category::Crisis;
+    let default_switch = !crisis;
+    let ctx = spec.context.as_ref().map(|c| c.get_ref());
+    let on = |s: Option<Switch>| s.map_or(default_switch, |s| s == Switch::Cancel);
+    let mut exceptions = Vec::new();
+    let mut requires = Vec::new();
+    let mut around: [Option<Regex>; 4] = [None, None, None, None];
+    let policy = match ctx {
+        None => Policy {
+            negation: default_switch,
+            past_belief: default_switch,
+            reported_speech: default_switch,
+            quotes: default_switch,
+            questions: if crisis {
+                QuestionSwitch::Ignore
+            } else {
+                QuestionSwitch::SkipYesNo
+            },
+            hypothetical: default_switch,
+            retraction: default_switch,
+            first_person_window: None,
+        },
+        Some(c) => {
+            for e in &c.exceptions {
+                exceptions.push(format!("(?:{})", compile_pat(e, "exception")?.as_str()));
+            }
+            for r in &c.requires {
+                requires.push(format!("(?:{})", compile_pat(r, "requires")?.as_str()));
+            }
+            for (slot, (spec, what)) in around.iter_mut().zip([
+                (&c.followed_by, "followed-by"),
+                (&c.not_followed_by, "not-followed-by"),
+                (&c.preceded_by, "preceded-by"),
+                (&c.not_preceded_by, "not-preceded-by"),
+            ]) {
+                if let Some(p) = spec {
+                    *slot = Some(compile_pat(p, what)?);
+                }
+            }
+            let window = c.window.as_ref().map(|w| *w.get_ref());
+            if let Some(w) = &c.window {
+                if *w.get_ref() == 0 || *w.get_ref() > 50 {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        "window must be between 1 and 50 words",
+                    )
+                    .at(at(w.span().start)));
+                }
+            }
+            let first_person = c
+                .first_person
+                .map_or(spec.pattern.is_none() && !crisis, |f| {
+                    f == schema::FirstPerson::Required
+                });
+            Policy {
+                negation: on(c.negation),
+                past_belief: on(c.past_belief),
+                reported_speech: on(c.reported_speech),
+                quotes: on(c.quotes),
+                questions: c.questions.unwrap_or(if crisis {
+                    QuestionSwitch::Ignore
+                } else {
+                    QuestionSwitch::SkipYesNo
+                }),
+                hypothetical: on(c.hypothetical),
+                retraction: on(c.retraction),
+                first_person_window: first_person.then_some(window.unwrap_or(4)),
+            }
+        }
+    };
+    let policy = if ctx.is_none() && spec.pattern.is_none() && !crisis {
+        Policy {
+            first_person_window: Some(4),
+            ..policy
+        }
+    } else {
+        policy
+    };
+    let join = |parts: Vec<String>| -> Result<Option<Regex>> {
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        build_regex(&parts.join("|"))
+            .map(Some)
+            .map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))
+    };
+    let exceptions = join(exceptions)?;
+    let requires = join(requires)?;
+    let [followed_by, not_followed_by, preceded_by, not_preceded_by] = around;
+
+    // Message and reframes.
+    let message = parse_template(&spec.message, file)?;
+    for slot in message.slots() {
+        if !STANDARD_SLOTS.contains(&slot) && !capture_names.iter().any(|c| c == slot) {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!("message uses slot '{{{slot}}}', which the rule cannot fill"),
+            )
+            .at(at(spec.message.span().start)));
+        }
+    }
+    let mut reframes = Vec::new();
+    for r in &spec.reframes {
+        reframes.push(compile_reframe(r, &capture_names, file)?);
+    }
+    if crisis {
+        if let Some(r) = spec.reframes.first() {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                "crisis rules never carry reframes (DOMAIN.md section 2.2); the support message is shown instead",
+            )
+            .at(at(r.span().start)));
+        }
+    } else {
+        let has_fallback = reframes.iter().any(|r| r.template.is_slot_free())
+            || pack_reframes
+                .get(&category)
+                .is_some_and(|v| v.iter().any(|r| r.template.is_slot_free()));
+        if !has_fallback {
+            return Err(Error::new(
+                ErrorKind::Invalid,
+                format!(
+                    "no slot-free fallback reframe: add a [[rule.reframe]] without {{slots}}, or a [[reframes.{}]] to the pack",
+                    category.id()
+                ),
+            )
+            .at(at(spec.id.span().start)));
+        }
+    }
+
+    // Examples.
+    let Some(examples) = &spec.examples else {
+        return Err(Error::new(
+            ErrorKind::Examples,
+            "missing [rule.examples]: every rule needs at least 2 'flag' examples (with [the span] marked) and 2 'pass' look-alikes",
+        )
+        .at(at(spec.id.span().start)));
+    };
+    let ex = examples.get_ref();
+    if ex.flag.len() < 2 || ex.pass.len() < 2 {
+        return Err(Error::new(
+            ErrorKind::Examples,
+            format!(
+                "needs at least 2 'flag' and 2 'pass' examples (has {} flag, {} pass)",
+                ex.flag.len(),
+                ex.pass.len()
+            ),
+        )
+        .at(at(examples.span().start)));
+    }
+    let mut examples_flag = Vec::new();
+    let mut examples_pass = Vec::new();
+    for (list, must_flag) in [(&ex.flag, true), (&ex.pass, false)] {
+        for e in list {
+            let location = at(e.span().start);
+            let (text, spans) = parse_example(e.get_ref())
+                .map_err(|m| Error::new(ErrorKind::Examples, m).at(location.clone()))?;
+            if must_flag && spans.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Examples,
+                    "a 'flag' example must mark the expected span with [brackets]",
+                )
+                .at(location));
+            }
+            if !must_flag && !spans.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Examples,
+                    "a 'pass' example must not mark a span (write \\[ for a literal bracket)",
+                )
+                .at(location));
+            }
+            let example = Example {
+                text,
+                spans,
+                source: e.get_ref().clone(),
+                location,
+            };
+            if must_flag {
+                examples_flag.push(example);
+            } else {
+                examples_pass.push(example);
+            }
+        }
+    }
+
+    Ok(Rule {
+        id: Arc::from(spec.id.get_ref().as_str()),
+        pack: pack_no,
+        category,
+        severity,
+        confidence,
+        tier,
+        urgent: spec.urgent,
+        pattern_source: spec.pattern.as_ref().map(|p| p.get_ref().clone()),
+        pattern,
+        capture_names,
+        triggers,
+        message,
+        why: spec.why.clone(),
+        policy,
+        exceptions,
+        requires,
+        followed_by,
+        not_followed_by,
+        preceded_by,
+        not_preceded_by,
+        reframes,
+        examples_flag,
+        examples_pass,
+        location: at(spec.id.span().start),
+    })
+}
+
+/// Splits an example into its text and the `[marked]` spans. `\[` and `\]` are literal.
+pub(crate) fn parse_example(src: &str) -> std::result::Result<(String, Vec<Range<usize>>), String> {
+    let mut text = String::with_capacity(src.len());
+    let mut spans = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('[') | Some(']')) => {
+                if let Some(n) = chars.next() {
+                    text.push(n);
+                }
+            }
+            '[' => {
+                if open.is_some() {
+                    return Err("nested '[' in example (spans cannot nest)".into());
+                }
+                open = Some(text.len());
+            }
+            ']' => match open.take() {
+                Some(start) => {
+                    if start == text.len() {
+                        return Err("empty [] span in example".into());
+                    }
+                    spans.push(start..text.len());
+                }
+                None => {
+                    return Err(
+                        "']' without '[' in example (write \\] for a literal bracket)".into(),
+                    )
+                }
+            },
+            _ => text.push(c),
+        }
+    }
+    if open.is_some() {
+        return Err("'[' without ']' in example".into());
+    }
+    Ok((text, spans))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_markers() {
+        let (t, s) = parse_example("Ugh, [I'm so lazy] and \\[ok\\]").unwrap();
+        assert_eq!(t, "Ugh, I'm so lazy and [ok]");
+        assert_eq!(s, vec![5..16]);
+        assert!(parse_example("[a [b]]").is_err());
+        assert!(parse_example("a]").is_err());
+        assert!(parse_example("[a").is_err());
+    }
+
+    #[test]
+    fn rule_id_found_from_offset() {
+        let src = "[pack]\nid='x'\n[[rule]]\nid = \"r.one\"\n[rule.context]\nbogus = 1\n";
+        let off = src.find("bogus").unwrap();
+        assert_eq!(enclosing_rule_id(src, off).as_deref(), Some("r.one"));
+        assert_eq!(enclosing_rule_id(src, 3), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! The TOML schema of a rule pack, as serde structs.
+//!
+//! Everything is `deny_unknown_fields` and kebab-case, so a typo in a key is an error that
+//! names the line, never a silently ignored setting. Values that need a located semantic check
+//! later (ids, categories, regexes, examples) are kept `Spanned`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// One TOML file of a pack: `pack.toml` carries `[pack]` and the shared tables; other files of a
+/// pack folder carry only rules (and may add lexicons and behaviours).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct PackFile {
+    pub pack: Option<Spanned<PackMeta>>,
+    #[serde(default)]
+    pub lexicons: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub behaviors: BTreeMap<String, Spanned<String>>,
+    pub context: Option<Spanned<ContextCues>>,
+    pub support: Option<Spanned<SupportSection>>,
+    #[serde(default)]
+    pub reframes: BTreeMap<String, Spanned<Vec<Spanned<ReframeSpec>>>>,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Spanned<RuleSpec>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct PackMeta {
+    pub id: Spanned<String>,
+    pub version: String,
+    pub language: Spanned<String>,
+    pub license: String,
+    pub description: String,
+    /// Other files of the pack, relative to this one (pack folders list their rule files here
+    /// so that the load order is explicit and deterministic).
+    #[serde(default)]
+    pub include: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    pub homepage: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RuleSpec {
+    pub id: Spanned<String>,
+    pub category: Spanned<String>,
+    pub severity: Spanned<String>,
+    pub confidence: Option<Spanned<String>>,
+    pub tier: Option<Spanned<String>>,
+    #[serde(default)]
+    pub urgent: bool,
+    pub triggers: Spanned<Vec<Spanned<String>>>,
+    pub pattern: Option<Spanned<String>>,
+    pub message: Spanned<String>,
+    pub why: Option<String>,
+    pub context: Option<Spanned<ContextPolicySpec>>,
+    #[serde(default, rename = "reframe")]
+    pub reframes: Vec<Spanned<ReframeSpec>>,
+    pub examples: Option<Spanned<ExamplesSpec>>,
+}
+
+/// Whether a context filter drops a candidate.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Switch {
+    Cancel,
+    Ignore,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum QuestionSwitch {
+    /// Genuine yes/no questions ("Am I lazy?") are dropped; rhetorical wh-questions stay.
+    SkipYesNo,
+    /// Any question is dropped.
+    SkipAll,
+    Ignore,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum FirstPerson {
+    Required,
+    Any,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ContextPolicySpec {
+    pub negation: Option<Switch>,
+    pub past_belief: Option<Switch>,
+    pub reported_speech: Option<Switch>,
+    pub quotes: Option<Switch>,
+    pub questions: Option<QuestionSwitch>,
+    pub hypothetical: Option<Switch>,
+    pub retraction: Option<Switch>,
+    pub first_person: Option<FirstPerson>,
+    pub window: Option<Spanned<usize>>,
+    #[serde(default)]
+    pub exceptions: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    /// Regexes tried on the rest of the sentence after the match (anchor with `^`).
+    pub followed_by: Option<Spanned<String>>,
+    pub not_followed_by: Option<Spanned<String>>,
+    /// Regexes tried on the sentence before the match (anchor with `$`).
+    pub preceded_by: Option<Spanned<String>>,
+    pub not_preceded_by: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ReframeSpec {
+    pub text: Spanned<String>,
+    #[serde(default)]
+    pub rewrite: bool,
+    #[serde(default)]
+    pub poles: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ExamplesSpec {
+    #[serde(default)]
+    pub flag: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub pass: Vec<Spanned<String>>,
+}
+
+/// Language cues shared by every rule of a language (DOMAIN.md section 4). Each list is a
+/// lexicon: phrases, where a straight apostrophe matches any apostrophe or none.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ContextCues {
+    pub negation: Vec<String>,
+    pub pseudo_negation: Vec<String>,
+    pub embedding_negation: Vec<String>,
+    pub clause_breaks: Vec<String>,
+    pub past_belief: Vec<String>,
+    pub communication: Vec<String>,
+    pub communication_after: Vec<String>,
+    pub first_person: Vec<String>,
+    pub hedges: Vec<String>,
+    pub intensifiers: Vec<String>,
+    pub softeners: Vec<String>,
+    pub retractions: Vec<String>,
+    pub yes_no_openers: Vec<String>,
+    pub hypothetical: Vec<String>,
+    pub past_episode: Vec<String>,
+    pub feeling_frame: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SupportSection {
+    pub default_locale: Spanned<String>,
+    pub locales: BTreeMap<String, SupportLocale>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct SupportLocale {
+    pub tier_a: String,
+    pub tier_b: String,
+    pub someone_else: String,
+    pub resources: Vec<ResourceSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ResourceSpec {
+    pub name: String,
+    pub contact: String,
+    pub region: Option<String>,
+    #[serde(default)]
+    pub emergency: bool,
+}

@@ -1,0 +1,69 @@
+//! Converting byte offsets (used everywhere inside) into chars, UTF-16 units and line:column,
+//! at the edge, in one forward pass over the text up to the last offset asked for.
+
+/// Where a byte offset sits in every unit a host may need.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Position {
+    pub char: usize,
+    pub utf16: usize,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+}
+
+/// Positions of `offsets` (sorted ascending, each on a char boundary) in `text`. Line breaks are
+/// `\n`, `\r\n` and a lone `\r`.
+pub(crate) fn positions(text: &str, offsets: &[usize]) -> Vec<Position> {
+    let mut out = Vec::with_capacity(offsets.len());
+    let mut byte = 0usize;
+    let mut pos = Position {
+        char: 0,
+        utf16: 0,
+        line: 1,
+        column: 1,
+    };
+    let mut prev_cr = false;
+    let mut iter = text.char_indices();
+    for &target in offsets {
+        while byte < target {
+            let Some((i, c)) = iter.next() else { break };
+            match c {
+                '\r' => {
+                    pos.line += 1;
+                    pos.column = 1;
+                }
+                '\n' if prev_cr => pos.column = 1,
+                '\n' => {
+                    pos.line += 1;
+                    pos.column = 1;
+                }
+                _ => pos.column += 1,
+            }
+            prev_cr = c == '\r';
+            pos.char += 1;
+            pos.utf16 += c.len_utf16();
+            byte = i + c.len_utf8();
+        }
+        out.push(pos);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_units_and_lines() {
+        let text = "a😀b\r\nc\rd\ne";
+        let offs: Vec<usize> = vec![0, 1, 5, 6, 8, 9, 10, 11, 12, 13];
+        let p = positions(text, &offs);
+        assert_eq!((p[1].char, p[1].utf16, p[1].column), (1, 1, 2)); // 😀
+        assert_eq!((p[2].char, p[2].utf16, p[2].column), (2, 3, 3)); // b
+        assert_eq!((p[4].line, p[4].column), (2, 1)); // c after CRLF
+        assert_eq!((p[6].line, p[6].column), (3, 1)); // d after lone CR
+        assert_eq!((p[8].line, p[8].column), (4, 1)); // e
+        assert_eq!(p[9].char, 10);
+    }
+}
