@@ -42,7 +42,6 @@ fn clause_end(cues: &Cues, text: &str, pos: usize, sentence_end: usize) -> usize
 
 /// Start of the last `n` words before `pos` (not before `floor`).
 fn words_before(text: &str, floor: usize, pos: usize, n: usize) -> usize {
-    let bytes = text.as_bytes();
     let mut i = pos;
     let mut words = 0;
     let mut in_word = false;
@@ -59,7 +58,6 @@ fn words_before(text: &str, floor: usize, pos: usize, n: usize) -> usize {
             }
         }
         i -= c.len_utf8();
-        let _ = bytes;
     }
     floor
 }
@@ -94,6 +92,11 @@ fn negated(cues: &Cues, hay: &str) -> bool {
 /// Decides whether a candidate is kept. Crisis rules come here with every switch off except
 /// their exceptions.
 pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
+    let r = keep_inner(rule, cues, text, c);
+    if std::env::var("KDEBUG").is_ok() { eprintln!("keep {} {:?} {:?} -> {}", rule.id, &text[c.span.0..c.span.1], c, r); }
+    r
+}
+fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
     let (ss, se) = c.sentence;
     let (ms, me) = c.span;
     let (ts, te) = c.trigger;
@@ -172,17 +175,20 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
         let comma = text[cs..ms].rfind([',', ':']).map_or(cs, |i| cs + i + 1);
         if let Some(re) = &cues.communication {
             for m in re.find_iter(&text[comma..ms]) {
-                let before = text[comma..comma + m.start()].trim_end();
-                let by_writer = before
-                    .rsplit(|ch: char| !is_word_char(ch))
-                    .next()
-                    .is_some_and(|w| w.eq_ignore_ascii_case("i"));
+                // "I think I'm lazy" is the writer's own judgment; "she thinks I'm lazy" or
+                // "my boss said I was careless" is someone else's.
+                let cue_at = comma + m.start();
+                let from = words_before(text, comma, cue_at, 3);
+                let by_writer = text[from..cue_at].split(|ch: char| !is_word_char(ch) && ch != '\'' && ch != '\u{2019}').any(|w| {
+                    let w = w.to_ascii_lowercase();
+                    w == "i" || w.starts_with("i'") || w.starts_with("i\u{2019}") || w == "im" || w == "ive"
+                });
                 if !by_writer {
                     return false;
                 }
             }
         }
-        if found(&cues.communication_after, &text[me..se]) {
+        if found(&cues.communication_after, &text[me..se]) || found(&cues.attribution, &text[comma..ms]) {
             return false;
         }
     }
@@ -238,8 +244,13 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
     }
 
     if p.retraction {
-        if found(&cues.retractions, &text[me..se]) {
-            return false;
+        // Taken back at the end of the same sentence: "I'm such an idiot lol jk",
+        // "I'll never be a morning person and that's fine".
+        if let Some(re) = &cues.retractions {
+            let rest = &text[me..se];
+            if re.find_iter(rest).any(|m| !rest[m.end()..].chars().any(char::is_alphanumeric)) {
+                return false;
+            }
         }
         // The next sentence takes it back: "I'm such an idiot. jk, honest mistake".
         let rest = &text[se..];

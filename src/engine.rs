@@ -561,12 +561,20 @@ impl Engine {
             if cluster.is_empty() {
                 return;
             }
+            // Crisis always wins. Otherwise the reading whose span contains the most of the
+            // others wins ("I feel like a failure, so I must be one" is emotional reasoning
+            // that contains a label; "she must think I'm lazy" is mind reading), and
+            // DOMAIN.md's category precedence breaks ties between equal or crossing spans.
+            let contains = |f: &RawFinding| {
+                cluster.iter().filter(|g| g.start >= f.start && g.end <= f.end && (g.start, g.end) != (f.start, f.end)).count()
+            };
             let best = cluster
                 .iter()
                 .enumerate()
                 .min_by_key(|(_, f)| {
                     let r = &self.rules[f.rule as usize];
-                    (r.category.precedence(), -f.level, f.start, f.rule)
+                    let crisis = r.category != Category::Crisis;
+                    (crisis, std::cmp::Reverse(contains(f)), r.category.precedence(), -f.level, f.start, f.rule)
                 })
                 .map_or(0, |(i, _)| i);
             let mut primary = cluster.swap_remove(best);

@@ -138,6 +138,7 @@ pub(crate) struct Cues {
     pub past_belief: Option<Regex>,
     pub communication: Option<Regex>,
     pub communication_after: Option<Regex>,
+    pub attribution: Option<Regex>,
     pub first_person: Option<Regex>,
     pub hedges: Option<Regex>,
     pub intensifiers: Option<Regex>,
@@ -213,6 +214,7 @@ impl Cues {
             past_belief: r("past-belief", &c.past_belief)?,
             communication: r("communication", &c.communication)?,
             communication_after: r("communication-after", &c.communication_after)?,
+            attribution: r("attribution", &c.attribution)?,
             first_person: r("first-person", &c.first_person)?,
             hedges: r("hedges", &c.hedges)?,
             intensifiers: r("intensifiers", &c.intensifiers)?,
@@ -473,10 +475,43 @@ pub(crate) fn compile(
                 lexicon_words.insert(name.clone(), list);
             }
         }
-        let lexicon_regex: BTreeMap<String, String> = lexicon_words
+        let mut lexicon_regex: BTreeMap<String, String> = lexicon_words
             .iter()
             .map(|(k, v)| (k.clone(), alternation(v.iter().map(String::as_str))))
             .collect();
+        // Regex fragments ("{others}") may use lexicons; they are expanded once here and then
+        // behave like lexicons inside patterns.
+        let lexicons_only = lexicon_regex.clone();
+        for (file, pf) in &p.files {
+            for (name, src) in &pf.fragments {
+                let err_at = |off: usize| at(file, src.span().start + 1 + off);
+                if !expand::is_identifier(name) {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!("fragment name '{name}' must be snake_case (lowercase letters, digits, '_')"),
+                    )
+                    .at(err_at(0))
+                    .in_pack(&pack_id));
+                }
+                if lexicon_regex.contains_key(name) {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateId,
+                        format!("'{name}' is defined twice (as a lexicon or fragment)"),
+                    )
+                    .at(err_at(0))
+                    .in_pack(&pack_id));
+                }
+                let expanded = expand_pattern(src.get_ref(), &lexicons_only, false).map_err(|e| {
+                    Error::new(ErrorKind::UnknownLexicon, format!("fragment '{name}': {}", e.message))
+                        .at(err_at(e.offset))
+                        .in_pack(&pack_id)
+                })?;
+                build_regex(&expanded).map_err(|m| {
+                    Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}")).at(err_at(0)).in_pack(&pack_id)
+                })?;
+                lexicon_regex.insert(name.clone(), format!("(?:{expanded})"));
+            }
+        }
 
         // Behaviours ("lazy" -> "I'm low on energy") and category reframes.
         let mut behaviors = BTreeMap::new();

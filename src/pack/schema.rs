@@ -16,6 +16,9 @@ pub(crate) struct PackFile {
     pub pack: Option<Spanned<PackMeta>>,
     #[serde(default)]
     pub lexicons: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    /// Named regex fragments that patterns can use as `{name}`, like lexicons.
+    #[serde(default)]
+    pub fragments: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     pub behaviors: BTreeMap<String, Spanned<String>>,
     pub context: Option<Spanned<ContextCues>>,
@@ -143,6 +146,7 @@ pub(crate) struct ContextCues {
     pub past_belief: Vec<String>,
     pub communication: Vec<String>,
     pub communication_after: Vec<String>,
+    pub attribution: Vec<String>,
     pub first_person: Vec<String>,
     pub hedges: Vec<String>,
     pub intensifiers: Vec<String>,

@@ -1,0 +1,282 @@
+//! Human output of `kindly check`: one gentle note per finding, with the line it is on, and a
+//! calm support panel when crisis language appears (DOMAIN.md sections 0, 2.2 and 5).
+//!
+//! ```text
+//! examples/journal.md:3:12  labeling  "I'm so lazy"  (harsh label)
+//!   |
+//! 3 | Overslept. I'm so lazy, I missed the bus again.
+//!   |            ^^^^^^^^^^^ “lazy” is a harsh label for a whole person.
+//!   |
+//!   kinder ways to say it:
+//!   - I was low on energy
+//! ```
+//!
+//! Safety rules kept here: a crisis finding prints its location and the support message with
+//! resources, never its words and never a snippet of its line; with a tier-A crisis the whole
+//! file shows only the support panel; notes whose reframes are withheld are set aside, and no
+//! note shows the source line of a crisis finding. Severity is never printed: no grades.
+
+use super::term::{paint, plural, sanitize, wrap, CATEGORY, DIM, EMPHASIS, KIND, LOCATION, SUPPORT};
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use kindly::{Analysis, Category, CrisisTier, Finding, Support};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// How wide the support message is wrapped (fixed, so output does not depend on the terminal).
+const WRAP: usize = 78;
+
+/// What one file's human output contained, for the summary line.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Shown {
+    /// Notes printed (thinking traps, not crisis).
+    pub notes: usize,
+    /// Notes set aside because of crisis language.
+    pub set_aside: usize,
+    /// Whether a support panel was printed.
+    pub support: bool,
+}
+
+/// Options of the human printer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    /// Print the kinder wordings (off with `--max-reframes 0`).
+    pub reframes: bool,
+}
+
+/// Renders one file's analysis. `text` is the file's text, for the snippets.
+pub(crate) fn render_file(
+    path: &str,
+    text: &str,
+    analysis: &Analysis,
+    opts: Options,
+    out: &mut String,
+) -> Shown {
+    let path = sanitize(path);
+    let mut shown = Shown::default();
+    let crisis: Vec<&Finding> = analysis
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::Crisis)
+        .collect();
+    let others = analysis.findings.len() - crisis.len();
+
+    if let Some(support) = &analysis.support {
+        if support.tier == CrisisTier::A {
+            // Whole-entry takeover: the support panel only.
+            render_support(&path, &crisis, support, others, "in this file", out);
+            shown.set_aside = others;
+            shown.support = true;
+            return shown;
+        }
+    }
+
+    let crisis_lines: BTreeSet<usize> = crisis
+        .iter()
+        .flat_map(|f| f.line..=f.end_line.max(f.line))
+        .collect();
+    let withheld = analysis
+        .findings
+        .iter()
+        .filter(|f| f.category != Category::Crisis && f.reframes_withheld)
+        .count();
+    // Safety first: the support panel leads the file's output (DOMAIN.md section 5).
+    if let Some(support) = &analysis.support {
+        render_support(&path, &crisis, support, withheld, "near it", out);
+        shown.support = true;
+    }
+    for f in &analysis.findings {
+        if f.category == Category::Crisis {
+            continue;
+        }
+        if f.reframes_withheld {
+            shown.set_aside += 1;
+            continue;
+        }
+        let near_crisis = (f.line..=f.end_line.max(f.line)).any(|l| crisis_lines.contains(&l));
+        render_finding(&path, text, f, !near_crisis, opts, out);
+        shown.notes += 1;
+    }
+    shown
+}
+
+fn header(path: &str, f: &Finding, out: &mut String) {
+    let location = format!("{path}:{}:{}", f.line, f.column);
+    let mut names = vec![f.category.gentle_name()];
+    names.extend(f.tags.iter().map(|t| t.gentle_name()));
+    let gentle = if names.len() == 1 {
+        format!("({})", names[0])
+    } else {
+        format!("({}; also {})", names[0], names[1..].join(", "))
+    };
+    let _ = write!(
+        out,
+        "{}  {}",
+        paint(LOCATION, &location),
+        paint(CATEGORY, f.category.id())
+    );
+    if let Some(words) = &f.text {
+        let _ = write!(out, "  \"{}\"", sanitize(words));
+    }
+    let _ = writeln!(out, "  {}", paint(DIM, &gentle));
+}
+
+fn render_finding(
+    path: &str,
+    text: &str,
+    f: &Finding,
+    with_snippet: bool,
+    opts: Options,
+    out: &mut String,
+) {
+    header(path, f, out);
+    let reframes: Vec<&str> = if opts.reframes {
+        f.reframes.iter().map(|r| r.text.as_str()).collect()
+    } else {
+        Vec::new()
+    };
+    let indent = match with_snippet.then(|| snippet(text, f)).flatten() {
+        Some(rendered) => {
+            out.push_str(&rendered);
+            out.push('\n');
+            let margin = " ".repeat(digits(f.end_line.max(f.line)) + 1);
+            if !reframes.is_empty() {
+                let _ = writeln!(out, "{margin}{}", paint(DIM, "|"));
+            }
+            margin
+        }
+        None => {
+            // No source line (it is shared with crisis language): just the message.
+            let _ = writeln!(out, "  {}", sanitize(&f.message));
+            "  ".to_string()
+        }
+    };
+    if !reframes.is_empty() {
+        let _ = writeln!(out, "{indent}{}", paint(KIND, "kinder ways to say it:"));
+        for r in reframes {
+            let _ = writeln!(out, "{indent}- {}", sanitize(r));
+        }
+    }
+    out.push('\n');
+}
+
+/// The finding's line(s) with the span underlined and the message beside it.
+fn snippet(text: &str, f: &Finding) -> Option<String> {
+    let (start, end) = (f.bytes.start, f.bytes.end);
+    if start > end || end > text.len() {
+        return None;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let mut source = text.get(line_start..line_end)?;
+    // CRLF files: the '\r' is not part of the line.
+    source = source.strip_suffix('\r').unwrap_or(source);
+    let span = (start - line_start)..(end - line_start).min(source.len());
+    let message = sanitize(&f.message);
+    let report = &[Group::with_level(Level::NOTE.no_name()).element(
+        Snippet::source(source)
+            .line_start(f.line)
+            .fold(false)
+            .annotation(AnnotationKind::Primary.span(span).label(&message)),
+    )];
+    let renderer = Renderer::styled()
+        .note(CATEGORY.effects(anstyle::Effects::BOLD))
+        .line_num(DIM);
+    Some(renderer.render(report))
+}
+
+fn digits(mut n: usize) -> usize {
+    let mut d = 1;
+    while n >= 10 {
+        n /= 10;
+        d += 1;
+    }
+    d
+}
+
+/// The calm support panel: where, the message, the resources. Never the words.
+fn render_support(
+    path: &str,
+    crisis: &[&Finding],
+    support: &Support,
+    set_aside: usize,
+    where_: &str,
+    out: &mut String,
+) {
+    let mut locations = crisis.iter().map(|f| format!("{}:{}", f.line, f.column));
+    let first = locations.next().unwrap_or_else(|| "1:1".to_string());
+    let rest: Vec<String> = locations.collect();
+    let _ = write!(
+        out,
+        "{}  {}",
+        paint(LOCATION, &format!("{path}:{first}")),
+        paint(SUPPORT, Category::Crisis.gentle_name())
+    );
+    if !rest.is_empty() {
+        let _ = write!(out, "  {}", paint(DIM, &format!("(also {})", rest.join(", "))));
+    }
+    out.push('\n');
+    out.push_str(&wrap(&sanitize(&support.message), WRAP, "  "));
+    if !support.resources.is_empty() {
+        out.push('\n');
+        for r in &support.resources {
+            let region = r
+                .region
+                .as_deref()
+                .map(|reg| format!(" ({})", sanitize(reg)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  - {}: {}{region}",
+                sanitize(&r.name),
+                paint(EMPHASIS, &sanitize(&r.contact))
+            );
+        }
+    }
+    if set_aside > 0 {
+        out.push('\n');
+        let what = if set_aside == 1 {
+            format!("1 other note {where_} is set aside for now.")
+        } else {
+            format!("{set_aside} other notes {where_} are set aside for now.")
+        };
+        let _ = writeln!(out, "  {}", paint(DIM, &what));
+    }
+    out.push('\n');
+}
+
+/// The closing line on stderr: what was found, in a gentle register. `None` when nothing was
+/// found and nothing went wrong.
+pub(crate) fn summary(
+    files: usize,
+    with_notes: usize,
+    notes: usize,
+    support_files: usize,
+    errors: usize,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    if notes > 0 {
+        let place = if with_notes == files {
+            plural(files, "file", "files")
+        } else {
+            format!("{with_notes} of {files} files")
+        };
+        parts.push(format!("{} in {place}", plural(notes, "note", "notes")));
+    }
+    if support_files > 0 {
+        parts.push(format!(
+            "a support message for {}",
+            plural(support_files, "file", "files")
+        ));
+    }
+    if errors > 0 {
+        parts.push(format!(
+            "{} could not be checked",
+            plural(errors, "file", "files")
+        ));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join("; "))
+    }
+}

@@ -1,0 +1,186 @@
+//! What to check: expanding the PATH arguments into a deterministic list of inputs, and
+//! reading each one. Nothing the user named is skipped silently: a missing file, an
+//! unreadable folder entry or a non-UTF-8 file becomes an input whose outcome is an error,
+//! reported in its place while every other input is still checked.
+//!
+//! Error messages name the path and the problem, never the text inside the file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Extensions searched for inside folders (files named explicitly are always read).
+pub(crate) const TEXT_EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
+/// Folder names never descended into.
+const SKIP_DIRS: [&str; 2] = ["target", "node_modules"];
+
+/// Where an input comes from.
+#[derive(Debug)]
+pub(crate) enum Source {
+    Stdin,
+    File(PathBuf),
+    /// Known to be unreadable before reading (a missing path, a folder that failed to list).
+    Failed(String),
+}
+
+/// One thing to check, in output order.
+#[derive(Debug)]
+pub(crate) struct Input {
+    /// The path as shown to the user (`<stdin>` for standard input).
+    pub display: String,
+    pub source: Source,
+    /// Whether the path says Markdown (`.md`, `.markdown`).
+    pub markdown_ext: bool,
+}
+
+/// The PATH arguments, expanded. Folders yield their text files in sorted order. A folder
+/// with nothing to check gives a note (returned separately) rather than an error.
+pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+    let mut inputs = Vec::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input {
+                display: "<stdin>".to_string(),
+                source: Source::Stdin,
+                markdown_ext: false,
+            });
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Err(e) => inputs.push(Input {
+                display: path.display().to_string(),
+                source: Source::Failed(format!("cannot read: {}", io_reason(&e))),
+                markdown_ext: false,
+            }),
+            Ok(meta) if meta.is_dir() => {
+                let before = inputs.len();
+                walk(path, &mut inputs);
+                if inputs.len() == before {
+                    notes.push(format!(
+                        "{}: no .md, .markdown or .txt files in this folder",
+                        path.display()
+                    ));
+                }
+            }
+            Ok(_) => inputs.push(file_input(path.clone())),
+        }
+    }
+    (inputs, notes)
+}
+
+fn file_input(path: PathBuf) -> Input {
+    Input {
+        display: path.display().to_string(),
+        markdown_ext: is_markdown(&path),
+        source: Source::File(path),
+    }
+}
+
+fn is_markdown(path: &Path) -> bool {
+    extension(path).is_some_and(|e| e == "md" || e == "markdown")
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn walk(root: &Path, inputs: &mut Vec<Input>) {
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            let name = e.file_name();
+            if is_hidden(name) {
+                return false;
+            }
+            !(e.file_type().is_dir() && SKIP_DIRS.iter().any(|d| name == *d))
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                // A symlink to a file counts as a file; links to folders are not followed.
+                let is_file = e.file_type().is_file()
+                    || (e.file_type().is_symlink() && e.path().is_file());
+                let wanted = extension(e.path())
+                    .is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str()));
+                if is_file && wanted {
+                    inputs.push(file_input(e.into_path()));
+                }
+            }
+            Err(err) => {
+                let display = err
+                    .path()
+                    .unwrap_or(root)
+                    .display()
+                    .to_string();
+                let reason = err
+                    .io_error()
+                    .map_or_else(|| "cannot read this folder".to_string(), io_reason);
+                inputs.push(Input {
+                    display,
+                    source: Source::Failed(format!("cannot read: {reason}")),
+                    markdown_ext: false,
+                });
+            }
+        }
+    }
+}
+
+/// Reads an input as UTF-8 text. The error is a message without the path (the caller adds
+/// it) and without any of the file's contents.
+pub(crate) fn read(input: &Input) -> Result<String, String> {
+    let bytes = match &input.source {
+        Source::Failed(message) => return Err(message.clone()),
+        Source::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+            buf
+        }
+        Source::File(path) => {
+            std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            "it looks like UTF-16; save it as UTF-8 and try again"
+        } else {
+            "save it as UTF-8 (an editor's encoding setting) and try again"
+        };
+        format!("not valid UTF-8 (first bad byte at offset {at}); {hint}")
+    })
+}
+
+/// A lowercase reason without the OS's error numbers.
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file or directory".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::InvalidData => "invalid data".to_string(),
+        ErrorKind::OutOfMemory => "out of memory".to_string(),
+        _ => {
+            let text = e.to_string();
+            // "Input/output error (os error 5)" -> "input/output error"
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => "unknown error".to_string(),
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! The binary's modules, following the data flow:
+//! `args` (what was asked) → `inputs` (what to read) → `check` (analyse in parallel) →
+//! `human` / `json` (print), plus `rules` for looking at the rules themselves.
+//!
+//! Only the binary uses `anyhow`; the library's located `kindly::Error` is printed as-is.
+
+mod args;
+mod check;
+mod human;
+mod inputs;
+mod json;
+mod rules;
+mod term;
+
+use anyhow::Result;
+use args::{Cli, Command, GlobalArgs};
+use clap::Parser;
+use kindly::{Engine, EngineBuilder};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use term::{paint, ERROR};
+
+/// The exit status: 0 nothing found, 1 something found (or a rule example failed), 2 a usage
+/// or input error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Status {
+    Clean,
+    Found,
+    Trouble,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(match s {
+            Status::Clean => 0,
+            Status::Found => 1,
+            Status::Trouble => 2,
+        })
+    }
+}
+
+pub(crate) fn main() -> ExitCode {
+    // clap prints usage errors and exits with 2, help and version with 0.
+    let cli = Cli::parse();
+    term::set_color(cli.global.color);
+    match run(&cli) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            // A closed pipe (`kindly check notes/ | head`) is not an error worth a message.
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(
+                anstream::stderr(),
+                "{} {err:#}",
+                paint(ERROR, "kindly:")
+            );
+            Status::Trouble.into()
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        let kind = e
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                e.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: &Cli) -> Result<Status> {
+    match &cli.command {
+        Command::Check(args) => {
+            let Some(engine) = build(&cli.global, &[], args.max_reframes)? else {
+                return Ok(Status::Trouble);
+            };
+            check::run(&engine, args)
+        }
+        Command::Rules(args) => {
+            let Some(engine) = build(&cli.global, &[], None)? else {
+                return Ok(Status::Trouble);
+            };
+            rules::list(&engine, args)
+        }
+        Command::Explain(args) => {
+            let Some(engine) = build(&cli.global, &[], None)? else {
+                return Ok(Status::Trouble);
+            };
+            rules::explain(&engine, &args.rule)
+        }
+        Command::TestRules(args) => {
+            let Some(engine) = build(&cli.global, &args.pack_files, None)? else {
+                return Ok(Status::Trouble);
+            };
+            // Packs are loaded in order: built-ins, then --pack, then the PACK arguments, one
+            // pack per path; so the packs the user named are the last ones.
+            let named = cli.global.packs.len() + args.pack_files.len();
+            let names: Vec<String> = if named == 0 {
+                Vec::new()
+            } else {
+                let all: Vec<String> = engine.packs().map(|p| p.id().to_string()).collect();
+                let skip = all.len().saturating_sub(named);
+                all.into_iter().skip(skip).collect()
+            };
+            rules::test_rules(&engine, &names)
+        }
+    }
+}
+
+/// Builds the engine from the global options (plus `extra` packs). A pack error is printed
+/// with its location and gives `None`: the caller exits with 2.
+fn build(
+    global: &GlobalArgs,
+    extra: &[PathBuf],
+    max_reframes: Option<u8>,
+) -> Result<Option<Engine>> {
+    let mut builder = EngineBuilder::new();
+    builder.builtin_packs(!global.no_default_packs);
+    for pack in global.packs.iter().chain(extra) {
+        builder.add_pack_path(pack);
+    }
+    for category in &global.disabled {
+        builder.disable_category(*category);
+    }
+    if let Some(locale) = &global.locale {
+        builder.locale(locale);
+    }
+    if let Some(n) = max_reframes.filter(|n| *n > 0) {
+        builder.max_reframes(usize::from(n));
+    }
+    match builder.build() {
+        Ok(engine) => Ok(Some(engine)),
+        Err(e) => {
+            writeln!(anstream::stderr(), "{} {e}", paint(ERROR, "kindly:"))?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! `kindly rules`, `kindly explain` and `kindly test-rules`: looking at the rules themselves.
+
+use super::args::{ListFormat, RulesArgs};
+use super::term::{paint, plural, sanitize, wrap, CATEGORY, DIM, ERROR, KIND, LOCATION};
+use super::Status;
+use anyhow::Result;
+use kindly::{Category, Engine, RuleInfo};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::io::Write;
+
+#[derive(Serialize)]
+struct RuleRow<'a> {
+    id: &'a str,
+    category: Category,
+    severity: kindly::Severity,
+    tier: Option<kindly::CrisisTier>,
+    pack: &'a str,
+    location: String,
+}
+
+fn location(r: &RuleInfo<'_>) -> String {
+    let l = r.location();
+    format!("{}:{}:{}", l.file, l.line, l.column)
+}
+
+/// `kindly rules` and `kindly rules --triggers`.
+pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
+    let mut out = anstream::stdout().lock();
+    if args.triggers {
+        let literals: BTreeSet<&str> = engine.trigger_literals().collect();
+        match args.format {
+            ListFormat::Human => {
+                for l in literals {
+                    writeln!(out, "{l}")?;
+                }
+            }
+            ListFormat::Json => {
+                serde_json::to_writer_pretty(&mut out, &literals)?;
+                writeln!(out)?;
+            }
+        }
+        return Ok(Status::Clean);
+    }
+    let rows: Vec<RuleRow<'_>> = engine
+        .rules()
+        .map(|r| RuleRow {
+            id: r.id(),
+            category: r.category(),
+            severity: r.severity(),
+            tier: r.tier(),
+            pack: r.pack(),
+            location: location(&r),
+        })
+        .collect();
+    match args.format {
+        ListFormat::Json => {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                version: u32,
+                rules: Vec<RuleRow<'a>>,
+            }
+            let doc = Doc {
+                version: super::json::VERSION,
+                rules: rows,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        ListFormat::Human => {
+            let w_id = rows.iter().map(|r| r.id.len()).chain([2]).max().unwrap_or(2);
+            let w_cat = rows
+                .iter()
+                .map(|r| r.category.id().len())
+                .chain([8])
+                .max()
+                .unwrap_or(8);
+            let w_sev = 8;
+            writeln!(
+                out,
+                "{}",
+                paint(
+                    DIM,
+                    &format!("{:<w_id$}  {:<w_cat$}  {:<w_sev$}  PACK", "ID", "CATEGORY", "SEVERITY")
+                )
+            )?;
+            for r in &rows {
+                // Pad before painting, so colour codes do not upset the columns.
+                writeln!(
+                    out,
+                    "{:<w_id$}  {}  {:<w_sev$}  {}",
+                    r.id,
+                    paint(CATEGORY, &format!("{:<w_cat$}", r.category.id())),
+                    r.severity.id(),
+                    r.pack
+                )?;
+            }
+        }
+    }
+    Ok(Status::Clean)
+}
+
+/// `kindly explain RULE_ID` (or a category id: its rules).
+pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
+    let mut out = anstream::stdout().lock();
+    if let Some(rule) = engine.rule(id) {
+        write!(out, "{}", explain_text(&rule))?;
+        return Ok(Status::Clean);
+    }
+    if let Some(category) = Category::from_id(id) {
+        writeln!(
+            out,
+            "{}  {}",
+            paint(CATEGORY, category.id()),
+            paint(DIM, &format!("({})", category.gentle_name()))
+        )?;
+        let rules: Vec<RuleInfo<'_>> = engine.rules().filter(|r| r.category() == category).collect();
+        if rules.is_empty() {
+            writeln!(out, "  no loaded rule has this category")?;
+        }
+        for r in rules {
+            writeln!(out, "  {}  {}", r.id(), paint(DIM, &location(&r)))?;
+        }
+        writeln!(out, "\nSee `kindly explain RULE_ID` for one rule.")?;
+        return Ok(Status::Clean);
+    }
+    let ids: Vec<&str> = engine.rules().map(|r| r.id()).collect();
+    let close = closest(id, &ids);
+    let mut err = anstream::stderr().lock();
+    let shown = sanitize(id);
+    match close.as_slice() {
+        [] => writeln!(
+            err,
+            "{} no rule '{shown}' (`kindly rules` lists every rule)",
+            paint(ERROR, "kindly:")
+        )?,
+        [one] => writeln!(
+            err,
+            "{} no rule '{shown}'; did you mean '{one}'?",
+            paint(ERROR, "kindly:")
+        )?,
+        many => {
+            let quoted: Vec<String> = many.iter().map(|c| format!("'{c}'")).collect();
+            let (last, head) = quoted.split_last().map_or(("", &[][..]), |(l, h)| (l.as_str(), h));
+            writeln!(
+                err,
+                "{} no rule '{shown}'; did you mean {} or {last}?",
+                paint(ERROR, "kindly:"),
+                head.join(", ")
+            )?;
+        }
+    }
+    Ok(Status::Trouble)
+}
+
+fn section(out: &mut String, title: &str) {
+    out.push('\n');
+    out.push_str(&paint(KIND, title));
+    out.push('\n');
+}
+
+fn explain_text(rule: &RuleInfo<'_>) -> String {
+    let mut out = String::new();
+    let category = rule.category();
+    out.push_str(&paint(LOCATION, rule.id()));
+    out.push('\n');
+    let mut field = |name: &str, value: &str| {
+        out.push_str(&format!("  {:<10}{value}\n", format!("{name}:")));
+    };
+    field(
+        "category",
+        &format!("{} ({})", category.id(), category.gentle_name()),
+    );
+    match rule.tier() {
+        Some(t) => field("severity", &format!("{} (tier {})", rule.severity(), t.id())),
+        None => field("severity", rule.severity().id()),
+    }
+    field("pack", rule.pack());
+    field("defined", &location(rule));
+    field("message", rule.message());
+    if let Some(why) = rule.why() {
+        section(&mut out, "why");
+        out.push_str(&wrap(why, 76, "  "));
+    }
+    section(&mut out, "triggers");
+    for t in rule.triggers() {
+        out.push_str(&format!("  {t}\n"));
+    }
+    if let Some(p) = rule.pattern() {
+        section(&mut out, "pattern");
+        out.push_str(&format!("  {p}\n"));
+    }
+    section(&mut out, "flags (the [marked] words)");
+    for e in rule.flag_examples() {
+        out.push_str(&format!("  {e}\n"));
+    }
+    section(&mut out, "does not flag");
+    for e in rule.pass_examples() {
+        out.push_str(&format!("  {e}\n"));
+    }
+    let reframes: Vec<&str> = rule.reframe_templates().collect();
+    if category == Category::Crisis {
+        section(&mut out, "instead of reframes");
+        out.push_str("  a calm support message with resources (crisis rules never carry reframes)\n");
+    } else if !reframes.is_empty() {
+        section(&mut out, "reframes (templates)");
+        for r in reframes {
+            out.push_str(&format!("  {r}\n"));
+        }
+    }
+    out
+}
+
+/// Up to three ids closest to `query`: small edit distance first, then shared prefixes.
+fn closest<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
+    let q = query.to_lowercase();
+    let limit = (q.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &str)> = ids
+        .iter()
+        .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    if scored.is_empty() {
+        // "labeling" or "labelling.self" -> the rules whose id starts alike or contains it.
+        let stem: String = q.split('.').next().unwrap_or("").chars().take(5).collect();
+        scored = ids
+            .iter()
+            .filter(|id| {
+                let id = id.to_lowercase();
+                (!q.is_empty() && id.contains(&q)) || (stem.len() >= 3 && id.starts_with(&stem))
+            })
+            .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
+            .collect();
+    }
+    scored.sort();
+    scored.dedup();
+    scored.into_iter().take(3).map(|(_, id)| id).collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// `kindly test-rules`: run the embedded examples of `packs` (all loaded rules when empty).
+pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
+    let names: Vec<&str> = packs.iter().map(String::as_str).collect();
+    let report = engine.test_examples(&names);
+    let mut out = anstream::stdout().lock();
+    for failure in &report.failures {
+        writeln!(out, "{failure}\n")?;
+    }
+    let line = format!(
+        "{}, {}, {} failed",
+        plural(report.rules, "rule", "rules"),
+        plural(report.examples, "example", "examples"),
+        report.failures.len()
+    );
+    if report.passed() {
+        writeln!(out, "{line}")?;
+        Ok(Status::Clean)
+    } else {
+        writeln!(out, "{}", paint(ERROR, &line))?;
+        Ok(Status::Found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("same", "same"), 0);
+    }
+
+    #[test]
+    fn suggestions() {
+        let ids = ["labeling.self-adjective", "labeling.self-noun", "self_attack.hate-self"];
+        assert_eq!(
+            closest("labelling.self-adjective", &ids),
+            ["labeling.self-adjective"]
+        );
+        assert_eq!(
+            closest("labeling", &ids),
+            ["labeling.self-noun", "labeling.self-adjective"]
+        );
+        assert!(closest("zzz", &ids).is_empty());
+    }
+}
