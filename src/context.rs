@@ -89,11 +89,41 @@ fn negated(cues: &Cues, hay: &str) -> bool {
         .any(|m| !pseudo.iter().any(|(s, e)| m.start() < *e && m.end() > *s))
 }
 
+/// Start of the `n`th sentence before the one starting at `ss` (stopping at a blank line, which
+/// ends a journal entry).
+fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
+    let mut lb = ss;
+    for _ in 0..n {
+        let before = text[..lb].trim_end_matches([' ', '\t']);
+        if before.is_empty() || before.ends_with("\n\n") || before.ends_with("\r\n\r\n") {
+            break;
+        }
+        let trimmed = before.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        let (prev_start, _) = text::sentence_bounds(text, trimmed.len() - 1);
+        if prev_start >= lb {
+            break;
+        }
+        lb = prev_start;
+    }
+    lb
+}
+
 /// Decides whether a candidate is kept. Crisis rules come here with every switch off except
 /// their exceptions.
 pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
     let r = keep_inner(rule, cues, text, c);
-    if std::env::var("KDEBUG").is_ok() { eprintln!("keep {} {:?} {:?} -> {}", rule.id, &text[c.span.0..c.span.1], c, r); }
+    if std::env::var("KDEBUG").is_ok() {
+        eprintln!(
+            "keep {} {:?} {:?} -> {}",
+            rule.id,
+            &text[c.span.0..c.span.1],
+            c,
+            r
+        );
+    }
     r
 }
 fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
@@ -111,27 +141,32 @@ fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
             return false;
         }
     }
+    // Look-back (DOMAIN.md §4.10): earlier sentences of the same entry, for rules that need
+    // the situation ("Got a lovely email from a client. She sends those to everyone.").
+    let lb = look_back_start(text, ss, p.look_back);
     if let Some(req) = &rule.requires {
-        if !req.is_match(sentence) {
+        if !req.is_match(&text[lb..se]) {
             return false;
         }
     }
+    let after = &text[me..se];
+    let before = &text[lb..ms];
     if rule
         .followed_by
         .as_ref()
-        .is_some_and(|r| !r.is_match(&text[me..se]))
+        .is_some_and(|r| !r.is_match(after))
         || rule
             .not_followed_by
             .as_ref()
-            .is_some_and(|r| r.is_match(&text[me..se]))
+            .is_some_and(|r| r.is_match(after))
         || rule
             .preceded_by
             .as_ref()
-            .is_some_and(|r| !r.is_match(&text[ss..ms]))
+            .is_some_and(|r| !r.is_match(before))
         || rule
             .not_preceded_by
             .as_ref()
-            .is_some_and(|r| r.is_match(&text[ss..ms]))
+            .is_some_and(|r| r.is_match(before))
     {
         return false;
     }
@@ -179,16 +214,24 @@ fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
                 // "my boss said I was careless" is someone else's.
                 let cue_at = comma + m.start();
                 let from = words_before(text, comma, cue_at, 3);
-                let by_writer = text[from..cue_at].split(|ch: char| !is_word_char(ch) && ch != '\'' && ch != '\u{2019}').any(|w| {
-                    let w = w.to_ascii_lowercase();
-                    w == "i" || w.starts_with("i'") || w.starts_with("i\u{2019}") || w == "im" || w == "ive"
-                });
+                let by_writer = text[from..cue_at]
+                    .split(|ch: char| !is_word_char(ch) && ch != '\'' && ch != '\u{2019}')
+                    .any(|w| {
+                        let w = w.to_ascii_lowercase();
+                        w == "i"
+                            || w.starts_with("i'")
+                            || w.starts_with("i\u{2019}")
+                            || w == "im"
+                            || w == "ive"
+                    });
                 if !by_writer {
                     return false;
                 }
             }
         }
-        if found(&cues.communication_after, &text[me..se]) || found(&cues.attribution, &text[comma..ms]) {
+        if found(&cues.communication_after, &text[me..se])
+            || found(&cues.attribution, &text[comma..ms])
+        {
             return false;
         }
     }
@@ -248,7 +291,10 @@ fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
         // "I'll never be a morning person and that's fine".
         if let Some(re) = &cues.retractions {
             let rest = &text[me..se];
-            if re.find_iter(rest).any(|m| !rest[m.end()..].chars().any(char::is_alphanumeric)) {
+            if re
+                .find_iter(rest)
+                .any(|m| !rest[m.end()..].chars().any(char::is_alphanumeric))
+            {
                 return false;
             }
         }

@@ -57,8 +57,8 @@ impl Resolver for NoIncludes {
 pub(crate) fn locate(file: &str, src: &str, offset: usize) -> Location {
     let offset = crate::text::floor_char(src, offset.min(src.len()));
     let before = &src[..offset];
-    let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let line = memchr::memchr_iter(b'\n', before.as_bytes()).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before.as_bytes()).map_or(0, |p| p + 1);
     let column = src[line_start..offset].chars().count() + 1;
     Location {
         file: file.to_string(),
@@ -228,6 +228,65 @@ impl Cues {
     }
 }
 
+/// A rule regex compiled on first use. Building an engine stays cheap (the built-in pack has
+/// hundreds of patterns, and most texts touch a handful of rules); packs from users are compiled
+/// eagerly at build time instead, so that every error is reported with its location up front.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    source: String,
+    cell: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn new(source: String) -> LazyRegex {
+        LazyRegex { source, cell: std::sync::OnceLock::new() }
+    }
+
+    /// The compiled regex. `None` only if a pattern that was never validated fails to compile,
+    /// which the test suite rules out for the built-in packs.
+    pub(crate) fn get(&self) -> Option<&Regex> {
+        self.cell.get_or_init(|| build_regex(&self.source).ok()).as_ref()
+    }
+
+    /// Compiles now, reporting the error.
+    fn force(&self) -> std::result::Result<(), String> {
+        if self.cell.get().is_none() {
+            let compiled = build_regex(&self.source)?;
+            let _ = self.cell.set(Some(compiled));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn is_match(&self, hay: &str) -> bool {
+        self.get().is_some_and(|r| r.is_match(hay))
+    }
+
+    pub(crate) fn find_iter<'r, 'h>(&'r self, hay: &'h str) -> impl Iterator<Item = regex::Match<'h>> + 'r
+    where
+        'h: 'r,
+    {
+        self.get().into_iter().flat_map(move |r| r.find_iter(hay))
+    }
+}
+
+/// Named capture groups in a pattern source, found by a scan (no compile needed).
+fn capture_names_of(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["(?P<", "(?<"] {
+        let mut rest = src;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            if let Some(end) = rest.find('>') {
+                let name = &rest[..end];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !out.iter().any(|n| n == name) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Which context filters a rule applies (all on by default, all off for crisis rules).
 #[derive(Clone, Debug)]
 pub(crate) struct Policy {
@@ -241,6 +300,8 @@ pub(crate) struct Policy {
     /// `Some(window)`: a first-person word must occur within `window` words before the trigger
     /// (or right after it) in the same clause.
     pub first_person_window: Option<usize>,
+    /// Sentences before the match that `preceded-by` and `requires` also see.
+    pub look_back: usize,
 }
 
 /// A reframe template as compiled.
@@ -273,19 +334,19 @@ pub(crate) struct Rule {
     pub confidence: Confidence,
     pub tier: Option<CrisisTier>,
     pub urgent: bool,
-    pub pattern: Option<Regex>,
+    pub pattern: Option<LazyRegex>,
     pub pattern_source: Option<String>,
     pub capture_names: Vec<String>,
     pub triggers: Vec<String>,
     pub message: Template,
     pub why: Option<String>,
     pub policy: Policy,
-    pub exceptions: Option<Regex>,
-    pub requires: Option<Regex>,
-    pub followed_by: Option<Regex>,
-    pub not_followed_by: Option<Regex>,
-    pub preceded_by: Option<Regex>,
-    pub not_preceded_by: Option<Regex>,
+    pub exceptions: Option<LazyRegex>,
+    pub requires: Option<LazyRegex>,
+    pub followed_by: Option<LazyRegex>,
+    pub not_followed_by: Option<LazyRegex>,
+    pub preceded_by: Option<LazyRegex>,
+    pub not_preceded_by: Option<LazyRegex>,
     pub reframes: Vec<ReframeTemplate>,
     pub examples_flag: Vec<Example>,
     pub examples_pass: Vec<Example>,
@@ -384,7 +445,7 @@ pub(crate) fn parse_pack(main: SourceFile, resolver: &dyn Resolver) -> Result<Pa
 /// Compiles parsed packs. `default_cues` supplies the context cues of languages whose packs do
 /// not define their own (the built-in English cues).
 pub(crate) fn compile(
-    parsed: &[&ParsedPack],
+    parsed: &[(&ParsedPack, bool)],
     default_cues: &BTreeMap<String, Arc<Cues>>,
 ) -> Result<Compiled> {
     let mut packs = Vec::new();
@@ -395,7 +456,7 @@ pub(crate) fn compile(
     let mut literals: Vec<TriggerLiteral> = Vec::new();
     let mut literal_rules: Vec<Vec<u32>> = Vec::new();
 
-    for (pack_no, p) in parsed.iter().enumerate() {
+    for (pack_no, &(p, validate)) in parsed.iter().enumerate() {
         let (main, main_file) = &p.files[0];
         let Some(meta) = main_file.pack.as_ref() else {
             continue; // parse_pack guarantees a [pack] table
@@ -421,11 +482,14 @@ pub(crate) fn compile(
         let language = meta.language.get_ref().to_ascii_lowercase();
 
         // Context cues: the pack's own, or its language's built-in ones.
-        let cues = match &main_file.context {
-            Some(c) => Arc::new(Cues::compile(c.get_ref()).map_err(|m| {
+        let builtin_cues = if validate { None } else { default_cues.get(&language) };
+        let cues = match (&main_file.context, builtin_cues) {
+            // The built-in pack's own cues are the language defaults, compiled once per process.
+            (Some(_), Some(c)) => Arc::clone(c),
+            (Some(c), None) => Arc::new(Cues::compile(c.get_ref()).map_err(|m| {
                 Error::new(ErrorKind::BadRegex, m).at(at(main, c.span().start)).in_pack(&pack_id)
             })?),
-            None => match default_cues.get(&language) {
+            (None, _) => match default_cues.get(&language) {
                 Some(c) => Arc::clone(c),
                 None => {
                     return Err(Error::new(
@@ -501,14 +565,22 @@ pub(crate) fn compile(
                     .at(err_at(0))
                     .in_pack(&pack_id));
                 }
-                let expanded = expand_pattern(src.get_ref(), &lexicons_only, false).map_err(|e| {
-                    Error::new(ErrorKind::UnknownLexicon, format!("fragment '{name}': {}", e.message))
+                let expanded =
+                    expand_pattern(src.get_ref(), &lexicons_only, false).map_err(|e| {
+                        Error::new(
+                            ErrorKind::UnknownLexicon,
+                            format!("fragment '{name}': {}", e.message),
+                        )
                         .at(err_at(e.offset))
                         .in_pack(&pack_id)
+                    })?;
+                if validate {
+                    build_regex(&expanded).map_err(|m| {
+                    Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}"))
+                        .at(err_at(0))
+                        .in_pack(&pack_id)
                 })?;
-                build_regex(&expanded).map_err(|m| {
-                    Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}")).at(err_at(0)).in_pack(&pack_id)
-                })?;
+                }
                 lexicon_regex.insert(name.clone(), format!("(?:{expanded})"));
             }
         }
@@ -625,6 +697,7 @@ pub(crate) fn compile(
                 rule_ids.insert(id.clone(), id_loc.clone());
                 let rule_no = rules.len() as u32;
                 let rule = compile_rule(
+                    validate,
                     spec,
                     file,
                     rule_start,
@@ -778,6 +851,7 @@ fn parse_template(text: &Spanned<String>, file: &SourceFile) -> Result<Template>
 
 #[allow(clippy::too_many_arguments)]
 fn compile_rule(
+    validate: bool,
     spec: &RuleSpec,
     file: &SourceFile,
     rule_start: usize,
@@ -878,30 +952,31 @@ fn compile_rule(
     }
 
     // Pattern.
-    let compile_pat = |src: &Spanned<String>, what: &str| -> Result<Regex> {
+    let compile_pat = |src: &Spanned<String>, what: &str| -> Result<LazyRegex> {
         let value_at = |off: usize| at(src.span().start + 1 + off);
-        // First against the author's own text, so syntax errors point at what they wrote.
-        let short = expand_pattern(src.get_ref(), lexicon_regex, true).map_err(|e| {
-            Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
-                .at(value_at(e.offset))
-        })?;
-        build_regex(&short)
-            .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
         let full = expand_pattern(src.get_ref(), lexicon_regex, false).map_err(|e| {
             Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                 .at(value_at(e.offset))
         })?;
-        build_regex(&full)
-            .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))
+        let lazy = LazyRegex::new(full);
+        if validate {
+            // First against the author's own text, so syntax errors point at what they wrote.
+            let short = expand_pattern(src.get_ref(), lexicon_regex, true).map_err(|e| {
+                Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
+                    .at(value_at(e.offset))
+            })?;
+            build_regex(&short)
+                .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
+            lazy.force()
+                .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
+        }
+        Ok(lazy)
     };
     let pattern = match &spec.pattern {
         Some(p) => Some(compile_pat(p, "pattern")?),
         None => None,
     };
-    let capture_names: Vec<String> = pattern
-        .as_ref()
-        .map(|r| r.capture_names().flatten().map(str::to_string).collect())
-        .unwrap_or_default();
+    let capture_names: Vec<String> = pattern.as_ref().map(|r| capture_names_of(&r.source)).unwrap_or_default();
 
     // Context policy.
     let crisis = category == Category::Crisis;
@@ -910,7 +985,7 @@ fn compile_rule(
     let on = |s: Option<Switch>| s.map_or(default_switch, |s| s == Switch::Cancel);
     let mut exceptions = Vec::new();
     let mut requires = Vec::new();
-    let mut around: [Option<Regex>; 4] = [None, None, None, None];
+    let mut around: [Option<LazyRegex>; 4] = [None, None, None, None];
     let policy = match ctx {
         None => Policy {
             negation: default_switch,
@@ -925,13 +1000,14 @@ fn compile_rule(
             hypothetical: default_switch,
             retraction: default_switch,
             first_person_window: None,
+            look_back: 0,
         },
         Some(c) => {
             for e in &c.exceptions {
-                exceptions.push(format!("(?:{})", compile_pat(e, "exception")?.as_str()));
+                exceptions.push(format!("(?:{})", compile_pat(e, "exception")?.source));
             }
             for r in &c.requires {
-                requires.push(format!("(?:{})", compile_pat(r, "requires")?.as_str()));
+                requires.push(format!("(?:{})", compile_pat(r, "requires")?.source));
             }
             for (slot, (spec, what)) in around.iter_mut().zip([
                 (&c.followed_by, "followed-by"),
@@ -944,6 +1020,15 @@ fn compile_rule(
                 }
             }
             let window = c.window.as_ref().map(|w| *w.get_ref());
+            if let Some(lb) = &c.look_back {
+                if *lb.get_ref() > 3 {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        "look-back must be between 0 and 3 sentences",
+                    )
+                    .at(at(lb.span().start)));
+                }
+            }
             if let Some(w) = &c.window {
                 if *w.get_ref() == 0 || *w.get_ref() > 50 {
                     return Err(Error::new(
@@ -971,6 +1056,7 @@ fn compile_rule(
                 hypothetical: on(c.hypothetical),
                 retraction: on(c.retraction),
                 first_person_window: first_person.then_some(window.unwrap_or(4)),
+                look_back: c.look_back.as_ref().map_or(0, |l| *l.get_ref()),
             }
         }
     };
@@ -982,13 +1068,15 @@ fn compile_rule(
     } else {
         policy
     };
-    let join = |parts: Vec<String>| -> Result<Option<Regex>> {
+    let join = |parts: Vec<String>| -> Result<Option<LazyRegex>> {
         if parts.is_empty() {
             return Ok(None);
         }
-        build_regex(&parts.join("|"))
-            .map(Some)
-            .map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))
+        let lazy = LazyRegex::new(parts.join("|"));
+        if validate {
+            lazy.force().map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))?;
+        }
+        Ok(Some(lazy))
     };
     let exceptions = join(exceptions)?;
     let requires = join(requires)?;

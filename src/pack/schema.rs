@@ -103,6 +103,9 @@ pub(crate) struct ContextPolicySpec {
     pub retraction: Option<Switch>,
     pub first_person: Option<FirstPerson>,
     pub window: Option<Spanned<usize>>,
+    /// How many sentences before the match `preceded-by`, `not-preceded-by` and `requires`
+    /// also see (DOMAIN.md §4.10 look-back; 0 to 3).
+    pub look_back: Option<Spanned<usize>>,
     #[serde(default)]
     pub exceptions: Vec<Spanned<String>>,
     #[serde(default)]
