@@ -114,19 +114,6 @@ fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
 /// Decides whether a candidate is kept. Crisis rules come here with every switch off except
 /// their exceptions.
 pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
-    let r = keep_inner(rule, cues, text, c);
-    if std::env::var("KDEBUG").is_ok() {
-        eprintln!(
-            "keep {} {:?} {:?} -> {}",
-            rule.id,
-            &text[c.span.0..c.span.1],
-            c,
-            r
-        );
-    }
-    r
-}
-fn keep_inner(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
     let (ss, se) = c.sentence;
     let (ms, me) = c.span;
     let (ts, te) = c.trigger;

@@ -183,6 +183,31 @@ pub struct Engine {
     max_reframes: usize,
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field(
+                "packs",
+                &self.packs.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            )
+            .field("rules", &self.rules.len())
+            .field("trigger_literals", &self.literal_texts.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EngineBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineBuilder")
+            .field("builtin", &self.builtin)
+            .field("extra_packs", &self.sources.len())
+            .field("disabled", &self.disabled)
+            .field("locale", &self.locale)
+            .field("max_reframes", &self.max_reframes)
+            .finish()
+    }
+}
+
 /// A trigger hit of the automaton that passed the word-boundary check.
 #[derive(Clone, Copy, Debug)]
 struct Hit {
@@ -284,7 +309,7 @@ impl Engine {
     /// let found = engine.analyze_markdown(md);
     /// assert_eq!(found.findings.len(), 1);
     /// assert_eq!(&md[found.findings[0].bytes.range()], "I'm so lazy");
-    /// assert_eq!(found.findings[0].column, 42);
+    /// assert_eq!(found.findings[0].column, 36);
     /// ```
     #[cfg(feature = "markdown")]
     pub fn analyze_markdown(&self, text: &str) -> Analysis {
@@ -628,12 +653,16 @@ impl Engine {
                 .find(|(k, _)| k == n)
                 .map(|(_, v)| normalize_slot(v))
         };
+        // A `noun` capture stands in for `word` with its article ("an idiot"), so templates
+        // like "I'm calling myself {word}" read naturally for noun labels too.
+        let word = || get("word").or_else(|| get("noun").map(|n| with_article(&n.to_lowercase())));
         match name {
             "behavior" => {
-                let word = get("word")?.to_lowercase();
-                self.packs[rule.pack].behaviors.get(&word).cloned()
+                let key = get("word").or_else(|| get("noun"))?.to_lowercase();
+                self.packs[rule.pack].behaviors.get(&key).cloned()
             }
-            "word" | "feeling" => get(name).map(|v| v.to_lowercase()),
+            "word" => word().map(|v| v.to_lowercase()),
+            "feeling" => get(name).map(|v| v.to_lowercase()),
             _ => get(name),
         }
     }
@@ -788,6 +817,19 @@ impl Engine {
 /// Used only if no loaded pack has support text (a custom crisis pack without `[support]`).
 const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. You don't have to hold it alone. If you're thinking about ending your life or hurting yourself, please reach out to someone you trust or your local emergency number right now.";
 
+/// "idiot" -> "an idiot", "failure" -> "a failure" (by spelling; good enough for labels).
+fn with_article(noun: &str) -> String {
+    let starts_vowel = noun.chars().next().is_some_and(|c| "aeiou".contains(c));
+    let exceptions_an = noun.starts_with("hour") || noun.starts_with("honest");
+    let exceptions_a =
+        noun.starts_with("use") || noun.starts_with("uni") || noun.starts_with("one");
+    if (starts_vowel || exceptions_an) && !exceptions_a {
+        format!("an {noun}")
+    } else {
+        format!("a {noun}")
+    }
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -803,31 +845,39 @@ fn normalize_slot(v: &str) -> String {
     let joined = words.join(" ");
     let letters: Vec<char> = joined.chars().filter(|c| c.is_alphabetic()).collect();
     let all_caps = letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase());
-    let mut out = String::with_capacity(joined.len());
-    let mut run = 0;
-    let mut prev = None;
-    for c in joined.chars() {
-        let c = if crate::pack::expand::APOSTROPHES.contains(&c) {
-            '\''
-        } else {
-            c
-        };
-        let c = if all_caps {
-            c.to_lowercase().next().unwrap_or(c)
-        } else {
-            c
-        };
-        if Some(c) == prev && c.is_alphabetic() {
-            run += 1;
-            if run >= 2 {
-                // Keep at most two of a letter ("too", "keep"); three or more is a stretch.
-                continue;
+    let chars: Vec<char> = joined
+        .chars()
+        .map(|c| {
+            if crate::pack::expand::APOSTROPHES.contains(&c) {
+                '\''
+            } else {
+                c
             }
-        } else {
-            run = 0;
+        })
+        .map(|c| {
+            if all_caps {
+                c.to_lowercase().next().unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = String::with_capacity(joined.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut j = i;
+        while j < chars.len() && chars[j] == c {
+            j += 1;
         }
-        prev = Some(c);
-        out.push(c);
+        // Three or more of a letter is a stretch ("sooo"); two is spelling ("too").
+        let keep = if c.is_alphabetic() && j - i >= 3 {
+            1
+        } else {
+            j - i
+        };
+        out.extend(std::iter::repeat_n(c, keep));
+        i = j;
     }
     out
 }
@@ -956,5 +1006,8 @@ mod tests {
         assert_eq!(normalize_slot("sooo  lazy"), "so lazy");
         assert_eq!(normalize_slot("too  good"), "too good");
         assert_eq!(normalize_slot("my  sister’s"), "my sister's");
+        assert_eq!(with_article("idiot"), "an idiot");
+        assert_eq!(with_article("failure"), "a failure");
+        assert_eq!(with_article("useless mess"), "a useless mess");
     }
 }

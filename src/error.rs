@@ -59,6 +59,9 @@ pub struct Location {
 /// [[rule]]
 /// id = "mine.oops"
 /// category = "labelling"
+/// severity = "moderate"
+/// triggers = ["oops"]
+/// message = "A gentle note."
 /// "#;
 /// let err = EngineBuilder::new()
 ///     .builtin_packs(false)
@@ -71,7 +74,11 @@ pub struct Location {
 /// assert!(err.to_string().starts_with("mine.toml:11:12: rule 'mine.oops': unknown category 'labelling'"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+// Boxed so that `Result<T, Error>` stays one pointer wide on the happy path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     location: Option<Location>,
     file: Option<String>,
@@ -82,87 +89,87 @@ pub struct Error {
 
 impl Error {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(Inner {
             kind,
             location: None,
             file: None,
             pack: None,
             rule: None,
             message: message.into(),
-        }
+        }))
     }
 
     pub(crate) fn at(mut self, location: Location) -> Error {
-        self.file = Some(location.file.clone());
-        self.location = Some(location);
+        self.0.file = Some(location.file.clone());
+        self.0.location = Some(location);
         self
     }
 
     pub(crate) fn in_file(mut self, file: &str) -> Error {
-        if self.file.is_none() {
-            self.file = Some(file.to_string());
+        if self.0.file.is_none() {
+            self.0.file = Some(file.to_string());
         }
         self
     }
 
     pub(crate) fn in_pack(mut self, pack: &str) -> Error {
-        if self.pack.is_none() {
-            self.pack = Some(pack.to_string());
+        if self.0.pack.is_none() {
+            self.0.pack = Some(pack.to_string());
         }
         self
     }
 
     pub(crate) fn in_rule(mut self, rule: &str) -> Error {
-        if self.rule.is_none() && !rule.is_empty() {
-            self.rule = Some(rule.to_string());
+        if self.0.rule.is_none() && !rule.is_empty() {
+            self.0.rule = Some(rule.to_string());
         }
         self
     }
 
     /// What kind of problem this is.
     pub fn kind(&self) -> ErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// Where the problem is, when it can be pinned to a place in a file.
     pub fn location(&self) -> Option<&Location> {
-        self.location.as_ref()
+        self.0.location.as_ref()
     }
 
     /// The file involved, even when no line is known (for example an unreadable file).
     pub fn file(&self) -> Option<&str> {
-        self.file.as_deref()
+        self.0.file.as_deref()
     }
 
     /// The id of the pack involved, when known.
     pub fn pack(&self) -> Option<&str> {
-        self.pack.as_deref()
+        self.0.pack.as_deref()
     }
 
     /// The id of the rule involved, when the problem is inside a rule.
     pub fn rule(&self) -> Option<&str> {
-        self.rule.as_deref()
+        self.0.rule.as_deref()
     }
 
     /// The bare message, without location, pack or rule.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.location, &self.file) {
+        match (&self.0.location, &self.0.file) {
             (Some(loc), _) => write!(f, "{}:{}:{}: ", loc.file, loc.line, loc.column)?,
             (None, Some(file)) => write!(f, "{file}: ")?,
             (None, None) => {}
         }
-        if let Some(rule) = &self.rule {
+        if let Some(rule) = &self.0.rule {
             write!(f, "rule '{rule}': ")?;
-        } else if let Some(pack) = &self.pack {
+        } else if let Some(pack) = &self.0.pack {
             write!(f, "pack '{pack}': ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 

@@ -36,7 +36,7 @@
 //! # Ok::<(), kindly::Error>(())
 //! ```
 
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod category;
 mod context;

@@ -64,8 +64,19 @@ pub(crate) fn sentence_bounds(text: &str, pos: usize) -> (usize, usize) {
         } else if is_terminator_at(text, j) {
             // Keep the terminator run and closing quotes with this sentence.
             let mut k = j + 1;
-            while k < bytes.len() && matches!(bytes[k], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
-                k += 1;
+            loop {
+                if k < bytes.len() && matches!(bytes[k], b'.' | b'!' | b'?' | b'"' | b'\'' | b')') {
+                    k += 1;
+                } else if k + 2 < bytes.len() + 1
+                    && bytes.get(k) == Some(&0xE2)
+                    && bytes.get(k + 1) == Some(&0x80)
+                    && matches!(bytes.get(k + 2), Some(0x9D | 0x99 | 0xA6))
+                {
+                    // Closing curly quotes and an ellipsis stay with the sentence.
+                    k += 3;
+                } else {
+                    break;
+                }
             }
             end = k;
             break;
@@ -78,7 +89,11 @@ pub(crate) fn sentence_bounds(text: &str, pos: usize) -> (usize, usize) {
         }
     }
     let end = ceil_char(text, end.max(pos));
-    let start = floor_char(text, start.min(pos));
+    let mut start = floor_char(text, start.min(pos));
+    // The sentence starts at its first non-space character.
+    while start < pos && bytes[start].is_ascii_whitespace() {
+        start += 1;
+    }
     (start, end)
 }
 

@@ -4,8 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use kindly::Category;
 use std::path::PathBuf;
 
-const ABOUT: &str =
-    "Notices harsh self-talk in your own writing and offers kinder ways to say it.";
+const ABOUT: &str = "Notices harsh self-talk in your own writing and offers kinder ways to say it.";
 
 const LONG_ABOUT: &str = "\
 Notices harsh self-talk in your own writing (\"I'm so lazy\", \"I always mess up\") and \
@@ -100,7 +99,9 @@ Examples:
     Rules(RulesArgs),
 
     /// Explain one rule: what it looks for, why, its examples and its reframes.
-    #[command(after_help = "Examples:\n  kindly explain labeling.self-adjective\n  kindly explain labeling      (every rule of a category)")]
+    #[command(
+        after_help = "Examples:\n  kindly explain labeling.self-adjective\n  kindly explain labeling      (every rule of a category)"
+    )]
     Explain(ExplainArgs),
 
     /// Run the rules' embedded examples (every rule tests itself).
@@ -203,10 +204,7 @@ fn parse_category(s: &str) -> Result<Category, String> {
                 .filter(|c| **c != Category::Crisis)
                 .map(|c| c.id())
                 .collect();
-            Err(format!(
-                "unknown category (valid ids: {})",
-                ids.join(", ")
-            ))
+            Err(format!("unknown category (valid ids: {})", ids.join(", ")))
         }
     }
 }

@@ -217,8 +217,7 @@ fn check_one(
             };
             // Serializing plain data into a String cannot fail; if it ever did, say so in the
             // output rather than dropping the input.
-            if let Err(e) = json::lines(&input.display, findings, support, error, &mut rendered)
-            {
+            if let Err(e) = json::lines(&input.display, findings, support, error, &mut rendered) {
                 rendered = format!(
                     "{{\"type\":\"error\",\"path\":{},\"message\":\"cannot write JSON: {}\"}}\n",
                     serde_json::to_string(&input.display).unwrap_or_default(),

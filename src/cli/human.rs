@@ -8,7 +8,8 @@
 //!   |            ^^^^^^^^^^^ “lazy” is a harsh label for a whole person.
 //!   |
 //!   kinder ways to say it:
-//!   - I was low on energy
+//!   - I'm low on energy
+//!   - ...
 //! ```
 //!
 //! Safety rules kept here: a crisis finding prints its location and the support message with
@@ -16,7 +17,9 @@
 //! file shows only the support panel; notes whose reframes are withheld are set aside, and no
 //! note shows the source line of a crisis finding. Severity is never printed: no grades.
 
-use super::term::{paint, plural, sanitize, wrap, CATEGORY, DIM, EMPHASIS, KIND, LOCATION, SUPPORT};
+use super::term::{
+    paint, plural, sanitize, wrap, CATEGORY, DIM, EMPHASIS, KIND, LOCATION, SUPPORT,
+};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use kindly::{Analysis, Category, CrisisTier, Finding, Support};
 use std::collections::BTreeSet;
@@ -212,7 +215,11 @@ fn render_support(
         paint(SUPPORT, Category::Crisis.gentle_name())
     );
     if !rest.is_empty() {
-        let _ = write!(out, "  {}", paint(DIM, &format!("(also {})", rest.join(", "))));
+        let _ = write!(
+            out,
+            "  {}",
+            paint(DIM, &format!("(also {})", rest.join(", ")))
+        );
     }
     out.push('\n');
     out.push_str(&wrap(&sanitize(&support.message), WRAP, "  "));

@@ -108,20 +108,16 @@ fn walk(root: &Path, inputs: &mut Vec<Input>) {
         match entry {
             Ok(e) => {
                 // A symlink to a file counts as a file; links to folders are not followed.
-                let is_file = e.file_type().is_file()
-                    || (e.file_type().is_symlink() && e.path().is_file());
-                let wanted = extension(e.path())
-                    .is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str()));
+                let is_file =
+                    e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file());
+                let wanted =
+                    extension(e.path()).is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str()));
                 if is_file && wanted {
                     inputs.push(file_input(e.into_path()));
                 }
             }
             Err(err) => {
-                let display = err
-                    .path()
-                    .unwrap_or(root)
-                    .display()
-                    .to_string();
+                let display = err.path().unwrap_or(root).display().to_string();
                 let reason = err
                     .io_error()
                     .map_or_else(|| "cannot read this folder".to_string(), io_reason);

@@ -51,11 +51,7 @@ pub(crate) fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(
-                anstream::stderr(),
-                "{} {err:#}",
-                paint(ERROR, "kindly:")
-            );
+            let _ = writeln!(anstream::stderr(), "{} {err:#}", paint(ERROR, "kindly:"));
             Status::Trouble.into()
         }
     }

@@ -68,7 +68,12 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
             writeln!(out)?;
         }
         ListFormat::Human => {
-            let w_id = rows.iter().map(|r| r.id.len()).chain([2]).max().unwrap_or(2);
+            let w_id = rows
+                .iter()
+                .map(|r| r.id.len())
+                .chain([2])
+                .max()
+                .unwrap_or(2);
             let w_cat = rows
                 .iter()
                 .map(|r| r.category.id().len())
@@ -81,7 +86,10 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
                 "{}",
                 paint(
                     DIM,
-                    &format!("{:<w_id$}  {:<w_cat$}  {:<w_sev$}  PACK", "ID", "CATEGORY", "SEVERITY")
+                    &format!(
+                        "{:<w_id$}  {:<w_cat$}  {:<w_sev$}  PACK",
+                        "ID", "CATEGORY", "SEVERITY"
+                    )
                 )
             )?;
             for r in &rows {
@@ -114,7 +122,10 @@ pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
             paint(CATEGORY, category.id()),
             paint(DIM, &format!("({})", category.gentle_name()))
         )?;
-        let rules: Vec<RuleInfo<'_>> = engine.rules().filter(|r| r.category() == category).collect();
+        let rules: Vec<RuleInfo<'_>> = engine
+            .rules()
+            .filter(|r| r.category() == category)
+            .collect();
         if rules.is_empty() {
             writeln!(out, "  no loaded rule has this category")?;
         }
@@ -141,7 +152,9 @@ pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
         )?,
         many => {
             let quoted: Vec<String> = many.iter().map(|c| format!("'{c}'")).collect();
-            let (last, head) = quoted.split_last().map_or(("", &[][..]), |(l, h)| (l.as_str(), h));
+            let (last, head) = quoted
+                .split_last()
+                .map_or(("", &[][..]), |(l, h)| (l.as_str(), h));
             writeln!(
                 err,
                 "{} no rule '{shown}'; did you mean {} or {last}?",
@@ -172,7 +185,10 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
         &format!("{} ({})", category.id(), category.gentle_name()),
     );
     match rule.tier() {
-        Some(t) => field("severity", &format!("{} (tier {})", rule.severity(), t.id())),
+        Some(t) => field(
+            "severity",
+            &format!("{} (tier {})", rule.severity(), t.id()),
+        ),
         None => field("severity", rule.severity().id()),
     }
     field("pack", rule.pack());
@@ -201,7 +217,9 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     let reframes: Vec<&str> = rule.reframe_templates().collect();
     if category == Category::Crisis {
         section(&mut out, "instead of reframes");
-        out.push_str("  a calm support message with resources (crisis rules never carry reframes)\n");
+        out.push_str(
+            "  a calm support message with resources (crisis rules never carry reframes)\n",
+        );
     } else if !reframes.is_empty() {
         section(&mut out, "reframes (templates)");
         for r in reframes {
@@ -211,7 +229,8 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     out
 }
 
-/// Up to three ids closest to `query`: small edit distance first, then shared prefixes.
+/// Up to three ids closest to `query`: the near-best by edit distance ("test.gremlim" gives
+/// "test.gremlin", not also "test.goblin"), else the ids sharing its start ("labeling").
 fn closest<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
     let q = query.to_lowercase();
     let limit = (q.chars().count() / 3).max(2);
@@ -220,8 +239,10 @@ fn closest<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
         .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
         .filter(|(d, _)| *d <= limit)
         .collect();
+    scored.sort();
+    let best = scored.first().map_or(0, |(d, _)| *d);
+    scored.retain(|(d, _)| *d <= best + 2);
     if scored.is_empty() {
-        // "labeling" or "labelling.self" -> the rules whose id starts alike or contains it.
         let stem: String = q.split('.').next().unwrap_or("").chars().take(5).collect();
         scored = ids
             .iter()
@@ -231,8 +252,8 @@ fn closest<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
             })
             .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
             .collect();
+        scored.sort();
     }
-    scored.sort();
     scored.dedup();
     scored.into_iter().take(3).map(|(_, id)| id).collect()
 }
@@ -288,7 +309,11 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let ids = ["labeling.self-adjective", "labeling.self-noun", "self_attack.hate-self"];
+        let ids = [
+            "labeling.self-adjective",
+            "labeling.self-noun",
+            "self_attack.hate-self",
+        ];
         assert_eq!(
             closest("labelling.self-adjective", &ids),
             ["labeling.self-adjective"]

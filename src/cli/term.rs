@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn sanitize_neutralises_escapes() {
-        assert_eq!(sanitize("a\x1b[31mb\u{202E}c\nd"), "a\u{FFFD}[31mb\u{FFFD}c d");
+        assert_eq!(
+            sanitize("a\x1b[31mb\u{202E}c\nd"),
+            "a\u{FFFD}[31mb\u{FFFD}c d"
+        );
     }
 
     #[test]

@@ -239,13 +239,18 @@ pub(crate) struct LazyRegex {
 
 impl LazyRegex {
     fn new(source: String) -> LazyRegex {
-        LazyRegex { source, cell: std::sync::OnceLock::new() }
+        LazyRegex {
+            source,
+            cell: std::sync::OnceLock::new(),
+        }
     }
 
     /// The compiled regex. `None` only if a pattern that was never validated fails to compile,
     /// which the test suite rules out for the built-in packs.
     pub(crate) fn get(&self) -> Option<&Regex> {
-        self.cell.get_or_init(|| build_regex(&self.source).ok()).as_ref()
+        self.cell
+            .get_or_init(|| build_regex(&self.source).ok())
+            .as_ref()
     }
 
     /// Compiles now, reporting the error.
@@ -261,7 +266,10 @@ impl LazyRegex {
         self.get().is_some_and(|r| r.is_match(hay))
     }
 
-    pub(crate) fn find_iter<'r, 'h>(&'r self, hay: &'h str) -> impl Iterator<Item = regex::Match<'h>> + 'r
+    pub(crate) fn find_iter<'r, 'h>(
+        &'r self,
+        hay: &'h str,
+    ) -> impl Iterator<Item = regex::Match<'h>> + 'r
     where
         'h: 'r,
     {
@@ -278,7 +286,10 @@ fn capture_names_of(src: &str) -> Vec<String> {
             rest = &rest[i + marker.len()..];
             if let Some(end) = rest.find('>') {
                 let name = &rest[..end];
-                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !out.iter().any(|n| n == name) {
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !out.iter().any(|n| n == name)
+                {
                     out.push(name.to_string());
                 }
             }
@@ -389,7 +400,6 @@ pub(crate) struct Compiled {
 
 /// A pack that has been read and parsed but not compiled.
 pub(crate) struct ParsedPack {
-    pub main: SourceFile,
     pub files: Vec<(SourceFile, PackFile)>,
 }
 
@@ -439,7 +449,7 @@ pub(crate) fn parse_pack(main: SourceFile, resolver: &dyn Resolver) -> Result<Pa
         }
         files.push((file, parsed));
     }
-    Ok(ParsedPack { main, files })
+    Ok(ParsedPack { files })
 }
 
 /// Compiles parsed packs. `default_cues` supplies the context cues of languages whose packs do
@@ -482,7 +492,11 @@ pub(crate) fn compile(
         let language = meta.language.get_ref().to_ascii_lowercase();
 
         // Context cues: the pack's own, or its language's built-in ones.
-        let builtin_cues = if validate { None } else { default_cues.get(&language) };
+        let builtin_cues = if validate {
+            None
+        } else {
+            default_cues.get(&language)
+        };
         let cues = match (&main_file.context, builtin_cues) {
             // The built-in pack's own cues are the language defaults, compiled once per process.
             (Some(_), Some(c)) => Arc::clone(c),
@@ -576,10 +590,10 @@ pub(crate) fn compile(
                     })?;
                 if validate {
                     build_regex(&expanded).map_err(|m| {
-                    Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}"))
-                        .at(err_at(0))
-                        .in_pack(&pack_id)
-                })?;
+                        Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}"))
+                            .at(err_at(0))
+                            .in_pack(&pack_id)
+                    })?;
                 }
                 lexicon_regex.insert(name.clone(), format!("(?:{expanded})"));
             }
@@ -714,8 +728,8 @@ pub(crate) fn compile(
                             Some(w) => w.iter().map(String::as_str).collect(),
                             None => {
                                 let known: BTreeMap<String, String> = lexicon_regex
-                                    .iter()
-                                    .map(|(k, _)| (k.clone(), String::new()))
+                                    .keys()
+                                    .map(|k| (k.clone(), String::new()))
                                     .collect();
                                 return Err(Error::new(
                                     ErrorKind::UnknownLexicon,
@@ -965,10 +979,12 @@ fn compile_rule(
                 Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                     .at(value_at(e.offset))
             })?;
-            build_regex(&short)
-                .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
-            lazy.force()
-                .map_err(|m| Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0)))?;
+            build_regex(&short).map_err(|m| {
+                Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0))
+            })?;
+            lazy.force().map_err(|m| {
+                Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0))
+            })?;
         }
         Ok(lazy)
     };
@@ -976,7 +992,10 @@ fn compile_rule(
         Some(p) => Some(compile_pat(p, "pattern")?),
         None => None,
     };
-    let capture_names: Vec<String> = pattern.as_ref().map(|r| capture_names_of(&r.source)).unwrap_or_default();
+    let capture_names: Vec<String> = pattern
+        .as_ref()
+        .map(|r| capture_names_of(&r.source))
+        .unwrap_or_default();
 
     // Context policy.
     let crisis = category == Category::Crisis;
@@ -1074,7 +1093,8 @@ fn compile_rule(
         }
         let lazy = LazyRegex::new(parts.join("|"));
         if validate {
-            lazy.force().map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))?;
+            lazy.force()
+                .map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))?;
         }
         Ok(Some(lazy))
     };

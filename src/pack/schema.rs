@@ -41,8 +41,11 @@ pub(crate) struct PackMeta {
     /// so that the load order is explicit and deterministic).
     #[serde(default)]
     pub include: Vec<Spanned<String>>,
+    /// Informational: accepted so packs can credit their authors and link a home page.
     #[serde(default)]
+    #[allow(dead_code)]
     pub authors: Vec<String>,
+    #[allow(dead_code)]
     pub homepage: Option<String>,
 }
 

@@ -1,0 +1,1019 @@
+//! End-to-end tests of the `kindly` binary.
+//!
+//! Exact-output tests use a tiny pack written here (`--no-default-packs --pack FILE`), so they
+//! do not move when the built-in rules are tuned. Only a few robust built-in examples are used:
+//! "I'm so lazy." (labeling) and "I want to die." (crisis).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::borrow::BorrowMut;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const PACK: &str = r#"[pack]
+id = "test-pack"
+version = "0.1.0"
+language = "en"
+license = "CC0-1.0"
+description = "A tiny pack for the CLI tests."
+
+[[rule]]
+id = "test.gremlin"
+category = "labeling"
+severity = "moderate"
+triggers = ["grumpy gremlin"]
+message = "“grumpy gremlin” is a harsh name to call yourself."
+why = "Only for tests."
+[[rule.reframe]]
+text = "I'm having a grumpy moment, and that's allowed."
+[[rule.reframe]]
+text = "Grumpy days happen to everyone."
+[rule.examples]
+flag = ["I'm a [grumpy gremlin] today.", "Honestly I am such a [grumpy gremlin]."]
+pass = ["The cat is a grumpy gremlin.", "Gremlins are grumpy."]
+
+[[rule]]
+id = "test.goblin"
+category = "self_attack"
+severity = "high"
+triggers = ["goblin brain"]
+message = "That's a harsh thing to say to yourself."
+[[rule.reframe]]
+text = "My brain is doing its best today."
+[rule.examples]
+flag = ["I have such a [goblin brain] today.", "Ugh, my [goblin brain] again."]
+pass = ["The goblin has a brain.", "Goblins are fun."]
+"#;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// A temporary folder, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "kindly-cli-{}-{}-{nanos}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `contents` to `name` (creating folders) and returns the full path.
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// The test pack, written to `pack.toml`.
+    fn pack(&self) -> PathBuf {
+        self.write("pack.toml", PACK)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `kindly` with colour off (as when piped), run in `dir`.
+fn kindly(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kindly"));
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("CLICOLOR");
+    cmd
+}
+
+/// Runs with `stdin` as standard input.
+fn run_with_stdin(mut cmd: impl BorrowMut<Command>, stdin: &str) -> Output {
+    let mut child = cmd
+        .borrow_mut()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn run(mut cmd: impl BorrowMut<Command>) -> Output {
+    cmd.borrow_mut().stdin(Stdio::null()).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(o)))
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line ({e}): {l}")))
+        .collect()
+}
+
+/// `kindly --no-default-packs --pack pack.toml ARGS...` in `dir`.
+fn with_pack(dir: &TempDir, args: &[&str]) -> Command {
+    let pack = dir.pack();
+    let mut cmd = kindly(dir.path());
+    cmd.arg("--no-default-packs")
+        .arg("--pack")
+        .arg(pack)
+        .args(args);
+    cmd
+}
+
+// ---------------------------------------------------------------------------------------------
+// check: exit codes, human output
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn exit_0_when_nothing_is_found() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        kindly(dir.path()).arg("check"),
+        "Made pancakes and called Mum.\n",
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(stderr(&o), "", "a clean run prints nothing");
+}
+
+#[test]
+fn exit_1_for_a_builtin_label() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.\n");
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("<stdin>:1:1  labeling  \"I'm so lazy\""),
+        "{out}"
+    );
+    assert!(out.contains("kinder ways to say it:"), "{out}");
+    assert_eq!(stderr(&o), "1 note in 1 file\n");
+}
+
+#[test]
+fn human_output_is_exact() {
+    let dir = TempDir::new();
+    dir.write(
+        "today.txt",
+        "Slept badly.\nWell, I am a grumpy gremlin today.\n",
+    );
+    let o = run(with_pack(&dir, &["check", "today.txt"]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "\
+today.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
+  |
+2 | Well, I am a grumpy gremlin today.
+  |              ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
+  |
+  kinder ways to say it:
+  - I'm having a grumpy moment, and that's allowed.
+  - Grumpy days happen to everyone.
+
+"
+    );
+    assert_eq!(stderr(&o), "1 note in 1 file\n");
+}
+
+#[test]
+fn human_output_aligns_tabs_emoji_and_cjk() {
+    let dir = TempDir::new();
+    dir.write("w.txt", "Hello.\n\t😀 日本 I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "--max-reframes", "0", "w.txt"]));
+    assert_eq!(code(&o), 1);
+    // Columns count characters; the underline accounts for display width (tab = 4,
+    // emoji and CJK = 2 each).
+    assert_eq!(
+        stdout(&o),
+        "\
+w.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
+  |
+2 |     😀 日本 I am a grumpy gremlin.
+  |                    ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
+
+"
+    );
+}
+
+#[test]
+fn several_notes_and_the_summary() {
+    let dir = TempDir::new();
+    dir.write(
+        "a.txt",
+        "I am a grumpy gremlin. Ugh, my goblin brain again.\n",
+    );
+    dir.write("b.txt", "A calm day.\n");
+    let o = run(with_pack(&dir, &["check", "a.txt", "b.txt"]));
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("a.txt:")).collect();
+    assert_eq!(
+        headers,
+        [
+            "a.txt:1:8  labeling  \"grumpy gremlin\"  (harsh label)",
+            "a.txt:1:32  self_attack  \"goblin brain\"  (harsh self-talk)",
+        ]
+    );
+    assert_eq!(stderr(&o), "2 notes in 1 of 2 files\n");
+}
+
+#[test]
+fn control_characters_never_reach_the_terminal() {
+    let dir = TempDir::new();
+    dir.write("esc.txt", "\x1b[31mred\x1b[0m I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "esc.txt"]));
+    assert_eq!(code(&o), 1);
+    assert!(!o.stdout.contains(&0x1b), "{:?}", stdout(&o));
+}
+
+#[test]
+fn color_can_be_forced() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--color", "always"]),
+        "I am a grumpy gremlin.",
+    );
+    assert_eq!(code(&o), 1);
+    assert!(
+        o.stdout.contains(&0x1b),
+        "--color always overrides NO_COLOR"
+    );
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--color", "never"]).env("CLICOLOR_FORCE", "1"),
+        "I am a grumpy gremlin.",
+    );
+    assert!(!o.stdout.contains(&0x1b));
+}
+
+#[test]
+fn max_reframes_limits_and_zero_hides() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--max-reframes", "1"]),
+        "I am a grumpy gremlin.",
+    );
+    let out = stdout(&o);
+    assert!(out.contains("- I'm having a grumpy moment"), "{out}");
+    assert!(!out.contains("- Grumpy days"), "{out}");
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--max-reframes", "0", "--format", "json"]),
+        "I am a grumpy gremlin.",
+    );
+    assert_eq!(
+        json(&o)["files"][0]["findings"][0]["reframes"],
+        serde_json::json!([])
+    );
+    let o = run_with_stdin(with_pack(&dir, &["check", "--max-reframes", "4"]), "x");
+    assert_eq!(code(&o), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// check: JSON and JSON Lines
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn json_document_shape_and_positions() {
+    let dir = TempDir::new();
+    // An emoji (4 bytes, 2 UTF-16 units) and é (2 bytes) before the match.
+    dir.write("u.txt", "Fine.\n😀 é I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "--format", "json", "u.txt"]));
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    assert_eq!(v["version"], 1);
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"files": 1, "findings": 1, "errors": 0})
+    );
+    let file = &v["files"][0];
+    assert_eq!(file["path"], "u.txt");
+    assert!(file["support"].is_null());
+    assert!(file["error"].is_null());
+    let f = &file["findings"][0];
+    assert_eq!(f["rule"], "test.gremlin");
+    assert_eq!(f["category"], "labeling");
+    assert_eq!(f["severity"], "moderate");
+    assert_eq!(f["text"], "grumpy gremlin");
+    // "Fine.\n" is 6 bytes; then 😀(4) + ' ' + é(2) + ' ' + "I am a " = 15 bytes.
+    assert_eq!(f["bytes"], serde_json::json!({"start": 21, "end": 35}));
+    assert_eq!(f["chars"], serde_json::json!({"start": 17, "end": 31}));
+    assert_eq!(f["utf16"], serde_json::json!({"start": 18, "end": 32}));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(12))
+    );
+    assert_eq!(
+        (f["end_line"].as_u64(), f["end_column"].as_u64()),
+        (Some(2), Some(26))
+    );
+    assert_eq!(f["reframes"].as_array().map(Vec::len), Some(2));
+    assert_eq!(f["reframes_withheld"], false);
+}
+
+#[test]
+fn json_reports_errors_in_place() {
+    let dir = TempDir::new();
+    dir.write("a.txt", "I am a grumpy gremlin.");
+    let o = run(with_pack(
+        &dir,
+        &["check", "--format", "json", "a.txt", "nope.md"],
+    ));
+    assert_eq!(code(&o), 2, "an input error wins over findings");
+    let v = json(&o);
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"files": 2, "findings": 1, "errors": 1})
+    );
+    assert_eq!(v["files"][1]["path"], "nope.md");
+    assert_eq!(
+        v["files"][1]["error"],
+        "cannot read: no such file or directory"
+    );
+    assert_eq!(v["files"][1]["findings"], serde_json::json!([]));
+    assert!(stderr(&o).contains("kindly: nope.md: cannot read: no such file or directory"));
+}
+
+#[test]
+fn jsonl_has_one_line_per_finding_and_error() {
+    let dir = TempDir::new();
+    dir.write(
+        "a.txt",
+        "I am a grumpy gremlin. Ugh, my goblin brain again.\n",
+    );
+    dir.write("b.txt", "I am a grumpy gremlin.\n");
+    let o = run(with_pack(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "jsonl",
+            "a.txt",
+            "missing.txt",
+            "b.txt",
+        ],
+    ));
+    assert_eq!(code(&o), 2);
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 4, "{}", stdout(&o));
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["type"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("finding", "a.txt"),
+            ("finding", "a.txt"),
+            ("error", "missing.txt"),
+            ("finding", "b.txt"),
+        ]
+    );
+    assert_eq!(lines[1]["category"], "self_attack");
+    assert_eq!(lines[0]["bytes"]["start"], 7);
+    assert_eq!(
+        lines[2]["message"],
+        "cannot read: no such file or directory"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// check: inputs
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn stdin_dash_and_no_path() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "-", "--format", "jsonl"]),
+        "I am a grumpy gremlin.",
+    );
+    assert_eq!(code(&o), 1);
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["path"], "<stdin>");
+    // No PATH and a stdin that is not a terminal: stdin is read.
+    let o = run(with_pack(&dir, &["check"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn stdin_is_plain_unless_markdown_is_asked() {
+    let dir = TempDir::new();
+    let text = "`I am a grumpy gremlin`\n";
+    let o = run_with_stdin(with_pack(&dir, &["check", "--format", "jsonl"]), text);
+    assert_eq!(jsonl(&o).len(), 1);
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--markdown", "--format", "jsonl"]),
+        text,
+    );
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "");
+}
+
+#[test]
+fn folders_recurse_in_sorted_order() {
+    let dir = TempDir::new();
+    let line = "I am a grumpy gremlin.\n";
+    dir.write("notes/b.md", line);
+    dir.write("notes/a.txt", line);
+    dir.write("notes/sub/c.markdown", line);
+    dir.write("notes/sub/a.md", line);
+    dir.write("notes/zz.txt", line);
+    dir.write("notes/skip.rs", line);
+    dir.write("notes/.hidden/x.md", line);
+    dir.write("notes/.secret.md", line);
+    dir.write("notes/target/x.md", line);
+    dir.write("notes/node_modules/x.md", line);
+    let o = run(with_pack(&dir, &["check", "--format", "jsonl", "notes"]));
+    assert_eq!(code(&o), 1);
+    let paths: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|l| l["path"].as_str().unwrap().replace('\\', "/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "notes/a.txt",
+            "notes/b.md",
+            "notes/sub/a.md",
+            "notes/sub/c.markdown",
+            "notes/zz.txt"
+        ]
+    );
+    // A file named explicitly is checked whatever its extension.
+    let o = run(with_pack(&dir, &["check", "notes/skip.rs"]));
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn empty_folder_is_mentioned() {
+    let dir = TempDir::new();
+    std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+    let o = run(with_pack(&dir, &["check", "empty"]));
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).contains("empty: no .md, .markdown or .txt files"));
+}
+
+#[test]
+fn markdown_code_spans_are_skipped() {
+    let dir = TempDir::new();
+    dir.write(
+        "day.md",
+        "Code: `I am a grumpy gremlin` here.\n\n```\nI am a grumpy gremlin\n```\n\nI am a grumpy gremlin today.\n",
+    );
+    let o = run(with_pack(&dir, &["check", "--format", "jsonl", "day.md"]));
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert_eq!(lines[0]["line"], 7);
+    // --plain reads the same file as plain text.
+    let o = run(with_pack(
+        &dir,
+        &["check", "--plain", "--format", "jsonl", "day.md"],
+    ));
+    assert!(jsonl(&o).len() > 1, "{}", stdout(&o));
+}
+
+#[test]
+fn non_utf8_file_is_reported_and_others_still_checked() {
+    let dir = TempDir::new();
+    dir.write("a.txt", "I am a grumpy gremlin.\n");
+    dir.write("bad.txt", b"ok \xff\xfe then\n");
+    dir.write("c.txt", "I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "a.txt", "bad.txt", "c.txt"]));
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("kindly: bad.txt: not valid UTF-8 (first bad byte at offset 3); "),
+        "{err}"
+    );
+    assert!(!err.contains("then"), "error messages never echo the text");
+    let out = stdout(&o);
+    assert!(out.contains("a.txt:1:8"), "{out}");
+    assert!(out.contains("c.txt:1:8"), "{out}");
+    assert!(
+        err.ends_with("2 notes in 2 of 3 files; 1 file could not be checked\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_file_is_an_input_error() {
+    let dir = TempDir::new();
+    let o = run(kindly(dir.path()).args(["check", "nope.md"]));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).starts_with("kindly: nope.md: cannot read: no such file or directory\n"));
+    assert_eq!(stdout(&o), "");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Global options
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn bad_pack_error_is_located() {
+    let dir = TempDir::new();
+    let bad = PACK.replacen("category = \"labeling\"", "category = \"labelling\"", 1);
+    let line = bad.lines().position(|l| l.contains("labelling")).unwrap() + 1;
+    dir.write("bad.toml", &bad);
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["--no-default-packs", "--pack", "bad.toml", "check"]),
+        "x",
+    );
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "kindly: bad.toml:{line}:12: rule 'test.gremlin': unknown category 'labelling'"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn disable_category() {
+    let dir = TempDir::new();
+    let text = "I am a grumpy gremlin. Ugh, my goblin brain again.";
+    // After the subcommand, comma-separated.
+    let o = run_with_stdin(
+        with_pack(
+            &dir,
+            &[
+                "check",
+                "--format",
+                "jsonl",
+                "--disable-category",
+                "labeling,self_attack",
+            ],
+        ),
+        text,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    // Before the subcommand, repeated.
+    let mut cmd = kindly(dir.path());
+    cmd.args([
+        "--disable-category",
+        "self_attack",
+        "--no-default-packs",
+        "--pack",
+    ])
+    .arg(dir.pack())
+    .args(["check", "--format", "jsonl"]);
+    let o = run_with_stdin(&mut cmd, text);
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["category"], "labeling");
+    // Built-in example.
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--disable-category", "labeling"]),
+        "I'm so lazy.",
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn disable_category_rejects_unknown_ids_and_crisis() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--disable-category", "labelling"]),
+        "x",
+    );
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.contains("unknown category"), "{err}");
+    assert!(
+        err.contains("labeling, comparison, overgeneralization"),
+        "{err}"
+    );
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--disable-category", "crisis"]),
+        "x",
+    );
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("crisis category cannot be turned off"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crisis
+// ---------------------------------------------------------------------------------------------
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn crisis_shows_support_and_never_the_words() {
+    let dir = TempDir::new();
+    let text = "I'm so lazy. I want to die.\n";
+    let support = kindly::Engine::new()
+        .unwrap()
+        .analyze(text)
+        .support
+        .expect("crisis language is always caught");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), text);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(out.starts_with("<stdin>:1:14  support\n"), "{out}");
+    assert!(
+        collapse(&out).contains(&collapse(&support.message)),
+        "{out}"
+    );
+    for r in &support.resources {
+        assert!(out.contains(&r.contact), "{out}");
+    }
+    assert!(!out.to_lowercase().contains("want to die"), "{out}");
+    assert!(
+        !out.contains("lazy"),
+        "tier A: the thinking trap is set aside: {out}"
+    );
+    assert!(!out.contains("kinder ways"), "{out}");
+    assert!(!out.contains(" | "), "no snippet of the line: {out}");
+    assert!(
+        out.contains("1 other note in this file is set aside for now."),
+        "{out}"
+    );
+    assert!(!stderr(&o).contains("die"));
+}
+
+/// The test pack plus a tier-B crisis rule and support text of its own.
+fn crisis_pack(tier: &str) -> String {
+    format!(
+        r#"{PACK}
+[[rule]]
+id = "test.storm"
+category = "crisis"
+severity = "crisis"
+tier = "{tier}"
+triggers = ["storm cloud"]
+message = "This sounds heavy."
+[rule.examples]
+flag = ["The [storm cloud] is back.", "I feel the [storm cloud] again."]
+pass = ["A storm is coming.", "Clouds today."]
+
+[support]
+default-locale = "en-US"
+
+[support.locales."en-US"]
+tier-a = "Test tier A message."
+tier-b = "Test tier B message: someone is there for you."
+someone-else = "Test someone-else message."
+resources = [
+  {{ name = "Test Line", contact = "call 000-TEST", region = "Testland" }},
+  {{ name = "Test Emergency", contact = "call 999-TEST", emergency = true }},
+]
+"#
+    )
+}
+
+const STORMY: &str = "Calm start.\nI am a grumpy gremlin and the storm cloud is back. \
+                      I am a grumpy gremlin again.\nLater I am a grumpy gremlin.\n";
+
+#[test]
+fn crisis_tier_b_leads_and_hides_its_line() {
+    let dir = TempDir::new();
+    dir.write("crisis.toml", crisis_pack("b"));
+    dir.write("t.txt", STORMY);
+    let o = run(kindly(dir.path()).args([
+        "--no-default-packs",
+        "--pack",
+        "crisis.toml",
+        "check",
+        "t.txt",
+    ]));
+    assert_eq!(code(&o), 1);
+    // The support panel first; the note in the crisis sentence is set aside; the note in
+    // another sentence of the same line is shown without the line; later lines as usual.
+    assert_eq!(
+        stdout(&o),
+        "\
+t.txt:2:31  support
+  Test tier B message: someone is there for you.
+
+  - Test Line: call 000-TEST (Testland)
+  - Test Emergency: call 999-TEST
+
+  1 other note near it is set aside for now.
+
+t.txt:2:59  labeling  \"grumpy gremlin\"  (harsh label)
+  “grumpy gremlin” is a harsh name to call yourself.
+  kinder ways to say it:
+  - I'm having a grumpy moment, and that's allowed.
+  - Grumpy days happen to everyone.
+
+t.txt:3:14  labeling  \"grumpy gremlin\"  (harsh label)
+  |
+3 | Later I am a grumpy gremlin.
+  |              ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
+  |
+  kinder ways to say it:
+  - I'm having a grumpy moment, and that's allowed.
+  - Grumpy days happen to everyone.
+
+"
+    );
+    assert!(!stdout(&o).contains("storm"));
+    assert_eq!(
+        stderr(&o),
+        "2 notes in 1 file; a support message for 1 file\n"
+    );
+}
+
+#[test]
+fn crisis_tier_a_takes_over_the_file() {
+    let dir = TempDir::new();
+    dir.write("crisis.toml", crisis_pack("a"));
+    dir.write("t.txt", STORMY);
+    let o = run(kindly(dir.path()).args([
+        "--no-default-packs",
+        "--pack",
+        "crisis.toml",
+        "check",
+        "t.txt",
+    ]));
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stdout(&o),
+        "\
+t.txt:2:31  support
+  Test tier A message.
+
+  - Test Line: call 000-TEST (Testland)
+  - Test Emergency: call 999-TEST
+
+  3 other notes in this file are set aside for now.
+
+"
+    );
+}
+
+#[test]
+fn crisis_in_json_has_offsets_only() {
+    let dir = TempDir::new();
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--format", "json"]),
+        "I'm so lazy. I want to die.\n",
+    );
+    assert_eq!(code(&o), 1);
+    let v = json(&o);
+    let file = &v["files"][0];
+    assert_eq!(file["support"]["tier"], "a");
+    let findings = file["findings"].as_array().unwrap();
+    let crisis: Vec<_> = findings
+        .iter()
+        .filter(|f| f["category"] == "crisis")
+        .collect();
+    assert_eq!(crisis.len(), 1);
+    assert!(crisis[0]["text"].is_null());
+    assert_eq!(crisis[0]["line"], 1);
+    for f in findings {
+        assert_eq!(f["reframes"], serde_json::json!([]));
+    }
+    assert!(!stdout(&o).to_lowercase().contains("want to die"));
+    // jsonl: the support line comes first.
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--format", "jsonl"]),
+        "I want to die.\n",
+    );
+    let lines = jsonl(&o);
+    assert_eq!(lines[0]["type"], "support");
+    assert!(lines[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(!stdout(&o).to_lowercase().contains("want to die"));
+}
+
+#[test]
+fn locale_picks_the_resources() {
+    let dir = TempDir::new();
+    let text = "I want to die.\n";
+    let mut builder = kindly::EngineBuilder::new();
+    builder.locale("en-GB");
+    let support = builder.build().unwrap().analyze(text).support.unwrap();
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["--locale", "en-GB", "check"]),
+        text,
+    );
+    assert!(collapse(&stdout(&o)).contains(&collapse(&support.message)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// rules, explain, test-rules, help
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn rules_table_and_json() {
+    let dir = TempDir::new();
+    let o = run(with_pack(&dir, &["rules"]));
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["ID", "CATEGORY", "SEVERITY", "PACK"],
+            vec!["test.gremlin", "labeling", "moderate", "test-pack"],
+            vec!["test.goblin", "self_attack", "high", "test-pack"],
+        ]
+    );
+    let o = run(with_pack(&dir, &["rules", "--format", "json"]));
+    let v = json(&o);
+    assert_eq!(v["rules"][0]["id"], "test.gremlin");
+    assert_eq!(v["rules"][0]["category"], "labeling");
+    assert_eq!(v["rules"][1]["pack"], "test-pack");
+    // Built-ins: there are rules, and every one has a pack.
+    let o = run(kindly(dir.path()).args(["rules", "--format", "json"]));
+    let v = json(&o);
+    assert!(v["rules"].as_array().is_some_and(|r| r.len() > 10));
+}
+
+#[test]
+fn rules_triggers() {
+    let dir = TempDir::new();
+    let o = run(with_pack(&dir, &["rules", "--triggers"]));
+    assert_eq!(code(&o), 0);
+    assert_eq!(stdout(&o), "goblin brain\ngrumpy gremlin\n");
+    let o = run(kindly(dir.path()).args(["rules", "--triggers"]));
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.lines().count() > 10);
+    assert!(out.lines().all(|l| !l.trim().is_empty()));
+}
+
+#[test]
+fn explain_a_rule() {
+    let dir = TempDir::new();
+    let o = run(with_pack(&dir, &["explain", "test.gremlin"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    for expected in [
+        "test.gremlin\n",
+        "  category: labeling (harsh label)\n",
+        "  severity: moderate\n",
+        "  pack:     test-pack\n",
+        "  message:  “grumpy gremlin” is a harsh name to call yourself.\n",
+        "why\n  Only for tests.\n",
+        "triggers\n  grumpy gremlin\n",
+        "  I'm a [grumpy gremlin] today.\n",
+        "does not flag\n  The cat is a grumpy gremlin.\n",
+        "  Grumpy days happen to everyone.\n",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    // A built-in rule, whichever comes first.
+    let rules = json(&run(kindly(dir.path()).args(["rules", "--format", "json"])));
+    let id = rules["rules"][0]["id"].as_str().unwrap().to_string();
+    let o = run(kindly(dir.path()).args(["explain", &id]));
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).starts_with(&format!("{id}\n")));
+}
+
+#[test]
+fn explain_unknown_rule_suggests() {
+    let dir = TempDir::new();
+    let o = run(with_pack(&dir, &["explain", "test.gremlim"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: no rule 'test.gremlim'; did you mean 'test.gremlin'?\n"
+    );
+    let o = run(with_pack(&dir, &["explain", "zzzzzz"]));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no rule 'zzzzzz'"));
+}
+
+#[test]
+fn test_rules_passes_on_builtins() {
+    let dir = TempDir::new();
+    let o = run(kindly(dir.path()).arg("test-rules"));
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(
+        stdout(&o).trim_end().ends_with(", 0 failed"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn test_rules_on_a_named_pack() {
+    let dir = TempDir::new();
+    let pack = dir.pack();
+    let o = run(kindly(dir.path()).arg("test-rules").arg(&pack));
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert_eq!(stdout(&o), "2 rules, 8 examples, 0 failed\n");
+}
+
+#[test]
+fn test_rules_reports_a_wrong_example() {
+    let dir = TempDir::new();
+    let wrong = PACK.replace(
+        "I'm a [grumpy gremlin] today.",
+        "I'm a [grumpy] gremlin today.",
+    );
+    let line = wrong
+        .lines()
+        .position(|l| l.contains("[grumpy] gremlin"))
+        .unwrap()
+        + 1;
+    dir.write("wrong.toml", &wrong);
+    let o = run(kindly(dir.path()).args(["test-rules", "--no-default-packs", "wrong.toml"]));
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "wrong.toml:{line}:9: rule 'test.gremlin': flag example failed\n  \
+             expected: I'm a [grumpy] gremlin today.\n  \
+             found:    I'm a [grumpy gremlin] today.\n\n\
+             2 rules, 8 examples, 1 failed\n"
+        )
+    );
+}
+
+#[test]
+fn test_rules_with_a_broken_pack_exits_2() {
+    let dir = TempDir::new();
+    dir.write(
+        "broken.toml",
+        PACK.replace("severity = \"high\"", "severity = \"harsh\""),
+    );
+    let o = run(kindly(dir.path()).args(["test-rules", "broken.toml"]));
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert!(err.starts_with("kindly: broken.toml:"), "{err}");
+    assert!(
+        err.contains("rule 'test.goblin': unknown severity 'harsh'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let dir = TempDir::new();
+    let o = run(kindly(dir.path()).arg("--version"));
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!("kindly {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let o = run(kindly(dir.path()).arg("--help"));
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("Examples:"));
+    assert!(out.contains("kindly check"));
+    let o = run(kindly(dir.path()));
+    assert_eq!(code(&o), 2, "no subcommand is a usage error");
+    let o = run(kindly(dir.path()).args(["check", "--markdown", "--plain"]));
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn example_journal_starts_with_the_readme_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = run(kindly(root).args(["check", "examples/journal.md"]));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).starts_with("examples/journal.md:3:12  labeling  \"I'm so lazy\""),
+        "{}",
+        stdout(&o)
+    );
+}
