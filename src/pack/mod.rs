@@ -53,6 +53,22 @@ impl Resolver for NoIncludes {
     }
 }
 
+/// Where the content of a TOML string value starts, given the offset of its opening quote:
+/// after a triple quote (and the newline TOML trims right after it), else after one quote.
+fn value_start(src: &str, quote: usize) -> usize {
+    let rest = src.get(quote..).unwrap_or("");
+    if rest.starts_with("'''") || rest.starts_with("\"\"\"") {
+        let after = quote + 3;
+        match src.get(after..) {
+            Some(r) if r.starts_with("\r\n") => after + 2,
+            Some(r) if r.starts_with('\n') => after + 1,
+            _ => after,
+        }
+    } else {
+        quote + 1
+    }
+}
+
 /// Computes the 1-based line and character column of a byte offset.
 pub(crate) fn locate(file: &str, src: &str, offset: usize) -> Location {
     let offset = crate::text::floor_char(src, offset.min(src.len()));
@@ -562,7 +578,7 @@ pub(crate) fn compile(
         let lexicons_only = lexicon_regex.clone();
         for (file, pf) in &p.files {
             for (name, src) in &pf.fragments {
-                let err_at = |off: usize| at(file, src.span().start + 1 + off);
+                let err_at = |off: usize| at(file, value_start(&file.text, src.span().start) + off);
                 if !expand::is_identifier(name) {
                     return Err(Error::new(
                         ErrorKind::Invalid,
@@ -830,7 +846,7 @@ fn compile_reframe(
                     STANDARD_SLOTS.join(", ")
                 ),
             )
-            .at(locate(&file.name, &file.text, s.text.span().start)));
+            .at(locate(&file.name, &file.text, value_start(&file.text, s.text.span().start))));
         }
     }
     let mut poles = Vec::new();
@@ -858,7 +874,7 @@ fn parse_template(text: &Spanned<String>, file: &SourceFile) -> Result<Template>
         Error::new(ErrorKind::Invalid, msg).at(locate(
             &file.name,
             &file.text,
-            text.span().start + 1 + off,
+            value_start(&file.text, text.span().start) + off,
         ))
     })
 }
@@ -967,7 +983,7 @@ fn compile_rule(
 
     // Pattern.
     let compile_pat = |src: &Spanned<String>, what: &str| -> Result<LazyRegex> {
-        let value_at = |off: usize| at(src.span().start + 1 + off);
+        let value_at = |off: usize| at(value_start(&file.text, src.span().start) + off);
         let full = expand_pattern(src.get_ref(), lexicon_regex, false).map_err(|e| {
             Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                 .at(value_at(e.offset))

@@ -1,0 +1,385 @@
+//! The engine's observable behaviour: what it flags and what it leaves alone (DOMAIN.md §4),
+//! where findings are (every unit), crisis handling (§2), and its guarantees (determinism,
+//! Send + Sync, Markdown awareness).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kindly::{Analysis, Category, CrisisTier, Engine, EngineBuilder, Severity};
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new().expect("built-in packs compile"))
+}
+
+/// `[span]` marks what must be flagged, with its category; no brackets means nothing at all.
+#[track_caller]
+fn check(marked: &str, category: Option<Category>) {
+    let text: String = marked.chars().filter(|c| *c != '[' && *c != ']').collect();
+    let found = engine().analyze(&text);
+    match (marked.find('['), category) {
+        (Some(open), Some(cat)) => {
+            let close = marked.find(']').expect("closing bracket") - 1;
+            let want = &text[open..close];
+            assert!(
+                found
+                    .findings
+                    .iter()
+                    .any(|f| f.category == cat && &text[f.bytes.range()] == want),
+                "{marked:?}: expected {cat} on {want:?}, got {:?}",
+                found
+                    .findings
+                    .iter()
+                    .map(|f| (f.category, f.text.clone()))
+                    .collect::<Vec<_>>()
+            );
+        }
+        (None, None) => assert!(
+            found.findings.is_empty(),
+            "{marked:?} must produce nothing, got {:?}",
+            found
+                .findings
+                .iter()
+                .map(|f| (f.rule.to_string(), f.text.clone()))
+                .collect::<Vec<_>>()
+        ),
+        _ => panic!("test setup"),
+    }
+}
+
+#[test]
+fn first_person_scope_contractions_and_apostrophes() {
+    use Category::Labeling as L;
+    check(
+        "[I'm so lazy], I didn't even get out of bed til noon.",
+        Some(L),
+    );
+    check("[I’m so lazy] today.", Some(L));
+    check("[im so lazy] lol", Some(L));
+    check("[I AM SO LAZY]", Some(L));
+    check("[i’m sooo stupid]", Some(L));
+    check("He's so lazy, he never does the dishes.", None);
+    check("She is such an idiot sometimes.", None);
+    check("My boss is useless.", None);
+}
+
+#[test]
+fn negation_past_beliefs_and_hypotheticals() {
+    use Category::Labeling as L;
+    check("I'm not lazy, I'm exhausted.", None);
+    check("I don't think I'm stupid, I just didn't know.", None);
+    check(
+        "I used to think I was useless, but therapy helped me see otherwise.",
+        None,
+    );
+    check("If I were lazy I wouldn't have finished the report.", None);
+    check("I'm not lazy, [I'm just useless].", Some(L));
+    check("I don't know why [I'm so lazy] lately.", Some(L));
+    check(
+        "[I'm just not good enough] for him, and I know it.",
+        Some(L),
+    );
+}
+
+#[test]
+fn other_senses_reported_speech_quotes_and_questions() {
+    check("We spent the afternoon floating on the lazy river.", None);
+    check("I implemented lazy-loading for the images.", None);
+    check("My boss said I was careless in the report.", None);
+    check(
+        "\"You're such an idiot,\" she laughed, and I laughed too.",
+        None,
+    );
+    check("I'm 'lazy' according to my mom.", None);
+    check("Am I lazy or just tired?", None);
+    check(
+        "[Why am I so stupid]?? read the question wrong TWICE",
+        Some(Category::Labeling),
+    );
+}
+
+#[test]
+fn feelings_are_never_flagged() {
+    for text in [
+        "I'm exhausted.",
+        "I feel sad today.",
+        "Today was awful.",
+        "I'm so anxious about tomorrow.",
+        "I'm lonely tonight.",
+    ] {
+        check(text, None);
+    }
+}
+
+#[test]
+fn one_example_per_category() {
+    check(
+        "[I hate myself] so much right now.",
+        Some(Category::SelfAttack),
+    );
+    check(
+        "[Everyone else has their life together and I’m still a mess].",
+        Some(Category::Comparison),
+    );
+    check(
+        "[I always mess things up].",
+        Some(Category::Overgeneralization),
+    );
+    check(
+        "I got a B+, [so the whole semester is basically ruined].",
+        Some(Category::AllOrNothing),
+    );
+    check(
+        "[I should be over this by now].",
+        Some(Category::ShouldStatement),
+    );
+    check(
+        "If I fail this exam [my whole life is over].",
+        Some(Category::Catastrophizing),
+    );
+    check(
+        "[My manager must think I'm incompetent].",
+        Some(Category::MindReading),
+    );
+    check(
+        "[I’m never going to find someone] who loves me.",
+        Some(Category::FortuneTelling),
+    );
+    check(
+        "My parents are fighting again and [it's all because of me].",
+        Some(Category::Personalization),
+    );
+    check(
+        "I got the promotion but [it was just luck].",
+        Some(Category::DiscountingPositive),
+    );
+    check(
+        "[I feel like a failure, so I must be one].",
+        Some(Category::EmotionalReasoning),
+    );
+}
+
+#[test]
+fn overlapping_spans_get_one_primary_category_and_tags() {
+    let found = engine().analyze("Honestly I'm a complete failure.");
+    assert_eq!(found.findings.len(), 1);
+    let f = &found.findings[0];
+    assert_eq!(f.category, Category::Labeling);
+    assert_eq!(f.tags, vec![Category::AllOrNothing]);
+    assert_eq!(f.text.as_deref(), Some("I'm a complete failure"));
+    assert_eq!(f.severity, Severity::High);
+}
+
+#[test]
+fn positions_agree_in_every_unit() {
+    let text = "🌧️ Monday\r\nHonestly I’m such an idiot.";
+    let found = engine().analyze(text);
+    let f = &found.findings[0];
+    assert_eq!(&text[f.bytes.range()], "I’m such an idiot");
+    let chars: Vec<char> = text.chars().collect();
+    assert_eq!(
+        chars[f.chars.start..f.chars.end].iter().collect::<String>(),
+        "I’m such an idiot"
+    );
+    let utf16: Vec<u16> = text.encode_utf16().collect();
+    assert_eq!(
+        String::from_utf16(&utf16[f.utf16.start..f.utf16.end]).unwrap(),
+        "I’m such an idiot"
+    );
+    assert_eq!((f.line, f.column), (2, 10));
+    assert_eq!((f.end_line, f.end_column), (2, 27));
+    assert_eq!(f.bytes.start, "🌧️ Monday\r\nHonestly ".len());
+    assert_eq!(
+        f.utf16.start,
+        "🌧️ Monday\r\nHonestly ".encode_utf16().count()
+    );
+}
+
+#[test]
+fn findings_are_sorted_and_output_is_deterministic() {
+    let text = "I always mess things up. Honestly I'm such an idiot. I should be over this by now.";
+    let a = engine().analyze(text);
+    let starts: Vec<usize> = a.findings.iter().map(|f| f.bytes.start).collect();
+    let mut sorted = starts.clone();
+    sorted.sort();
+    assert_eq!(starts, sorted);
+    assert_eq!(a.findings.len(), 3);
+    for _ in 0..3 {
+        let rebuilt = Engine::new().unwrap();
+        assert_eq!(
+            rebuilt.analyze(text),
+            a,
+            "same text, same engine packs, same findings"
+        );
+    }
+}
+
+#[test]
+fn reframes_one_to_three_and_never_on_crisis() {
+    let a = engine().analyze("Honestly I'm such an idiot.");
+    let f = &a.findings[0];
+    assert!((1..=3).contains(&f.reframes.len()));
+    assert!(f
+        .reframes
+        .iter()
+        .any(|r| r.rewrite && r.text == "I made a mistake"));
+    let one = EngineBuilder::new().max_reframes(1).build().unwrap();
+    assert_eq!(
+        one.analyze("Honestly I'm such an idiot.").findings[0]
+            .reframes
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn crisis_tier_a_withholds_every_reframe_and_hides_the_words() {
+    let a: Analysis = engine().analyze("I'm so useless at everything.\n\nI want to die.");
+    let support = a.support.as_ref().expect("support message");
+    assert_eq!(support.tier, CrisisTier::A);
+    assert!(support.message.contains("988"), "{}", support.message);
+    assert!(!support.resources.is_empty());
+    let crisis = a
+        .findings
+        .iter()
+        .find(|f| f.category == Category::Crisis)
+        .unwrap();
+    assert_eq!(crisis.severity, Severity::Crisis);
+    assert_eq!(crisis.text, None, "crisis findings carry offsets only");
+    assert!(crisis.reframes.is_empty());
+    let label = a
+        .findings
+        .iter()
+        .find(|f| f.category == Category::Labeling)
+        .unwrap();
+    assert!(label.reframes.is_empty() && label.reframes_withheld);
+}
+
+#[test]
+fn crisis_tier_b_withholds_reframes_only_in_its_sentence() {
+    let a = engine().analyze(
+        "I'm such an idiot. Some days I wish I could sleep and not wake up, I'm so useless.",
+    );
+    assert_eq!(a.support.as_ref().map(|s| s.tier), Some(CrisisTier::B));
+    let first = &a.findings[0];
+    assert_eq!(first.text.as_deref(), Some("I'm such an idiot"));
+    assert!(
+        !first.reframes.is_empty(),
+        "another sentence keeps its reframes"
+    );
+    let useless = a
+        .findings
+        .iter()
+        .find(|f| f.text.as_deref() == Some("I'm so useless"))
+        .unwrap();
+    assert!(useless.reframes_withheld);
+}
+
+#[test]
+fn crisis_language_is_always_caught() {
+    for text in [
+        "I want to die.",
+        "Everyone would be better off without me.",
+        "I want to hurt myself tonight.",
+        "i dont want to be here anymore",
+        "I keep thinking about ending my life.",
+        "I’ve been cutting again and I can’t stop.",
+        "kms lol",
+        "what's even the point of living",
+        "I tried to kill myself two years ago.",
+        "my friend said she wants to die",
+    ] {
+        assert!(engine().analyze(text).support.is_some(), "missed: {text}");
+    }
+}
+
+#[test]
+fn crisis_idioms_produce_nothing() {
+    for text in [
+        "This deadline is killing me.",
+        "I could die of embarrassment.",
+        "`kill the process` and restart the server",
+        "I'm dying to see the new Dune movie.",
+        "lmao I'm dead 💀",
+        "I killed it at my interview!",
+        "my phone is dying, text me later",
+        "I want to die my hair purple.",
+        "I want to end it with him, we're just not working.",
+        "We watched a documentary about suicide prevention.",
+        "I cut myself a slice of cake.",
+    ] {
+        check(text, None);
+    }
+}
+
+#[test]
+fn support_locale_is_configurable() {
+    let uk = EngineBuilder::new().locale("en-GB").build().unwrap();
+    let a = uk.analyze("I want to die.");
+    let s = a.support.unwrap();
+    assert!(s.message.contains("116 123"), "{}", s.message);
+    assert!(s.resources.iter().any(|r| r.name == "Samaritans"));
+}
+
+#[test]
+fn categories_can_be_turned_off() {
+    let engine = EngineBuilder::new()
+        .disable_category(Category::Labeling)
+        .build()
+        .unwrap();
+    assert!(engine
+        .analyze("Honestly I'm such an idiot.")
+        .findings
+        .is_empty());
+    assert!(engine.analyze("I want to die.").support.is_some());
+}
+
+#[test]
+fn markdown_skips_code_urls_html_and_front_matter() {
+    let md = "---\ntitle: I'm so lazy\n---\n\n`I'm so lazy` <!-- I'm so lazy --> https://x.org/im-so-lazy\n\n```\nI'm so lazy\n```\n\n*I’m so lazy*\n";
+    let found = engine().analyze_markdown(md);
+    assert_eq!(found.findings.len(), 1, "{:?}", found.findings);
+    let f = &found.findings[0];
+    assert_eq!(&md[f.bytes.range()], "I’m so lazy");
+    assert_eq!((f.line, f.column), (11, 2));
+    assert_eq!(
+        engine().analyze(md).findings.len(),
+        5,
+        "plain text checks everything"
+    );
+}
+
+#[test]
+fn engine_is_send_and_sync_and_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Engine>();
+    assert_send_sync::<kindly::Finding>();
+    let engine = std::sync::Arc::new(Engine::new().unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let e = std::sync::Arc::clone(&engine);
+            std::thread::spawn(move || e.analyze("Honestly I'm such an idiot.").findings.len())
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 1);
+    }
+}
+
+#[test]
+fn hostile_text_does_not_panic() {
+    for text in [
+        "",
+        "\0\0\0",
+        "’’’’",
+        "I'm",
+        "I'm so",
+        "[[[",
+        "\r\r\n\n",
+        "🏳️‍🌈👩🏽‍💻 I’m so lazy 🙄",
+        &"I'm so lazy ".repeat(2000),
+    ] {
+        let _ = engine().analyze(text);
+        let _ = engine().analyze_markdown(text);
+    }
+}

@@ -1,0 +1,246 @@
+//! Packs validate strictly: every problem is an error naming the file, line, column and rule.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use kindly::{EngineBuilder, ErrorKind};
+
+const GOOD: &str = r#"[pack]
+id = "mine"
+version = "0.1.0"
+language = "en"
+license = "CC0-1.0"
+description = "test pack"
+
+[lexicons]
+blobs = ["blob", "goo"]
+
+[[rule]]
+id = "mine.blob"
+category = "labeling"
+severity = "moderate"
+triggers = ["@blobs"]
+pattern = '''\bi'm\s+(?:a\s+|such\s+a\s+)?(?P<word>{blobs})\b'''
+message = "“{word}” is unkind."
+[[rule.reframe]]
+text = "I'm having a squishy day."
+[rule.examples]
+flag = ["[I'm a blob] today.", "Honestly [im such a goo]."]
+pass = ["The blob ate the town.", "I'm not a blob."]
+"#;
+
+/// Builds an engine from `GOOD` with one substitution and returns the error text.
+#[track_caller]
+fn error_for(from: &str, to: &str) -> (ErrorKind, String, Option<String>) {
+    assert!(GOOD.contains(from), "test setup: {from:?} not in the pack");
+    let pack = GOOD.replacen(from, to, 1);
+    let err = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", pack)
+        .build()
+        .expect_err("the pack must be rejected");
+    (err.kind(), err.to_string(), err.rule().map(str::to_string))
+}
+
+#[test]
+fn the_good_pack_loads_and_its_examples_pass() {
+    let engine = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", GOOD)
+        .build()
+        .unwrap();
+    let report = engine.test_examples(&[]);
+    assert!(report.passed(), "{:?}", report.failures);
+    assert_eq!((report.rules, report.examples), (1, 4));
+    let found = engine.analyze("ugh I’m such a goo");
+    assert_eq!(found.findings.len(), 1);
+    assert_eq!(found.findings[0].text.as_deref(), Some("I’m such a goo"));
+    assert_eq!(found.findings[0].message, "“goo” is unkind.");
+    assert_eq!(
+        found.findings[0].reframes[0].text,
+        "I'm having a squishy day."
+    );
+}
+
+#[test]
+fn unknown_category_names_the_line_the_rule_and_the_valid_ids() {
+    let (kind, msg, rule) = error_for(r#"category = "labeling""#, r#"category = "labelling""#);
+    assert_eq!(kind, ErrorKind::UnknownValue);
+    assert_eq!(rule.as_deref(), Some("mine.blob"));
+    assert_eq!(
+        msg,
+        "mine.toml:13:12: rule 'mine.blob': unknown category 'labelling' (expected one of: labeling, comparison, \
+         overgeneralization, all_or_nothing, should_statement, catastrophizing, mind_reading, fortune_telling, \
+         personalization, discounting_positive, emotional_reasoning, self_attack, crisis)"
+    );
+}
+
+#[test]
+fn unknown_keys_are_rejected_with_the_rule_id() {
+    let (kind, msg, _) = error_for("[[rule.reframe]]\n", "[[rule.reframe]]\nbogus = 1\n");
+    assert_eq!(kind, ErrorKind::Syntax);
+    assert_eq!(msg, "mine.toml:19:1: rule 'mine.blob': unknown field `bogus`, expected one of `text`, `rewrite`, `poles`");
+    let (_, msg, _) = error_for("[pack]\n", "[pack]\nversoin = \"1\"\n");
+    assert!(
+        msg.starts_with("mine.toml:2:1: unknown field `versoin`, expected one of"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn duplicate_rule_ids_point_at_both_definitions() {
+    let second = GOOD[GOOD.find("[[rule]]").unwrap()..].to_string();
+    let pack = format!("{GOOD}\n{second}");
+    let err = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", pack)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::DuplicateId);
+    assert_eq!(
+        err.to_string(),
+        "mine.toml:25:6: rule 'mine.blob': duplicate rule id (first defined at mine.toml:12:6)"
+    );
+}
+
+#[test]
+fn a_bad_regex_is_reported_at_the_pattern() {
+    let (kind, msg, rule) = error_for(r"(?:a\s+|such", r"((?:a\s+|such");
+    assert_eq!(kind, ErrorKind::BadRegex);
+    assert_eq!(rule.as_deref(), Some("mine.blob"));
+    assert!(
+        msg.starts_with("mine.toml:16:14: rule 'mine.blob': pattern: invalid regular expression:"),
+        "{msg}"
+    );
+    assert!(msg.contains("unclosed group"), "{msg}");
+}
+
+#[test]
+fn unknown_lexicons_are_rejected_in_triggers_and_patterns() {
+    let (kind, msg, _) = error_for(r#""@blobs""#, r#""@blobz""#);
+    assert_eq!(kind, ErrorKind::UnknownLexicon);
+    assert_eq!(
+        msg,
+        "mine.toml:15:13: rule 'mine.blob': unknown lexicon 'blobz' (known: blobs)"
+    );
+    let (kind, msg, _) = error_for("(?P<word>{blobs})", "(?P<word>{blobz})");
+    assert_eq!(kind, ErrorKind::UnknownLexicon);
+    assert_eq!(
+        msg,
+        "mine.toml:16:52: rule 'mine.blob': pattern: unknown lexicon 'blobz' (known: blobs)"
+    );
+}
+
+#[test]
+fn rules_need_both_kinds_of_examples() {
+    let (kind, msg, _) = error_for(
+        r#"pass = ["The blob ate the town.", "I'm not a blob."]"#,
+        r#"pass = ["The blob ate the town."]"#,
+    );
+    assert_eq!(kind, ErrorKind::Examples);
+    assert_eq!(msg, "mine.toml:20:1: rule 'mine.blob': needs at least 2 'flag' and 2 'pass' examples (has 2 flag, 1 pass)");
+    let (_, msg, _) = error_for("[rule.examples]\nflag", "[rule.examplez]\nflag");
+    assert!(
+        msg.contains("unknown field `examplez`") || msg.contains("missing [rule.examples]"),
+        "{msg}"
+    );
+    let (_, msg, _) = error_for(r#""[I'm a blob] today.""#, r#""I'm a blob today.""#);
+    assert_eq!(msg, "mine.toml:21:9: rule 'mine.blob': a 'flag' example must mark the expected span with [brackets]");
+}
+
+#[test]
+fn failing_examples_are_reported_expected_versus_found() {
+    let pack = GOOD.replacen(r#""[I'm a blob] today.""#, r#""I'm [a blob] today.""#, 1);
+    let engine = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", pack)
+        .build()
+        .unwrap();
+    let report = engine.test_examples(&[]);
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(
+        report.failures[0].to_string(),
+        "mine.toml:21:9: rule 'mine.blob': flag example failed\n  expected: I'm [a blob] today.\n  found:    [I'm a blob] today."
+    );
+}
+
+#[test]
+fn other_schema_rules() {
+    let (_, msg, _) = error_for(r#"severity = "moderate""#, r#"severity = "huge""#);
+    assert_eq!(msg, "mine.toml:14:12: rule 'mine.blob': unknown severity 'huge' (expected low, moderate, high or crisis)");
+    let (_, msg, _) = error_for(
+        r#"text = "I'm having a squishy day.""#,
+        r#"text = "I'm {wrod}.""#,
+    );
+    assert!(
+        msg.starts_with("mine.toml:19:9: rule 'mine.blob': reframe uses slot '{wrod}'"),
+        "{msg}"
+    );
+    let (_, msg, _) = error_for(
+        r#"text = "I'm having a squishy day.""#,
+        r#"text = "I'm feeling {word}.""#,
+    );
+    assert!(msg.contains("no slot-free fallback reframe"), "{msg}");
+    let (_, msg, _) = error_for(r#"triggers = ["@blobs"]"#, r#"triggers = ["  "]"#);
+    assert_eq!(msg, "mine.toml:15:13: rule 'mine.blob': empty trigger");
+    let (_, msg, _) = error_for(r#"category = "labeling""#, r#"category = "crisis""#);
+    assert!(
+        msg.contains("severity 'crisis' goes with category 'crisis'"),
+        "{msg}"
+    );
+    let (_, msg, _) = error_for("[pack]\nid = \"mine\"", "[pack]\nid = \"Mine Pack\"");
+    assert!(
+        msg.contains("pack id 'Mine Pack' must be lowercase"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn crisis_cannot_be_turned_off() {
+    let err = EngineBuilder::new()
+        .disable_category(kindly::Category::Crisis)
+        .build()
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("crisis category cannot be turned off"));
+}
+
+#[test]
+fn toml_syntax_errors_are_located() {
+    let (kind, msg, _) = error_for("severity = \"moderate\"", "severity = \"moderate");
+    assert_eq!(kind, ErrorKind::Syntax);
+    assert!(msg.starts_with("mine.toml:14:"), "{msg}");
+}
+
+#[test]
+fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
+    let dir = std::env::temp_dir().join(format!("kindly-packs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, b"[pack]\nid = \"x\xff\"\n").unwrap();
+    let err = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_path(&bad)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: pack is not valid UTF-8 (first bad byte at offset 14)",
+            bad.display()
+        )
+    );
+    let missing = dir.join("missing.toml");
+    let err = EngineBuilder::new()
+        .add_pack_path(&missing)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: cannot read pack: no such file or directory",
+            missing.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
