@@ -59,6 +59,11 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 pub use selftest::{ExampleFailure, ExampleReport};
 
+// The README's Rust example is compiled and run as a doctest, so it cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The files of the built-in packs, as `(path, contents)`, in load order.
 #[doc(hidden)]
 pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)> {
