@@ -87,21 +87,22 @@ pub(crate) fn locate(file: &str, src: &str, offset: usize) -> Location {
 /// that even schema errors reported by the TOML parser can name their rule.
 fn enclosing_rule_id(src: &str, offset: usize) -> Option<String> {
     let offset = crate::text::floor_char(src, offset.min(src.len()));
+    // Walk the lines that start before `offset`, remembering the last table header.
     let mut header_at = None;
-    let mut pos = offset;
-    for line in src[..offset].lines().rev() {
-        pos = pos.saturating_sub(line.len() + 1);
+    let mut line_start = 0;
+    for line in src.split_inclusive('\n') {
+        if line_start > offset {
+            break;
+        }
         let t = line.trim();
         if t.starts_with('[') {
             if t.starts_with("[[rule]]") {
-                header_at = Some(pos);
-                break;
+                header_at = Some(line_start);
+            } else if !(t.starts_with("[rule.") || t.starts_with("[[rule.")) {
+                header_at = None;
             }
-            if t.starts_with("[rule.") || t.starts_with("[[rule.") {
-                continue;
-            }
-            return None;
         }
+        line_start += line.len();
     }
     let start = header_at?;
     for line in src.get(start..)?.lines().skip(1) {
@@ -1120,11 +1121,26 @@ fn compile_rule(
 
     // Message and reframes.
     let message = parse_template(&spec.message, file)?;
+    // A message is shown for every finding, so each of its slots must always be fillable: from
+    // a named capture of the pattern (`word` also from `noun`; `behavior` needs one of them).
+    // Crisis messages never repeat the writer's words (DOMAIN.md §2.2).
+    let has = |n: &str| capture_names.iter().any(|c| c == n);
     for slot in message.slots() {
-        if !STANDARD_SLOTS.contains(&slot) && !capture_names.iter().any(|c| c == slot) {
+        let fillable = match slot {
+            "word" | "behavior" => has("word") || has("noun"),
+            other => has(other),
+        };
+        if crisis || !fillable || (slot == "behavior") {
+            let why = if crisis {
+                "crisis messages must not repeat the writer's words".to_string()
+            } else if slot == "behavior" {
+                "the behavior map may not know every word; use {behavior} in reframes, which are skipped when it cannot be filled".to_string()
+            } else {
+                "the rule's pattern has no such named capture".to_string()
+            };
             return Err(Error::new(
                 ErrorKind::Invalid,
-                format!("message uses slot '{{{slot}}}', which the rule cannot fill"),
+                format!("message uses slot '{{{slot}}}', which the rule cannot always fill ({why})"),
             )
             .at(at(spec.message.span().start)));
         }
