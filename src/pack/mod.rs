@@ -1140,7 +1140,9 @@ fn compile_rule(
             };
             return Err(Error::new(
                 ErrorKind::Invalid,
-                format!("message uses slot '{{{slot}}}', which the rule cannot always fill ({why})"),
+                format!(
+                    "message uses slot '{{{slot}}}', which the rule cannot always fill ({why})"
+                ),
             )
             .at(at(spec.message.span().start)));
         }
