@@ -126,7 +126,7 @@ fn one_example_per_category() {
         Some(Category::Overgeneralization),
     );
     check(
-        "I got a B+, [so the whole semester is basically ruined].",
+        "I got a B+, so [the whole semester is basically ruined].",
         Some(Category::AllOrNothing),
     );
     check(
