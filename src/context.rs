@@ -180,7 +180,8 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             return false;
         }
         // A negated thought verb before the clause: "I don't think I'm stupid".
-        if found(&cues.embedding_negation, &text[cs..ms]) {
+        let comma = text[cs..ms].rfind([',', ';', ':']).map_or(cs, |i| cs + i + 1);
+        if found(&cues.embedding_negation, &text[comma..ms]) {
             return false;
         }
     }
