@@ -180,7 +180,9 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             return false;
         }
         // A negated thought verb before the clause: "I don't think I'm stupid".
-        let comma = text[cs..ms].rfind([',', ';', ':']).map_or(cs, |i| cs + i + 1);
+        let comma = text[cs..ms]
+            .rfind([',', ';', ':'])
+            .map_or(cs, |i| cs + i + 1);
         if found(&cues.embedding_negation, &text[comma..ms]) {
             return false;
         }
@@ -277,11 +279,14 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
     if p.retraction {
         // Taken back at the end of the same sentence: "I'm such an idiot lol jk",
         // "I'll never be a morning person and that's fine".
+        // At the end of the sentence any cue counts; in the middle only cues of three or more
+        // words, which are specific enough ("and today I can see", "then I realized").
+        let multiword = |m: &regex::Match| m.as_str().split_whitespace().count() >= 3;
         if let Some(re) = &cues.retractions {
             let rest = &text[me..se];
             if re
                 .find_iter(rest)
-                .any(|m| !rest[m.end()..].chars().any(char::is_alphanumeric))
+                .any(|m| multiword(&m) || !rest[m.end()..].chars().any(char::is_alphanumeric))
             {
                 return false;
             }
@@ -294,7 +299,10 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             let (_, ne) = text::sentence_bounds(text, ns);
             if let Some(re) = &cues.retractions {
                 let next = &text[ns..ne.max(ns)];
-                if re.find(next).is_some_and(|m| m.start() <= 12) {
+                if re
+                    .find(next)
+                    .is_some_and(|m| m.start() <= 12 || (m.start() <= 40 && multiword(&m)))
+                {
                     return false;
                 }
             }

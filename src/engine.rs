@@ -402,15 +402,22 @@ impl Engine {
                     for caps in re.captures_iter(sentence_text) {
                         // A `(?P<span>...)` group narrows the reported span (the regex crate has no
                         // lookaround, so context a rule needs around its span is matched and trimmed).
-                        let Some(m) = caps.name("span").or_else(|| caps.get(0)) else {
-                            continue;
-                        };
+                        let Some(whole) = caps.get(0) else { continue };
+                        let m = caps
+                            .name("span")
+                            .or_else(|| caps.name("span2"))
+                            .unwrap_or(whole);
                         if m.is_empty() {
                             continue;
                         }
                         let (ms, me) = (ss + m.start(), ss + m.end());
-                        let Some(&(_, ts, te)) =
-                            group.iter().find(|(_, s, e)| *s >= ms && *e <= me)
+                        // The trigger must lie inside the whole match (a span group may leave
+                        // out the trigger, e.g. a "but" that introduces the reported clause).
+                        let (ws, we) = (ss + whole.start(), ss + whole.end());
+                        let Some(&(_, ts, te)) = group
+                            .iter()
+                            .find(|(_, s, e)| *s >= ms && *e <= me)
+                            .or_else(|| group.iter().find(|(_, s, e)| *s >= ws && *e <= we))
                         else {
                             continue;
                         };
