@@ -114,6 +114,16 @@ fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
 /// Decides whether a candidate is kept. Crisis rules come here with every switch off except
 /// their exceptions.
 pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
+    check(rule, cues, text, c).is_ok()
+}
+
+/// Like [`keep`], but says which filter dropped the candidate (for `kindly trace`).
+pub(crate) fn check(
+    rule: &Rule,
+    cues: &Cues,
+    text: &str,
+    c: &Candidate,
+) -> Result<(), &'static str> {
     let (ss, se) = c.sentence;
     let (ms, me) = c.span;
     let (ts, te) = c.trigger;
@@ -125,7 +135,7 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             .find_iter(sentence)
             .any(|m| ss + m.start() < me && ss + m.end() > ms)
         {
-            return false;
+            return Err("exception");
         }
     }
     // Look-back (DOMAIN.md §4.10): earlier sentences of the same entry, for rules that need
@@ -133,7 +143,7 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
     let lb = look_back_start(text, ss, p.look_back);
     if let Some(req) = &rule.requires {
         if !req.is_match(&text[lb..se]) {
-            return false;
+            return Err("requires");
         }
     }
     let after = &text[me..se];
@@ -155,14 +165,14 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             .as_ref()
             .is_some_and(|r| r.is_match(before))
     {
-        return false;
+        return Err("look-around");
     }
     if p.quotes
         && (text::inside_double_quotes(text, ms)
             || text::scare_quoted(text, ts, te)
             || text::scare_quoted(text, ms, me))
     {
-        return false;
+        return Err("quotes");
     }
 
     let cs = clause_start(cues, text, ss, ms);
@@ -177,21 +187,21 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             words_before(text, cs, ts, 5)
         };
         if from < ts && negated(cues, &text[from..ts]) {
-            return false;
+            return Err("negation");
         }
         // A negated thought verb before the clause: "I don't think I'm stupid".
         let comma = text[cs..ms]
             .rfind([',', ';', ':'])
             .map_or(cs, |i| cs + i + 1);
         if found(&cues.embedding_negation, &text[comma..ms]) {
-            return false;
+            return Err("embedding negation");
         }
     }
 
     if p.past_belief
         && (found(&cues.past_belief, &text[cs..ms]) || found(&cues.past_belief, &text[me..ce]))
     {
-        return false;
+        return Err("past belief");
     }
 
     if p.reported_speech {
@@ -215,26 +225,26 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
                             || w == "ive"
                     });
                 if !by_writer {
-                    return false;
+                    return Err("reported speech");
                 }
             }
         }
         if found(&cues.communication_after, &text[me..se])
             || found(&cues.attribution, &text[comma..ms])
         {
-            return false;
+            return Err("reported speech");
         }
     }
 
     if p.hypothetical && found(&cues.hypothetical, &text[cs..te.min(se)]) {
         // Cues name their subject ("if i were", "would i be"), so look from the clause start
         // up to the trigger.
-        return false;
+        return Err("hypothetical");
     }
 
     if p.questions != QuestionSwitch::Ignore && is_question(text, ce) {
         match p.questions {
-            QuestionSwitch::SkipAll => return false,
+            QuestionSwitch::SkipAll => return Err("question"),
             QuestionSwitch::SkipYesNo => {
                 let q_start = text[cs..ms]
                     .rfind([',', ':', ';'])
@@ -242,7 +252,7 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
                 let opening = text[q_start..me].trim_start();
                 if let Some(re) = &cues.yes_no_openers {
                     if re.find(opening).is_some_and(|m| m.start() == 0) {
-                        return false;
+                        return Err("yes/no question");
                     }
                 }
             }
@@ -272,7 +282,7 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
             && !found(&cues.first_person, &text[from..ts])
             && !found(&cues.first_person, &text[te..after_to])
         {
-            return false;
+            return Err("no first person");
         }
     }
 
@@ -288,7 +298,7 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
                 .find_iter(rest)
                 .any(|m| multiword(&m) || !rest[m.end()..].chars().any(char::is_alphanumeric))
             {
-                return false;
+                return Err("retraction");
             }
         }
         // The next sentence takes it back: "I'm such an idiot. jk, honest mistake".
@@ -303,12 +313,12 @@ pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool 
                     .find(next)
                     .is_some_and(|m| m.start() <= 12 || (m.start() <= 40 && multiword(&m)))
                 {
-                    return false;
+                    return Err("retraction (next sentence)");
                 }
             }
         }
     }
-    true
+    Ok(())
 }
 
 /// Severity after DOMAIN.md section 5's modifiers: +1 for an intensifier, caps, elongation or

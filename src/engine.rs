@@ -788,6 +788,98 @@ impl Engine {
         self.literal_texts.iter().map(String::as_str)
     }
 
+    /// Explains what happened to every candidate in `text`: which rule's triggers were hit,
+    /// whether its pattern matched the sentence, and which context filter (if any) dropped it.
+    /// For rule authors ("why does my rule not fire here?"); one line per candidate.
+    pub fn trace(&self, text: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        let Some(ac) = &self.automaton else {
+            return lines;
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            let lit = m.pattern().as_u32();
+            if let Some(end) =
+                text::word_bounded(text, m.start(), m.end(), self.literal_prefix[lit as usize])
+            {
+                hits.push(Hit {
+                    start: m.start(),
+                    end,
+                    literal: lit,
+                });
+            }
+        }
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        let mut seen: BTreeSet<(u32, usize)> = BTreeSet::new();
+        for h in &hits {
+            let sentence = text::sentence_bounds(text, h.start);
+            for &r in &self.literal_rules[h.literal as usize] {
+                if !seen.insert((r, sentence.0)) {
+                    continue;
+                }
+                let rule = &self.rules[r as usize];
+                let cues: &Cues = &self.packs[rule.pack].cues;
+                let trigger = &text[h.start..h.end];
+                let Some(lazy) = &rule.pattern else {
+                    let cand = Candidate {
+                        sentence,
+                        span: (h.start, h.end),
+                        trigger: (h.start, h.end),
+                    };
+                    let outcome = context::check(rule, cues, text, &cand)
+                        .map_or_else(|r| format!("dropped: {r}"), |_| "kept".into());
+                    lines.push(format!("{} on {trigger:?}: {outcome}", rule.id));
+                    continue;
+                };
+                let Some(re) = lazy.get() else { continue };
+                let sentence_text = &text[sentence.0..sentence.1];
+                let mut any = false;
+                for caps in re.captures_iter(sentence_text) {
+                    let Some(whole) = caps.get(0) else { continue };
+                    let m = caps
+                        .name("span")
+                        .or_else(|| caps.name("span2"))
+                        .unwrap_or(whole);
+                    any = true;
+                    let (ms, me) = (sentence.0 + m.start(), sentence.0 + m.end());
+                    let (ws, we) = (sentence.0 + whole.start(), sentence.0 + whole.end());
+                    let inside = hits.iter().find(|o| {
+                        self.literal_rules[o.literal as usize].contains(&r)
+                            && o.start >= ws.min(ms)
+                            && o.end <= we.max(me)
+                    });
+                    let Some(t) = inside else {
+                        lines.push(format!(
+                            "{} matched {:?}: dropped: none of its triggers is inside the match",
+                            rule.id,
+                            &text[ms..me]
+                        ));
+                        continue;
+                    };
+                    let cand = Candidate {
+                        sentence,
+                        span: (ms, me),
+                        trigger: (t.start, t.end),
+                    };
+                    let outcome = context::check(rule, cues, text, &cand)
+                        .map_or_else(|r| format!("dropped: {r}"), |_| "kept".into());
+                    lines.push(format!(
+                        "{} matched {:?}: {outcome}",
+                        rule.id,
+                        &text[ms..me]
+                    ));
+                }
+                if !any {
+                    lines.push(format!(
+                        "{} (trigger {trigger:?}): pattern did not match the sentence",
+                        rule.id
+                    ));
+                }
+            }
+        }
+        lines
+    }
+
     /// Compiles every pattern now, naming the first rule whose pattern fails. Built-in patterns
     /// are otherwise compiled on first use; the test suite calls this so none can fail later.
     #[doc(hidden)]
