@@ -24,6 +24,7 @@ Examples:
   kindly rules                         list the rules
   kindly explain labeling.self-adjective
   kindly test-rules my-pack.toml       run a pack's own examples
+  kindly eval corpora/dev              score the packs on a labelled corpus
 
 Exit status: 0 when nothing was found, 1 when there is something to note, 2 for a usage \
 error or a file that could not be read (the other files are still checked).";
@@ -113,7 +114,48 @@ Examples:
   kindly test-rules
   kindly test-rules --no-default-packs my-pack/")]
     TestRules(TestRulesArgs),
+
+    /// Score the rule packs on labelled corpora: precision, recall and F1 per category.
+    #[command(after_help = EVAL_HELP)]
+    Eval(EvalArgs),
 }
+
+const EVAL_HELP: &str = "\
+Input: JSON Lines, one object per line with \"text\", \"labels\" (a list of category ids; [] \
+means no self-talk) and an optional \"id\"; or CSV/TSV with a header row (labels as a JSON list \
+or separated by ; | or ,). Folders are read for .jsonl, .ndjson and .csv files, recursively, in \
+name order. --map FILE.tsv maps a corpus's own labels: two tab-separated columns, the label and \
+a category id, `none` (no self-talk) or `ignore` (the label is dropped; a row whose labels are \
+all ignored is counted but not scored). Bad rows (invalid JSON, no text, no labels, an unknown \
+label) are listed with file:line and counted; --strict stops at the first one.
+
+Scoring: a text's predicted categories are the primary categories of its findings (tags are \
+not counted; the \"micro, tags counted\" line counts them). Per category C: TP = texts with C in gold \
+and predicted, FP = predicted but not gold, FN = gold but not predicted; precision = \
+TP/(TP+FP), recall = TP/(TP+FN), F1 = 2TP/(2TP+FP+FN), \"-\" when undefined. Micro sums the \
+counts over categories; macro is the mean over categories with support > 0 (undefined counts \
+as 0). Any self-talk: a text is positive when it has a label, predicted positive when it has a \
+finding; negatives flagged = gold negatives with a finding. Crisis recall = gold-crisis texts \
+answered in support mode. Per rule: the texts it fired on and the share of them whose labels \
+include its category. Confusion: each text adds 1 to every (gold, predicted) pair, with \
+\"none\" for an empty side.
+
+Compare: --baseline-pack scores a second set of packs on the same rows: the same options, with \
+the --pack list replaced by the --baseline-pack list (--baseline-builtin: the built-in packs \
+alone), and prints the change per category.
+
+Examples:
+  kindly eval corpora/dev
+  kindly eval --errors 5 corpora/test/test.jsonl
+  kindly eval --map corpus/mapping.tsv corpus/data.jsonl
+  kindly eval --text-field thought --label-field traps corpus.csv
+  kindly eval --format json corpora/dev > scores.json
+  kindly eval --html report.html corpora/dev
+  kindly eval --pack new.toml --baseline-pack old.toml corpora/dev
+  kindly eval --fail-under 'f1=0.9,negatives_flagged=0.03,crisis_recall=1' corpora/test
+
+Exit status: 0 when scored, 1 when a --fail-under bound is not met, 2 for a usage or input \
+error (a missing file, a bad --map, a CSV without the text column, a bad row with --strict).";
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
@@ -162,6 +204,97 @@ pub(crate) struct TestRulesArgs {
     /// Packs to load and test: .toml files or folders holding pack.toml.
     #[arg(value_name = "PACK")]
     pub pack_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Labelled corpora: .jsonl files, .csv/.tsv files with a header, folders, or `-` for JSON
+    /// Lines on standard input.
+    #[arg(value_name = "CORPUS", required = true)]
+    pub corpora: Vec<PathBuf>,
+
+    /// The field (JSON key, dotted path, or CSV column) holding the text.
+    #[arg(long, value_name = "NAME", default_value = "text")]
+    pub text_field: String,
+
+    /// The field holding the labels.
+    #[arg(long, value_name = "NAME", default_value = "labels")]
+    pub label_field: String,
+
+    /// The field holding a row id (optional in the rows; shown in error lists).
+    #[arg(long, value_name = "NAME", default_value = "id")]
+    pub id_field: String,
+
+    /// Map the corpus's labels: a TSV of `label<TAB>category-id|none|ignore`.
+    #[arg(long, value_name = "FILE.tsv")]
+    pub map: Option<PathBuf>,
+
+    /// How to read the corpora (auto: .csv is CSV, .tsv is TSV, anything else JSON Lines).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+
+    /// Stop with exit status 2 at the first bad row, instead of counting and listing it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// List up to N false positives and N false negatives per category, with the rules that
+    /// fired (and, with a baseline, up to N texts that got better and N that got worse).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub errors: usize,
+
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
+    pub format: EvalFormat,
+
+    /// Also write a self-contained HTML report (charts, tables, error lists) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Compare with a baseline: these packs instead of the --pack ones (repeatable).
+    #[arg(long = "baseline-pack", value_name = "FILE_OR_DIR")]
+    pub baseline_packs: Vec<PathBuf>,
+
+    /// Compare with the built-in packs alone.
+    #[arg(long, conflicts_with = "baseline_packs")]
+    pub baseline_builtin: bool,
+
+    /// Exit 1 unless every bound holds, e.g. 'f1=0.9,negatives_flagged=0.03,crisis_recall=1'.
+    /// Metrics: f1 (micro), precision, recall, macro_f1, macro_precision, macro_recall, any_f1,
+    /// any_precision, any_recall, crisis_recall, negatives_flagged (at most),
+    /// crisis_false_alarms (at most), f1.CAT, precision.CAT, recall.CAT. `>=` and `<=` set
+    /// the direction explicitly.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        value_delimiter = ',',
+        value_parser = super::eval::gate::parse
+    )]
+    pub fail_under: Vec<super::eval::gate::Gate>,
+
+    /// Never show the progress bar (it is shown on standard error only when that is a
+    /// terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InputFormat {
+    /// By extension.
+    Auto,
+    /// JSON Lines.
+    Jsonl,
+    /// Comma-separated, with a header row.
+    Csv,
+    /// Tab-separated, with a header row.
+    Tsv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EvalFormat {
+    /// Tables for people.
+    Table,
+    /// One JSON document with every figure.
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

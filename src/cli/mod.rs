@@ -1,11 +1,13 @@
 //! The binary's modules, following the data flow:
 //! `args` (what was asked) → `inputs` (what to read) → `check` (analyse in parallel) →
-//! `human` / `json` (print), plus `rules` for looking at the rules themselves.
+//! `human` / `json` (print), plus `rules` for looking at the rules themselves and `eval` for
+//! scoring them on labelled corpora.
 //!
 //! Only the binary uses `anyhow`; the library's located `kindly::Error` is printed as-is.
 
 mod args;
 mod check;
+mod eval;
 mod human;
 mod inputs;
 mod json;
@@ -106,6 +108,26 @@ fn run(cli: &Cli) -> Result<Status> {
             };
             rules::test_rules(&engine, &names)
         }
+        Command::Eval(args) => {
+            // Reframes play no part in scoring: render as few as possible.
+            let Some(engine) = build(&cli.global, &[], Some(1))? else {
+                return Ok(Status::Trouble);
+            };
+            let baseline = if args.baseline_builtin || !args.baseline_packs.is_empty() {
+                let (packs, builtin) = if args.baseline_builtin {
+                    (&[][..], true)
+                } else {
+                    (args.baseline_packs.as_slice(), !cli.global.no_default_packs)
+                };
+                let Some(b) = build_engine(&cli.global, packs, builtin, Some(1))? else {
+                    return Ok(Status::Trouble);
+                };
+                Some(b)
+            } else {
+                None
+            };
+            eval::run(&engine, baseline.as_ref(), args)
+        }
     }
 }
 
@@ -116,9 +138,20 @@ fn build(
     extra: &[PathBuf],
     max_reframes: Option<u8>,
 ) -> Result<Option<Engine>> {
+    let packs: Vec<PathBuf> = global.packs.iter().chain(extra).cloned().collect();
+    build_engine(global, &packs, !global.no_default_packs, max_reframes)
+}
+
+/// Builds an engine from the global options, with an explicit pack list.
+fn build_engine(
+    global: &GlobalArgs,
+    packs: &[PathBuf],
+    builtin: bool,
+    max_reframes: Option<u8>,
+) -> Result<Option<Engine>> {
     let mut builder = EngineBuilder::new();
-    builder.builtin_packs(!global.no_default_packs);
-    for pack in global.packs.iter().chain(extra) {
+    builder.builtin_packs(builtin);
+    for pack in packs {
         builder.add_pack_path(pack);
     }
     for category in &global.disabled {
