@@ -94,8 +94,8 @@ fn negated(cues: &Cues, hay: &str) -> bool {
 fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
     let mut lb = ss;
     for _ in 0..n {
-        let before = text[..lb].trim_end_matches([' ', '\t']);
-        if before.is_empty() || before.ends_with("\n\n") || before.ends_with("\r\n\r\n") {
+        let before = &text[..lb];
+        if text::ends_with_paragraph_break(before) {
             break;
         }
         let trimmed = before.trim_end();
@@ -305,7 +305,7 @@ pub(crate) fn check(
         let rest = &text[se..];
         let skip = rest.len() - rest.trim_start().len();
         let ns = se + skip;
-        if ns < text.len() {
+        if ns < text.len() && !text::starts_with_paragraph_break(rest) {
             let (_, ne) = text::sentence_bounds(text, ns);
             if let Some(re) = &cues.retractions {
                 let next = &text[ns..ne.max(ns)];

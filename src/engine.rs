@@ -472,7 +472,7 @@ impl Engine {
 
     /// STAGE 4 and 5: one primary category per span, crisis handling, messages and reframes,
     /// positions.
-    fn finish(&self, original: &str, scan: &str, mut raw: Vec<RawFinding>) -> Analysis {
+    pub(crate) fn finish(&self, original: &str, scan: &str, mut raw: Vec<RawFinding>) -> Analysis {
         if raw.is_empty() {
             return Analysis::default();
         }

@@ -40,6 +40,7 @@
 
 mod category;
 mod context;
+mod document;
 pub mod engine;
 mod error;
 mod finding;
@@ -54,6 +55,7 @@ mod template;
 mod text;
 
 pub use category::{Category, Confidence, CrisisTier, Severity};
+pub use document::{Document, DocumentKind, EditError, FindingId};
 pub use engine::{Engine, EngineBuilder, PackInfo, RuleInfo};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};

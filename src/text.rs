@@ -254,6 +254,55 @@ pub(crate) fn word_bounded(text: &str, start: usize, end: usize, prefix: bool) -
     Some(end)
 }
 
+/// Number of line breaks in `ws` (`\r\n` counts once, a lone `\r` counts).
+fn line_breaks(ws: &str) -> usize {
+    let b = ws.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+/// True when the whitespace at the end of `before` holds a blank line: the end of a paragraph.
+/// Context never reaches across a paragraph break, so each paragraph (journal entry) is
+/// analysed the same alone as inside a longer text, which is what makes incremental
+/// re-analysis in [`crate::Document`] exact.
+pub(crate) fn ends_with_paragraph_break(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    line_breaks(&before[trimmed.len()..]) >= 2
+}
+
+/// True when the whitespace at the start of `after` holds a blank line.
+pub(crate) fn starts_with_paragraph_break(after: &str) -> bool {
+    let trimmed = after.trim_start();
+    line_breaks(&after[..after.len() - trimmed.len()]) >= 2
+}
+
+/// Byte offsets where paragraphs start: the start of every blank (empty or whitespace-only)
+/// line that follows a line break. Cutting the text there never changes what the engine finds.
+pub(crate) fn paragraph_cuts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut cuts = Vec::new();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr2(b'\n', b'\r', &b[i..]) {
+        let nl = i + off;
+        // The line after this break starts past a CRLF pair.
+        let start = if b[nl] == b'\r' && b.get(nl + 1) == Some(&b'\n') {
+            nl + 2
+        } else {
+            nl + 1
+        };
+        let mut k = start;
+        while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+            k += 1;
+        }
+        if k < b.len() && (b[k] == b'\n' || b[k] == b'\r') {
+            cuts.push(start);
+        }
+        i = start;
+    }
+    cuts
+}
+
 /// Start of the line that holds byte `i`.
 pub(crate) fn line_start(text: &str, i: usize) -> usize {
     let bytes = text.as_bytes();

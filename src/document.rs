@@ -1,0 +1,410 @@
+//! Incremental analysis for editors: a [`Document`] re-analyses only the paragraphs that changed.
+//!
+//! Context never reaches across a blank line (see `text::paragraph_cuts`), so a paragraph gives
+//! the same candidates alone as inside the whole text. A document keeps each paragraph's
+//! candidates and, after an edit, recomputes them only for paragraphs whose text is new; the
+//! cheap entry-wide steps (overlaps, crisis support, severity stacking, reframes, positions) run
+//! over the whole text every time. The result is always identical to [`Engine::analyze`] (or
+//! [`Engine::analyze_markdown`]) on the full text.
+
+use crate::engine::{Engine, RawFinding};
+use crate::finding::{Analysis, Finding};
+use crate::text;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How a [`Document`]'s text is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DocumentKind {
+    /// Every character is checked.
+    #[default]
+    PlainText,
+    /// Code, URLs, HTML and front matter are skipped, as in [`Engine::analyze_markdown`].
+    #[cfg(feature = "markdown")]
+    Markdown,
+}
+
+/// A stable identity for a finding in a [`Document`]: it stays the same across edits as long as
+/// the paragraph holding the finding is unchanged, even when the paragraph moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FindingId(pub u64);
+
+/// An edit that does not fit the document's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EditError {
+    message: String,
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// One paragraph's candidates, relative to its own start.
+struct Paragraph {
+    /// The paragraph as scanned (Markdown masked), which is what its candidates depend on.
+    scan: String,
+    raw: Vec<RawFinding>,
+    /// Distinguishes this analysed paragraph from every other one the document has seen.
+    serial: u64,
+}
+
+/// A text that is edited over time, analysed incrementally.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kindly::{Document, DocumentKind, Engine};
+///
+/// let engine = Arc::new(Engine::new()?);
+/// let mut doc = Document::new(engine, DocumentKind::PlainText);
+/// doc.set_text("Long day.\n\nI'm so lazy.");
+/// assert_eq!(doc.analysis().findings.len(), 1);
+/// let id = doc.ids()[0];
+///
+/// // Typing in the first paragraph re-analyses only that paragraph; the finding in the second
+/// // keeps its identity and its offsets shift.
+/// doc.apply_edit(0, 0, "A ").unwrap();
+/// assert_eq!(doc.paragraphs_reanalysed(), 1);
+/// assert_eq!(doc.ids()[0], id);
+/// let f = &doc.analysis().findings[0];
+/// assert_eq!(&doc.text()[f.bytes.range()], "I'm so lazy");
+/// assert_eq!(f.bytes.start, 13);
+/// # Ok::<(), kindly::Error>(())
+/// ```
+pub struct Document {
+    engine: Arc<Engine>,
+    kind: DocumentKind,
+    text: String,
+    /// Paragraph start offsets, parallel to `paragraphs`.
+    starts: Vec<usize>,
+    paragraphs: Vec<Paragraph>,
+    analysis: Analysis,
+    ids: Vec<FindingId>,
+    next_serial: u64,
+    reanalysed: usize,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The text is the user's; keep it out of debug output.
+        f.debug_struct("Document")
+            .field("kind", &self.kind)
+            .field("bytes", &self.text.len())
+            .field("paragraphs", &self.paragraphs.len())
+            .field("findings", &self.analysis.findings.len())
+            .finish()
+    }
+}
+
+impl Document {
+    /// An empty document analysed with `engine`.
+    pub fn new(engine: Arc<Engine>, kind: DocumentKind) -> Document {
+        Document {
+            engine,
+            kind,
+            text: String::new(),
+            starts: Vec::new(),
+            paragraphs: Vec::new(),
+            analysis: Analysis::default(),
+            ids: Vec::new(),
+            next_serial: 0,
+            reanalysed: 0,
+        }
+    }
+
+    /// The current text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The findings and crisis support for the current text, exactly as [`Engine::analyze`]
+    /// would give them.
+    pub fn analysis(&self) -> &Analysis {
+        &self.analysis
+    }
+
+    /// The identity of each finding, parallel to `analysis().findings`.
+    pub fn ids(&self) -> &[FindingId] {
+        &self.ids
+    }
+
+    /// Findings with their identities.
+    pub fn findings(&self) -> impl Iterator<Item = (FindingId, &Finding)> {
+        self.ids.iter().copied().zip(&self.analysis.findings)
+    }
+
+    /// How many paragraphs the last update had to analyse afresh (the rest were reused).
+    pub fn paragraphs_reanalysed(&self) -> usize {
+        self.reanalysed
+    }
+
+    /// Replaces the whole text and re-analyses the paragraphs that changed.
+    pub fn set_text(&mut self, new_text: &str) -> &Analysis {
+        self.text.clear();
+        self.text.push_str(new_text);
+        self.refresh();
+        &self.analysis
+    }
+
+    /// Replaces bytes `from..to` with `insert`.
+    ///
+    /// # Errors
+    /// When the range is reversed, past the end, or not on character boundaries; the document
+    /// is left unchanged.
+    pub fn apply_edit(
+        &mut self,
+        from: usize,
+        to: usize,
+        insert: &str,
+    ) -> Result<&Analysis, EditError> {
+        if from > to || to > self.text.len() {
+            return Err(EditError {
+                message: format!(
+                    "edit range {from}..{to} does not fit a text of {} bytes",
+                    self.text.len()
+                ),
+            });
+        }
+        if !self.text.is_char_boundary(from) || !self.text.is_char_boundary(to) {
+            return Err(EditError {
+                message: format!(
+                    "edit range {from}..{to} splits a character; byte offsets must fall between characters"
+                ),
+            });
+        }
+        self.text.replace_range(from..to, insert);
+        self.refresh();
+        Ok(&self.analysis)
+    }
+
+    /// Replaces UTF-16 code units `from..to` (JavaScript string indices) with `insert`.
+    ///
+    /// # Errors
+    /// When the range is reversed, past the end, or splits a surrogate pair.
+    pub fn apply_edit_utf16(
+        &mut self,
+        from: usize,
+        to: usize,
+        insert: &str,
+    ) -> Result<&Analysis, EditError> {
+        let (Some(a), Some(b)) = (self.byte_from_utf16(from), self.byte_from_utf16(to)) else {
+            return Err(EditError {
+                message: format!(
+                    "edit range {from}..{to} (UTF-16) does not fit the text or splits a surrogate pair"
+                ),
+            });
+        };
+        if a > b {
+            return Err(EditError {
+                message: format!("edit range {from}..{to} (UTF-16) is reversed"),
+            });
+        }
+        self.apply_edit(a, b, insert)
+    }
+
+    /// The byte offset of UTF-16 index `u`, or `None` when it is past the end or inside a
+    /// surrogate pair.
+    pub fn byte_from_utf16(&self, u: usize) -> Option<usize> {
+        let mut units = 0usize;
+        for (i, c) in self.text.char_indices() {
+            if units == u {
+                return Some(i);
+            }
+            units += c.len_utf16();
+            if units > u {
+                return None;
+            }
+        }
+        (units == u).then_some(self.text.len())
+    }
+
+    fn refresh(&mut self) {
+        let masked: Option<String> = match self.kind {
+            DocumentKind::PlainText => None,
+            #[cfg(feature = "markdown")]
+            DocumentKind::Markdown => Some(crate::markdown::mask_markdown(&self.text)),
+        };
+        let scan: &str = masked.as_deref().unwrap_or(&self.text);
+        let mut starts = vec![0];
+        starts.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+        let bounds = |i: usize| (starts[i], starts.get(i + 1).copied().unwrap_or(scan.len()));
+
+        // Reuse paragraphs whose scanned text is unchanged: first the common prefix and suffix
+        // (the usual single edit), then any other identical paragraph (moved or pasted text).
+        let old = std::mem::take(&mut self.paragraphs);
+        let mut taken = vec![false; old.len()];
+        let mut reuse: Vec<Option<usize>> = vec![None; starts.len()];
+        let same = |new_i: usize, old_i: usize| {
+            let (s, e) = bounds(new_i);
+            old[old_i].scan == scan[s..e]
+        };
+        let mut prefix = 0;
+        while prefix < starts.len() && prefix < old.len() && same(prefix, prefix) {
+            reuse[prefix] = Some(prefix);
+            taken[prefix] = true;
+            prefix += 1;
+        }
+        let mut suffix = 0;
+        while suffix < starts.len() - prefix
+            && suffix < old.len() - prefix
+            && same(starts.len() - 1 - suffix, old.len() - 1 - suffix)
+        {
+            reuse[starts.len() - 1 - suffix] = Some(old.len() - 1 - suffix);
+            taken[old.len() - 1 - suffix] = true;
+            suffix += 1;
+        }
+        if prefix + suffix < starts.len() && prefix + suffix < old.len() {
+            let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (i, p) in old.iter().enumerate().rev() {
+                if !taken[i] {
+                    by_text.entry(p.scan.as_str()).or_default().push(i);
+                }
+            }
+            for (i, slot) in reuse
+                .iter_mut()
+                .enumerate()
+                .take(starts.len() - suffix)
+                .skip(prefix)
+            {
+                let (s, e) = bounds(i);
+                if let Some(o) = by_text.get_mut(&scan[s..e]).and_then(Vec::pop) {
+                    *slot = Some(o);
+                    taken[o] = true;
+                }
+            }
+        }
+
+        let mut old: Vec<Option<Paragraph>> = old.into_iter().map(Some).collect();
+        let mut paragraphs = Vec::with_capacity(starts.len());
+        let mut raw_all = Vec::new();
+        self.reanalysed = 0;
+        for (i, r) in reuse.iter().enumerate() {
+            let (s, e) = bounds(i);
+            let para = match r.and_then(|o| old[o].take()) {
+                Some(p) => p,
+                None => {
+                    self.reanalysed += 1;
+                    let serial = self.next_serial;
+                    self.next_serial += 1;
+                    let seg = &scan[s..e];
+                    Paragraph {
+                        raw: self.engine.candidates(seg, None),
+                        scan: seg.to_string(),
+                        serial,
+                    }
+                }
+            };
+            raw_all.extend(para.raw.iter().map(|f| {
+                let mut f = f.clone();
+                f.start += s;
+                f.end += s;
+                f.sentence = (f.sentence.0 + s, f.sentence.1 + s);
+                f
+            }));
+            paragraphs.push(para);
+        }
+        self.analysis = self.engine.finish(&self.text, scan, raw_all);
+
+        // Identity: the paragraph's serial and the finding's rank inside the paragraph.
+        self.ids.clear();
+        let mut last = (usize::MAX, 0u64);
+        for f in &self.analysis.findings {
+            let p = starts
+                .partition_point(|&s| s <= f.bytes.start)
+                .saturating_sub(1);
+            let rank = if last.0 == p { last.1 + 1 } else { 0 };
+            last = (p, rank);
+            self.ids
+                .push(FindingId((paragraphs[p].serial << 32) | rank));
+        }
+        self.starts = starts;
+        self.paragraphs = paragraphs;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Arc<Engine> {
+        Arc::new(Engine::new().unwrap())
+    }
+
+    #[test]
+    fn equals_whole_text_analysis_after_every_edit() {
+        let engine = engine();
+        let mut doc = Document::new(Arc::clone(&engine), DocumentKind::PlainText);
+        let steps = [
+            "I'm so lazy.",
+            "I'm so lazy.\n\nEveryone else is better than me.",
+            "Today was fine.\n\nI'm so lazy.\n\nEveryone else is better than me.",
+            "Today was fine.\n\nI'm not lazy.\n\nEveryone else is better than me.",
+            "Today was fine.\r\n  \r\nI'm so useless. I want to die.\n\nI always mess up.",
+            "",
+        ];
+        for s in steps {
+            doc.set_text(s);
+            assert_eq!(doc.analysis(), &engine.analyze(s), "{s:?}");
+            assert_eq!(doc.ids().len(), doc.analysis().findings.len());
+        }
+    }
+
+    #[test]
+    fn unchanged_paragraphs_keep_identity_and_are_not_reanalysed() {
+        let mut doc = Document::new(engine(), DocumentKind::PlainText);
+        doc.set_text("Hi.\n\nI'm so lazy.\n\nI always mess up.\n\nBye.");
+        assert_eq!(doc.paragraphs_reanalysed(), 4);
+        let before: Vec<FindingId> = doc.ids().to_vec();
+        assert_eq!(before.len(), 2);
+        // Edit the first paragraph: only it is analysed again.
+        doc.apply_edit(0, 2, "Hello there").unwrap();
+        assert_eq!(doc.paragraphs_reanalysed(), 1);
+        assert_eq!(doc.ids(), &before[..]);
+        let last = &doc.analysis().findings[1];
+        assert_eq!(&doc.text()[last.bytes.range()], "I always mess up");
+        assert_eq!(last.line, 5);
+        // Swap the two middle paragraphs: both are reused, identities follow the text.
+        doc.set_text("Hello there.\n\nI always mess up.\n\nI'm so lazy.\n\nBye.");
+        assert_eq!(doc.paragraphs_reanalysed(), 0);
+        assert_eq!(doc.ids(), &[before[1], before[0]]);
+    }
+
+    #[test]
+    fn edits_are_checked() {
+        let mut doc = Document::new(engine(), DocumentKind::PlainText);
+        doc.set_text("é😀 I'm so lazy");
+        assert_eq!(
+            doc.apply_edit(1, 2, "x").unwrap_err().to_string(),
+            "edit range 1..2 splits a character; byte offsets must fall between characters"
+        );
+        assert_eq!(
+            doc.apply_edit(3, 99, "").unwrap_err().to_string(),
+            "edit range 3..99 does not fit a text of 18 bytes"
+        );
+        // UTF-16: é is 1 unit, 😀 is 2; index 2 is inside the pair.
+        assert!(doc.apply_edit_utf16(2, 2, "x").is_err());
+        assert_eq!(doc.text(), "é😀 I'm so lazy");
+        doc.apply_edit_utf16(1, 3, "").unwrap();
+        assert_eq!(doc.text(), "é I'm so lazy");
+        let f = &doc.analysis().findings[0];
+        assert_eq!((f.utf16.start, f.utf16.end), (2, 13));
+    }
+
+    #[cfg(feature = "markdown")]
+    #[test]
+    fn markdown_documents_mask_code_across_paragraphs() {
+        let engine = engine();
+        let mut doc = Document::new(Arc::clone(&engine), DocumentKind::Markdown);
+        let text = "```\nI'm so lazy\n\nI'm so lazy\n```\n\nI'm so lazy.\n";
+        doc.set_text(text);
+        assert_eq!(doc.analysis(), &engine.analyze_markdown(text));
+        assert_eq!(doc.analysis().findings.len(), 1);
+        // Closing the fence later changes what the earlier paragraphs mean.
+        doc.set_text("```\nI'm so lazy\n\nI'm so lazy\n");
+        assert_eq!(doc.analysis(), &engine.analyze_markdown(doc.text()));
+    }
+}
