@@ -118,7 +118,28 @@ Examples:
     /// Score the rule packs on labelled corpora: precision, recall and F1 per category.
     #[command(after_help = EVAL_HELP)]
     Eval(EvalArgs),
+
+    /// Run as a language server over standard input and output, for editors.
+    #[command(after_help = LSP_HELP)]
+    Lsp(LspArgs),
 }
+
+const LSP_HELP: &str = "\
+Diagnostics for Markdown and plain-text documents as you type (only the paragraphs an edit \
+touches are analysed again), a hover with the kinder wordings, and code actions: \"Rewrite as\", \
+\"Don't flag ... in this file\" and \"Turn off <category>\" for the session. Crisis language \
+shows the support message with resources, as an error-level diagnostic.
+
+The global options (--pack, --no-default-packs, --disable-category, --locale) are the starting \
+settings; the editor's initializationOptions and workspace/didChangeConfiguration settings \
+(enabledCategories, disabledCategories, minimumSeverity, packs, builtinPacks, locale, \
+maxReframes) go on top. Editor set-up: see the README, section \"kindly lsp\".
+
+Examples:
+  kindly lsp
+  kindly --disable-category should_statement lsp
+
+Exit status: 0 after the client's shutdown and exit, 1 when the client exits without shutdown.";
 
 const EVAL_HELP: &str = "\
 Input: JSON Lines, one object per line with \"text\", \"labels\" (a list of category ids; [] \
@@ -204,6 +225,14 @@ pub(crate) struct TestRulesArgs {
     /// Packs to load and test: .toml files or folders holding pack.toml.
     #[arg(value_name = "PACK")]
     pub pack_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LspArgs {
+    /// Talk over standard input and output (the only transport, and the default; accepted
+    /// because some editors pass it).
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,7 @@
 //! The binary's modules, following the data flow:
 //! `args` (what was asked) → `inputs` (what to read) → `check` (analyse in parallel) →
-//! `human` / `json` (print), plus `rules` for looking at the rules themselves and `eval` for
-//! scoring them on labelled corpora.
+//! `human` / `json` (print), plus `rules` for looking at the rules themselves, `eval` for
+//! scoring them on labelled corpora and `lsp`, the language server for editors.
 //!
 //! Only the binary uses `anyhow`; the library's located `kindly::Error` is printed as-is.
 
@@ -11,6 +11,7 @@ mod eval;
 mod human;
 mod inputs;
 mod json;
+mod lsp;
 mod rules;
 mod term;
 
@@ -128,6 +129,7 @@ fn run(cli: &Cli) -> Result<Status> {
             };
             eval::run(&engine, baseline.as_ref(), args)
         }
+        Command::Lsp(args) => lsp::run(&cli.global, args),
     }
 }
 

@@ -1,0 +1,919 @@
+//! `kindly lsp`: a language server over standard input and output, so that any editor with an
+//! LSP client checks journals as they are written.
+//!
+//! Synchronous and single-threaded (lsp-server's reader and writer threads aside): analysing
+//! a changed paragraph takes far less time than a keystroke, so there is nothing to gain from
+//! an async runtime. The flow follows the modules:
+//!
+//! - `position`: LSP line/character positions (UTF-16 by default, UTF-8 when the client offers
+//!   it) to byte offsets and back;
+//! - `config`: settings from the command line, `initializationOptions` and
+//!   `workspace/didChangeConfiguration`, checked strictly and turned into an engine;
+//! - `present`: findings as diagnostics, hovers and code actions, with the safety rules of the
+//!   human output;
+//! - this file: the protocol loop, open documents (each a [`kindly::Document`] that re-analyses
+//!   only the paragraphs an edit touched) and session state.
+//!
+//! Privacy: nothing the user wrote is ever logged. Standard error gets the server's own
+//! messages, naming documents by URI and never quoting their text or the client's messages.
+
+mod config;
+mod position;
+mod present;
+
+use super::args::{GlobalArgs, LspArgs};
+use super::Status;
+use anyhow::Result;
+use config::{Base, EngineKey, Settings};
+use kindly::{Category, Document, DocumentKind, Engine, Severity};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    CodeActionParams, ConfigurationItem, ConfigurationParams, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, ExecuteCommandOptions,
+    ExecuteCommandParams, Hover, HoverContents, HoverParams, HoverProviderCapability,
+    MarkupContent, MarkupKind, MessageType, PublishDiagnosticsParams, ServerCapabilities,
+    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+};
+use position::{Encoding, LineIndex};
+use present::{Filter, Target};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How many queued messages are handled before diagnostics are published: typing fast sends a
+/// burst of changes, and only the last state is worth publishing, but a flood must not starve
+/// the editor of diagnostics either.
+const MAX_BATCH: usize = 64;
+
+/// Runs the server until the client sends `exit`. Exit status 0 after `shutdown` + `exit`, 1
+/// when the client exits or goes away without `shutdown` (as the protocol asks).
+pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
+    let (connection, io_threads) = Connection::stdio();
+    let status = serve(&connection, global)?;
+    // Dropping the connection lets the writer thread flush and stop; the reader thread has
+    // stopped at `exit` or at the end of the input.
+    drop(connection);
+    io_threads.join()?;
+    Ok(status)
+}
+
+fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Status> {
+    let Some((id, params)) = wait_for_initialize(conn) else {
+        return Ok(Status::Found);
+    };
+    let client = ClientInfo::from_params(&params);
+    let mut server = Server::new(conn, global, &client)?;
+    let result = json!({
+        "capabilities": server.capabilities(),
+        "serverInfo": { "name": "kindly", "version": env!("CARGO_PKG_VERSION") },
+    });
+    server.send(Response::new_ok(id, result));
+    eprintln!(
+        "kindly lsp {}: ready, positions in {}",
+        env!("CARGO_PKG_VERSION"),
+        server.encoding.kind().as_str()
+    );
+    server.start(params.get("initializationOptions").unwrap_or(&Value::Null));
+    Ok(server.main_loop())
+}
+
+/// The handshake: everything before `initialize` is refused (requests) or ignored
+/// (notifications). `None` when the client exits or goes away first.
+fn wait_for_initialize(conn: &Connection) -> Option<(RequestId, Value)> {
+    loop {
+        match conn.receiver.recv().ok()? {
+            Message::Request(req) if req.method == "initialize" => {
+                return Some((req.id, req.params))
+            }
+            Message::Request(req) => {
+                let _ = conn.sender.send(
+                    Response::new_err(
+                        req.id,
+                        ErrorCode::ServerNotInitialized as i32,
+                        "the server is not initialized yet".to_string(),
+                    )
+                    .into(),
+                );
+            }
+            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+}
+
+/// What the server needs from `InitializeParams`, read leniently: a client that sends an odd
+/// capability elsewhere must not be refused.
+#[derive(Debug)]
+struct ClientInfo {
+    encoding: Encoding,
+    /// The client answers `workspace/configuration`.
+    config_pull: bool,
+    /// The client takes versioned `documentChanges` in workspace edits.
+    document_changes: bool,
+    /// The client renders Markdown hovers.
+    hover_markdown: bool,
+    /// The first workspace folder, for relative pack paths.
+    root: Option<PathBuf>,
+}
+
+impl ClientInfo {
+    fn from_params(params: &Value) -> ClientInfo {
+        let caps = params.get("capabilities").unwrap_or(&Value::Null);
+        let offered: Vec<&str> = caps
+            .pointer("/general/positionEncodings")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let hover_markdown = caps
+            .pointer("/textDocument/hover/contentFormat")
+            .and_then(Value::as_array)
+            .is_none_or(|formats| formats.iter().any(|f| f == "markdown"));
+        let root = params
+            .pointer("/workspaceFolders/0/uri")
+            .or_else(|| params.get("rootUri"))
+            .and_then(Value::as_str)
+            .and_then(file_uri_to_path)
+            .or_else(|| {
+                params
+                    .get("rootPath")
+                    .and_then(Value::as_str)
+                    .map(PathBuf::from)
+            });
+        ClientInfo {
+            encoding: Encoding::negotiate(offered),
+            config_pull: caps.pointer("/workspace/configuration") == Some(&Value::Bool(true)),
+            document_changes: caps.pointer("/workspace/workspaceEdit/documentChanges")
+                == Some(&Value::Bool(true)),
+            hover_markdown,
+            root,
+        }
+    }
+}
+
+/// An open document.
+struct Doc {
+    uri: Uri,
+    version: i32,
+    doc: Document,
+    kind: DocumentKind,
+}
+
+/// Where a settings layer came from, for messages.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    InitializationOptions,
+    DidChangeConfiguration,
+    Configuration,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::InitializationOptions => "initializationOptions",
+            Source::DidChangeConfiguration => "workspace/didChangeConfiguration",
+            Source::Configuration => "workspace/configuration",
+        }
+    }
+}
+
+/// An error to answer a request with.
+struct Failure {
+    code: ErrorCode,
+    message: String,
+}
+
+impl Failure {
+    fn invalid(message: impl Into<String>) -> Failure {
+        Failure {
+            code: ErrorCode::InvalidParams,
+            message: message.into(),
+        }
+    }
+}
+
+struct Server<'c> {
+    conn: &'c Connection,
+    encoding: Encoding,
+    config_pull: bool,
+    document_changes: bool,
+    hover_markdown: bool,
+    root: Option<PathBuf>,
+
+    /// The command line's settings.
+    base: Base,
+    /// `initializationOptions`.
+    init: Settings,
+    /// The latest `didChangeConfiguration` or `workspace/configuration` answer.
+    change: Settings,
+    /// Categories turned off with the "Turn off" code action.
+    session_off: BTreeSet<Category>,
+    engine: Arc<Engine>,
+    engine_key: EngineKey,
+    minimum: Severity,
+
+    /// Open documents by URI.
+    docs: BTreeMap<String, Doc>,
+    /// Phrases not to flag, by document URI (kept when the document closes, for the session).
+    ignored: BTreeMap<String, BTreeSet<String>>,
+    /// Documents whose diagnostics must be published.
+    dirty: BTreeSet<String>,
+    /// Our `workspace/configuration` requests still unanswered.
+    pending_config: HashSet<RequestId>,
+    next_request: u64,
+    shutdown: bool,
+    /// A problem with the command line's packs, shown once the client is listening.
+    startup_error: Option<String>,
+}
+
+impl<'c> Server<'c> {
+    /// # Errors
+    /// Only when even the built-in packs fail to build, which the test suite rules out.
+    fn new(
+        conn: &'c Connection,
+        global: &GlobalArgs,
+        client: &ClientInfo,
+    ) -> Result<Server<'c>, kindly::Error> {
+        let mut base = Base {
+            packs: global.packs.clone(),
+            builtin_packs: !global.no_default_packs,
+            disabled: global.disabled.iter().copied().collect(),
+            locale: global.locale.clone(),
+        };
+        let mut startup_error = None;
+        let mut key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+        let engine = match key.build() {
+            Ok(engine) => engine,
+            Err(e) => {
+                // The editor started us with options that do not work: say so in the editor,
+                // and keep checking with the built-in packs rather than refusing to start.
+                startup_error = Some(format!(
+                    "kindly could not load the rule packs given on its command line: {e}. \
+                     Checking with the built-in packs instead."
+                ));
+                base = Base {
+                    builtin_packs: true,
+                    ..Base::default()
+                };
+                key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+                key.build()?
+            }
+        };
+        Ok(Server {
+            conn,
+            encoding: client.encoding,
+            config_pull: client.config_pull,
+            document_changes: client.document_changes,
+            hover_markdown: client.hover_markdown,
+            root: client.root.clone(),
+            base,
+            init: Settings::default(),
+            change: Settings::default(),
+            session_off: BTreeSet::new(),
+            engine: Arc::new(engine),
+            engine_key: key,
+            minimum: Severity::Low,
+            docs: BTreeMap::new(),
+            ignored: BTreeMap::new(),
+            dirty: BTreeSet::new(),
+            pending_config: HashSet::new(),
+            next_request: 0,
+            shutdown: false,
+            startup_error,
+        })
+    }
+
+    fn capabilities(&self) -> ServerCapabilities {
+        ServerCapabilities {
+            position_encoding: Some(self.encoding.kind()),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(
+                TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    ..TextDocumentSyncOptions::default()
+                },
+            )),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            code_action_provider: Some(lsp_types::CodeActionProviderCapability::Options(
+                lsp_types::CodeActionOptions {
+                    code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+                    ..lsp_types::CodeActionOptions::default()
+                },
+            )),
+            execute_command_provider: Some(ExecuteCommandOptions {
+                commands: present::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                ..ExecuteCommandOptions::default()
+            }),
+            ..ServerCapabilities::default()
+        }
+    }
+
+    /// After the `initialize` response: say what went wrong with the command line, if
+    /// anything, and apply `initializationOptions`.
+    fn start(&mut self, options: &Value) {
+        if let Some(message) = self.startup_error.take() {
+            self.show(MessageType::ERROR, message);
+        }
+        self.apply_value(options, Source::InitializationOptions);
+    }
+
+    fn main_loop(&mut self) -> Status {
+        loop {
+            let Ok(msg) = self.conn.receiver.recv() else {
+                // The client closed our input without `exit`.
+                return Status::Found;
+            };
+            if self.handle(msg) {
+                return self.exit_status();
+            }
+            for _ in 0..MAX_BATCH {
+                let Ok(msg) = self.conn.receiver.try_recv() else {
+                    break;
+                };
+                if self.handle(msg) {
+                    return self.exit_status();
+                }
+            }
+            self.publish_dirty();
+        }
+    }
+
+    fn exit_status(&self) -> Status {
+        if self.shutdown {
+            Status::Clean
+        } else {
+            Status::Found
+        }
+    }
+
+    /// Handles one message; `true` on `exit`.
+    fn handle(&mut self, msg: Message) -> bool {
+        match msg {
+            Message::Request(req) => self.on_request(req),
+            Message::Notification(n) if n.method == "exit" => return true,
+            Message::Notification(n) => self.on_notification(n),
+            Message::Response(r) => self.on_response(r),
+        }
+        false
+    }
+
+    fn send(&self, msg: impl Into<Message>) {
+        // A send fails only when the writer thread is gone, i.e. the client closed our output;
+        // the reader then sees the end of input and the loop stops.
+        let _ = self.conn.sender.send(msg.into());
+    }
+
+    fn notify(&self, method: &str, params: impl serde::Serialize) {
+        self.send(Notification::new(method.to_string(), params));
+    }
+
+    fn show(&self, typ: MessageType, message: String) {
+        self.notify("window/showMessage", ShowMessageParams { typ, message });
+    }
+
+    // ---- requests ----
+
+    fn on_request(&mut self, req: Request) {
+        if self.shutdown {
+            self.send(Response::new_err(
+                req.id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_string(),
+            ));
+            return;
+        }
+        let method = req.method.as_str();
+        let result: Result<Value, Failure> = match method {
+            "shutdown" => {
+                self.shutdown = true;
+                Ok(Value::Null)
+            }
+            "textDocument/hover" => parse(method, req.params).map(|p| self.hover(p)),
+            "textDocument/codeAction" => parse(method, req.params).map(|p| self.code_action(p)),
+            "workspace/executeCommand" => {
+                parse(method, req.params).and_then(|p| self.execute_command(p))
+            }
+            _ => Err(Failure {
+                code: ErrorCode::MethodNotFound,
+                message: format!("kindly does not handle {method}"),
+            }),
+        };
+        self.send(match result {
+            Ok(value) => Response::new_ok(req.id, value),
+            Err(f) => Response::new_err(req.id, f.code as i32, f.message),
+        });
+    }
+
+    fn hover(&self, p: HoverParams) -> Value {
+        let at = p.text_document_position_params;
+        let Some(doc) = self.docs.get(at.text_document.uri.as_str()) else {
+            return Value::Null;
+        };
+        let index = LineIndex::new(doc.doc.text(), self.encoding);
+        let byte = index.offset(at.position);
+        let shown = self.visible(doc);
+        let hit = shown
+            .iter()
+            .find(|(_, f)| f.bytes.start <= byte && byte < f.bytes.end)
+            .or_else(|| shown.iter().find(|(_, f)| f.bytes.end == byte));
+        let Some((_, f)) = hit else {
+            return Value::Null;
+        };
+        let support = doc.doc.analysis().support.as_ref();
+        let hover = Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: if self.hover_markdown {
+                    MarkupKind::Markdown
+                } else {
+                    MarkupKind::PlainText
+                },
+                value: present::hover_text(f, support, self.hover_markdown),
+            }),
+            range: Some(index.range(f.bytes.start, f.bytes.end)),
+        };
+        serde_json::to_value(hover).unwrap_or(Value::Null)
+    }
+
+    fn code_action(&self, p: CodeActionParams) -> Value {
+        let wants_quickfix = p.context.only.as_ref().is_none_or(|only| {
+            only.iter()
+                .any(|k| k.as_str().is_empty() || "quickfix".starts_with(k.as_str()))
+        });
+        let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else {
+            return json!([]);
+        };
+        if !wants_quickfix {
+            return json!([]);
+        }
+        let index = LineIndex::new(doc.doc.text(), self.encoding);
+        let (a, b) = index.offsets(p.range);
+        let support = doc.doc.analysis().support.as_ref();
+        let target = Target {
+            uri: &doc.uri,
+            version: doc.version,
+            document_changes: self.document_changes,
+        };
+        let mut actions = Vec::new();
+        let mut commands_seen = BTreeSet::new();
+        for (id, f) in self.visible(doc) {
+            if f.bytes.start > b || f.bytes.end < a {
+                continue;
+            }
+            let diagnostic = present::diagnostic(id, f, support, &index);
+            for action in present::actions(f, &diagnostic, target) {
+                // One "Turn off labeling" even when the range covers several labels; every
+                // rewrite is kept (each edits its own span).
+                if action.edit.is_none() && !commands_seen.insert(action.title.clone()) {
+                    continue;
+                }
+                actions.push(action);
+            }
+        }
+        serde_json::to_value(present::into_response(actions)).unwrap_or_else(|_| json!([]))
+    }
+
+    fn execute_command(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
+        let arg = |i: usize| p.arguments.get(i).and_then(Value::as_str);
+        match p.command.as_str() {
+            present::CMD_IGNORE => {
+                let (Some(uri), Some(phrase)) = (arg(0), arg(1)) else {
+                    return Err(Failure::invalid(format!(
+                        "{} takes a document URI and a phrase",
+                        present::CMD_IGNORE
+                    )));
+                };
+                self.ignored
+                    .entry(uri.to_string())
+                    .or_default()
+                    .insert(present::phrase_key(phrase));
+                if self.docs.contains_key(uri) {
+                    self.dirty.insert(uri.to_string());
+                }
+            }
+            present::CMD_DISABLE => {
+                let category = arg(0).and_then(Category::from_id);
+                let category =
+                    match category {
+                        Some(Category::Crisis) => return Err(Failure::invalid(
+                            "the crisis category cannot be turned off: crisis language is always \
+                             caught, so a support message can be shown",
+                        )),
+                        Some(c) => c,
+                        None => {
+                            return Err(Failure::invalid(format!(
+                                "{} takes a category id",
+                                present::CMD_DISABLE
+                            )))
+                        }
+                    };
+                let mut off = self.session_off.clone();
+                off.insert(category);
+                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                {
+                    self.show(
+                        MessageType::ERROR,
+                        format!("kindly could not turn off {}: {e}", category.id()),
+                    );
+                }
+            }
+            present::CMD_SUPPORT => {
+                let Some(uri) = arg(0) else {
+                    return Err(Failure::invalid(format!(
+                        "{} takes a document URI",
+                        present::CMD_SUPPORT
+                    )));
+                };
+                let support = self
+                    .docs
+                    .get(uri)
+                    .and_then(|d| d.doc.analysis().support.as_ref());
+                if let Some(support) = support {
+                    self.show(MessageType::INFO, present::support_text(support, false));
+                }
+            }
+            present::CMD_RESET => {
+                // Forget the session's choices and read the packs again (so an edited pack
+                // takes effect without restarting the editor).
+                self.ignored.clear();
+                self.dirty.extend(self.docs.keys().cloned());
+                let (init, change) = (self.init.clone(), self.change.clone());
+                if let Err(e) = self.reconfigure(init, change, BTreeSet::new(), true) {
+                    self.show(
+                        MessageType::ERROR,
+                        format!("kindly could not reset the session: {e}"),
+                    );
+                }
+            }
+            other => {
+                return Err(Failure::invalid(format!(
+                    "unknown command '{other}' (kindly's commands: {})",
+                    present::COMMANDS.join(", ")
+                )))
+            }
+        }
+        Ok(Value::Null)
+    }
+
+    // ---- notifications ----
+
+    fn on_notification(&mut self, n: Notification) {
+        let method = n.method.clone();
+        match method.as_str() {
+            "initialized" => self.pull_configuration(),
+            "textDocument/didOpen" => {
+                if let Some(p) = self.notification_params::<DidOpenTextDocumentParams>(&method, n) {
+                    self.did_open(p);
+                }
+            }
+            "textDocument/didChange" => {
+                if let Some(p) = self.notification_params::<DidChangeTextDocumentParams>(&method, n)
+                {
+                    self.did_change(p);
+                }
+            }
+            "textDocument/didClose" => {
+                if let Some(p) = self.notification_params::<DidCloseTextDocumentParams>(&method, n)
+                {
+                    let uri = p.text_document.uri;
+                    self.docs.remove(uri.as_str());
+                    self.dirty.remove(uri.as_str());
+                    self.notify(
+                        "textDocument/publishDiagnostics",
+                        PublishDiagnosticsParams::new(uri, Vec::new(), None),
+                    );
+                }
+            }
+            "workspace/didChangeConfiguration" => {
+                let settings = n.params.get("settings").cloned().unwrap_or(Value::Null);
+                let empty = match &settings {
+                    Value::Null => true,
+                    Value::Object(map) => map.is_empty(),
+                    _ => false,
+                };
+                if empty && self.config_pull {
+                    // The client keeps settings for us to ask for (the pull model).
+                    self.pull_configuration();
+                } else {
+                    self.apply_value(&settings, Source::DidChangeConfiguration);
+                }
+            }
+            // `$/cancelRequest`, `textDocument/didSave`, `$/setTrace`, ...: nothing to do
+            // (every request is answered at once, and saving changes nothing we check).
+            _ => {}
+        }
+    }
+
+    /// Notification params, or `None` after a log line naming the method only (the params hold
+    /// the user's text, which is never logged).
+    fn notification_params<P: DeserializeOwned>(&self, method: &str, n: Notification) -> Option<P> {
+        match serde_json::from_value(n.params) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                eprintln!("kindly lsp: ignored a {method} notification with malformed params");
+                None
+            }
+        }
+    }
+
+    fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+        let item = p.text_document;
+        let kind = document_kind(&item.language_id, &item.uri);
+        let mut doc = Document::new(Arc::clone(&self.engine), kind);
+        doc.set_text(&item.text);
+        let key = item.uri.as_str().to_string();
+        self.docs.insert(
+            key.clone(),
+            Doc {
+                uri: item.uri,
+                version: item.version,
+                doc,
+                kind,
+            },
+        );
+        self.dirty.insert(key);
+    }
+
+    fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+        let key = p.text_document.uri.as_str();
+        let Some(doc) = self.docs.get_mut(key) else {
+            eprintln!("kindly lsp: a change to {key}, which is not open, was ignored");
+            return;
+        };
+        doc.version = p.text_document.version;
+        apply_changes(&mut doc.doc, p.content_changes, self.encoding);
+        self.dirty.insert(key.to_string());
+    }
+
+    // ---- configuration ----
+
+    fn pull_configuration(&mut self) {
+        if !self.config_pull {
+            return;
+        }
+        self.next_request += 1;
+        let id = RequestId::from(format!("kindly/configuration/{}", self.next_request));
+        let params = ConfigurationParams {
+            items: vec![ConfigurationItem {
+                scope_uri: None,
+                section: Some("kindly".to_string()),
+            }],
+        };
+        self.pending_config.insert(id.clone());
+        self.send(Request::new(
+            id,
+            "workspace/configuration".to_string(),
+            params,
+        ));
+    }
+
+    fn on_response(&mut self, r: Response) {
+        if !self.pending_config.remove(&r.id) {
+            return;
+        }
+        // One item asked, one answer; `null` means the client has no settings for us.
+        if let Ok(Value::Array(items)) = r.response_result {
+            if let Some(value) = items.into_iter().next().filter(|v| !v.is_null()) {
+                self.apply_value(&value, Source::Configuration);
+            }
+        }
+    }
+
+    /// Parses and applies a settings layer, or says in the editor why it was not applied.
+    fn apply_value(&mut self, value: &Value, source: Source) {
+        let result = Settings::parse(value).and_then(|s| match source {
+            Source::InitializationOptions => {
+                self.reconfigure(s, self.change.clone(), self.session_off.clone(), false)
+            }
+            Source::DidChangeConfiguration | Source::Configuration => {
+                self.reconfigure(self.init.clone(), s, self.session_off.clone(), false)
+            }
+        });
+        if let Err(e) = result {
+            self.show(
+                MessageType::ERROR,
+                format!(
+                    "kindly could not apply the settings from {}: {e}. The previous settings \
+                     are still in use.",
+                    source.name()
+                ),
+            );
+        }
+    }
+
+    /// Switches to new settings, rebuilding the engine when it changes (or always, with
+    /// `reload`). On error nothing changes.
+    fn reconfigure(
+        &mut self,
+        init: Settings,
+        change: Settings,
+        session_off: BTreeSet<Category>,
+        reload: bool,
+    ) -> Result<(), String> {
+        let mut merged = init.clone();
+        merged.update(&change);
+        let key = EngineKey::new(&self.base, &merged, &session_off, self.root.as_deref());
+        if reload || key != self.engine_key {
+            let engine = key
+                .build()
+                .map_err(|e| format!("could not load the rule packs: {e}"))?;
+            self.engine = Arc::new(engine);
+            self.engine_key = key;
+            for (uri, doc) in &mut self.docs {
+                let text = doc.doc.text().to_string();
+                doc.doc = Document::new(Arc::clone(&self.engine), doc.kind);
+                doc.doc.set_text(&text);
+                self.dirty.insert(uri.clone());
+            }
+        }
+        let minimum = merged.minimum_severity.unwrap_or(Severity::Low);
+        if minimum != self.minimum {
+            self.minimum = minimum;
+            self.dirty.extend(self.docs.keys().cloned());
+        }
+        self.init = init;
+        self.change = change;
+        self.session_off = session_off;
+        Ok(())
+    }
+
+    // ---- diagnostics ----
+
+    fn visible<'d>(&self, doc: &'d Doc) -> Vec<(kindly::FindingId, &'d kindly::Finding)> {
+        present::visible(
+            doc.doc.findings(),
+            doc.doc.analysis().support.as_ref(),
+            Filter {
+                minimum: self.minimum,
+                ignored: self.ignored.get(doc.uri.as_str()),
+            },
+        )
+    }
+
+    fn publish_dirty(&mut self) {
+        for key in std::mem::take(&mut self.dirty) {
+            let Some(doc) = self.docs.get(&key) else {
+                continue;
+            };
+            let index = LineIndex::new(doc.doc.text(), self.encoding);
+            let support = doc.doc.analysis().support.as_ref();
+            let diagnostics = self
+                .visible(doc)
+                .into_iter()
+                .map(|(id, f)| present::diagnostic(id, f, support, &index))
+                .collect();
+            self.notify(
+                "textDocument/publishDiagnostics",
+                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version)),
+            );
+        }
+    }
+}
+
+/// Request params, or an `InvalidParams` failure.
+fn parse<P: DeserializeOwned>(method: &str, params: Value) -> Result<P, Failure> {
+    serde_json::from_value(params)
+        .map_err(|e| Failure::invalid(format!("invalid params for {method}: {e}")))
+}
+
+/// Applies a `didChange`'s edits in order. A single ranged edit (the usual keystroke) goes
+/// through [`Document::apply_edit`]; several are applied to a copy and analysed once.
+fn apply_changes(doc: &mut Document, changes: Vec<TextDocumentContentChangeEvent>, enc: Encoding) {
+    if let [single] = changes.as_slice() {
+        match single.range {
+            Some(range) => {
+                let (from, to) = LineIndex::new(doc.text(), enc).offsets(range);
+                if doc.apply_edit(from, to, &single.text).is_err() {
+                    // Unreachable: LineIndex only returns character boundaries inside the text.
+                    eprintln!("kindly lsp: an edit did not fit the document and was ignored");
+                }
+            }
+            None => {
+                doc.set_text(&single.text);
+            }
+        }
+        return;
+    }
+    let mut text = doc.text().to_string();
+    for change in changes {
+        match change.range {
+            Some(range) => {
+                let (from, to) = LineIndex::new(&text, enc).offsets(range);
+                text.replace_range(from..to, &change.text);
+            }
+            None => text = change.text,
+        }
+    }
+    doc.set_text(&text);
+}
+
+/// How a document is read, from its language id: Markdown for `markdown` (and the Markdown
+/// dialects `mdx`, `quarto`, `rmd`), plain text for `plaintext`/`text`; any other language id
+/// (the user attached kindly to it on purpose) by the file name: `.md`, `.markdown`, `.mdx`,
+/// `.qmd` and `.rmd` are Markdown, everything else plain text.
+fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
+    match language_id.to_ascii_lowercase().as_str() {
+        "markdown" | "mdx" | "quarto" | "rmd" | "rmarkdown" => DocumentKind::Markdown,
+        "plaintext" | "text" | "txt" => DocumentKind::PlainText,
+        _ => {
+            let path = uri.as_str().split(['?', '#']).next().unwrap_or_default();
+            let lower = path.to_ascii_lowercase();
+            let markdown = [".md", ".markdown", ".mdx", ".qmd", ".rmd"]
+                .iter()
+                .any(|ext| lower.ends_with(ext));
+            if markdown {
+                DocumentKind::Markdown
+            } else {
+                DocumentKind::PlainText
+            }
+        }
+    }
+}
+
+/// The path of a `file:` URI (percent-decoded; `file:///C:/x` is `C:/x`).
+fn file_uri_to_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let mut bytes = Vec::with_capacity(rest.len());
+    let mut iter = rest.bytes();
+    while let Some(b) = iter.next() {
+        if b == b'%' {
+            let hex: Vec<u8> = iter.by_ref().take(2).collect();
+            let value = std::str::from_utf8(&hex)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())?;
+            bytes.push(value);
+        } else {
+            bytes.push(b);
+        }
+    }
+    let path = String::from_utf8(bytes).ok()?;
+    let windows_drive = path.len() >= 3
+        && path.as_bytes()[0] == b'/'
+        && path.as_bytes()[1].is_ascii_alphabetic()
+        && path.as_bytes()[2] == b':';
+    Some(PathBuf::from(if windows_drive {
+        &path[1..]
+    } else {
+        &path[..]
+    }))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn file_uris_become_paths() {
+        assert_eq!(
+            file_uri_to_path("file:///home/a/My%20Notes"),
+            Some(PathBuf::from("/home/a/My Notes"))
+        );
+        assert_eq!(
+            file_uri_to_path("file:///c%3A/notes"),
+            Some(PathBuf::from("c:/notes"))
+        );
+        assert_eq!(file_uri_to_path("untitled:Untitled-1"), None);
+        assert_eq!(file_uri_to_path("file:///bad%zz"), None);
+    }
+
+    #[test]
+    fn language_ids_and_file_names_choose_the_kind() {
+        let uri = |s: &str| Uri::from_str(s).unwrap();
+        let md = uri("file:///j/today.md");
+        let txt = uri("file:///j/today.txt");
+        assert_eq!(document_kind("markdown", &txt), DocumentKind::Markdown);
+        assert_eq!(document_kind("plaintext", &md), DocumentKind::PlainText);
+        assert_eq!(document_kind("text", &md), DocumentKind::PlainText);
+        assert_eq!(document_kind("org", &md), DocumentKind::Markdown);
+        assert_eq!(document_kind("org", &txt), DocumentKind::PlainText);
+        assert_eq!(
+            document_kind("git-commit", &uri("file:///r/.git/COMMIT_EDITMSG")),
+            DocumentKind::PlainText
+        );
+    }
+
+    #[test]
+    fn several_changes_apply_in_order() {
+        let mut doc = Document::new(Arc::new(Engine::new().unwrap()), DocumentKind::PlainText);
+        doc.set_text("I'm so lazy.");
+        let change = |l0, c0, l1, c1, text: &str| TextDocumentContentChangeEvent {
+            range: Some(lsp_types::Range::new(
+                lsp_types::Position::new(l0, c0),
+                lsp_types::Position::new(l1, c1),
+            )),
+            range_length: None,
+            text: text.to_string(),
+        };
+        apply_changes(
+            &mut doc,
+            vec![change(0, 0, 0, 0, "😀\n"), change(1, 4, 1, 6, "not")],
+            Encoding::Utf16,
+        );
+        assert_eq!(doc.text(), "😀\nI'm not lazy.");
+        assert!(doc.analysis().findings.is_empty());
+    }
+}

@@ -1,0 +1,308 @@
+//! What the editor shows: findings as diagnostics, hovers and code actions.
+//!
+//! The safety rules of the human output hold here too (DOMAIN.md sections 2.2 and 2.4): with a
+//! tier-A crisis only the crisis diagnostics are shown; a note whose reframes are withheld near
+//! crisis language is set aside rather than shown without them; a crisis diagnostic carries the
+//! support message and resources, never a reframe, a rewrite or a "thinking trap" label; and no
+//! message repeats the words of a crisis finding.
+//!
+//! Severity mapping (crisis is the most visible level; nothing else is ever an error):
+//!
+//! | kindly   | LSP           |
+//! | -------- | ------------- |
+//! | crisis   | Error         |
+//! | high     | Warning       |
+//! | moderate | Information   |
+//! | low      | Hint          |
+
+use super::position::LineIndex;
+use kindly::{Category, CrisisTier, Finding, FindingId, Severity, Support};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Command, Diagnostic, DiagnosticSeverity,
+    DocumentChanges, NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier,
+    TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
+};
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+/// The `source` of every diagnostic.
+pub(crate) const SOURCE: &str = "kindly";
+
+/// Commands the server executes (`workspace/executeCommand`).
+pub(crate) const CMD_IGNORE: &str = "kindly.ignorePhrase";
+pub(crate) const CMD_DISABLE: &str = "kindly.disableCategory";
+pub(crate) const CMD_SUPPORT: &str = "kindly.showSupport";
+pub(crate) const CMD_RESET: &str = "kindly.resetSession";
+pub(crate) const COMMANDS: [&str; 4] = [CMD_IGNORE, CMD_DISABLE, CMD_SUPPORT, CMD_RESET];
+
+/// What decides which findings are shown, besides the analysis itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Filter<'a> {
+    /// Non-crisis findings below this are hidden.
+    pub minimum: Severity,
+    /// Phrases (as [`phrase_key`]) the user asked not to flag in this document.
+    pub ignored: Option<&'a BTreeSet<String>>,
+}
+
+/// The findings to show, with their identities, in text order.
+pub(crate) fn visible<'a>(
+    findings: impl Iterator<Item = (FindingId, &'a Finding)>,
+    support: Option<&Support>,
+    filter: Filter<'_>,
+) -> Vec<(FindingId, &'a Finding)> {
+    let takeover = support.is_some_and(|s| s.tier == CrisisTier::A);
+    findings
+        .filter(|(_, f)| {
+            if f.category == Category::Crisis {
+                return true;
+            }
+            if takeover || f.reframes_withheld || f.severity < filter.minimum {
+                return false;
+            }
+            let ignored = filter.ignored.is_some_and(|set| {
+                f.text
+                    .as_deref()
+                    .is_some_and(|t| set.contains(&phrase_key(t)))
+            });
+            !ignored
+        })
+        .collect()
+}
+
+/// The LSP severity of a finding.
+pub(crate) fn severity(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Crisis => DiagnosticSeverity::ERROR,
+        Severity::High => DiagnosticSeverity::WARNING,
+        Severity::Moderate => DiagnosticSeverity::INFORMATION,
+        Severity::Low => DiagnosticSeverity::HINT,
+    }
+}
+
+/// One diagnostic: code = category id, `data` = rule id and finding identity (stable across
+/// edits to other paragraphs; a string, since it can exceed what a JavaScript number holds).
+pub(crate) fn diagnostic(
+    id: FindingId,
+    f: &Finding,
+    support: Option<&Support>,
+    index: &LineIndex<'_>,
+) -> Diagnostic {
+    let message = match (f.category, support) {
+        (Category::Crisis, Some(s)) => support_text(s, false),
+        _ => f.message.clone(),
+    };
+    Diagnostic {
+        range: index.range(f.bytes.start, f.bytes.end),
+        severity: Some(severity(f.severity)),
+        code: Some(NumberOrString::String(f.category.id().to_string())),
+        code_description: None,
+        source: Some(SOURCE.to_string()),
+        message,
+        related_information: None,
+        tags: None,
+        data: Some(json!({ "rule": &*f.rule, "finding": id.0.to_string() })),
+    }
+}
+
+/// The support message and its resources, as plain text or Markdown.
+pub(crate) fn support_text(support: &Support, markdown: bool) -> String {
+    let esc = |s: &str| if markdown { escape(s) } else { s.to_string() };
+    let mut out = esc(&support.message);
+    if !support.resources.is_empty() {
+        out.push_str("\n\n");
+    }
+    for (i, r) in support.resources.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let region = r
+            .region
+            .as_deref()
+            .map(|reg| format!(" ({})", esc(reg)))
+            .unwrap_or_default();
+        if markdown {
+            let _ = write!(out, "- {}: **{}**{region}", esc(&r.name), esc(&r.contact));
+        } else {
+            let _ = write!(out, "- {}: {}{region}", r.name, r.contact);
+        }
+    }
+    out
+}
+
+/// The hover for a shown finding: what it is, the message and the kinder wordings; for a
+/// crisis finding, the support message and resources only.
+pub(crate) fn hover_text(f: &Finding, support: Option<&Support>, markdown: bool) -> String {
+    if f.category == Category::Crisis {
+        return match support {
+            Some(s) => support_text(s, markdown),
+            None => f.message.clone(),
+        };
+    }
+    let esc = |s: &str| if markdown { escape(s) } else { s.to_string() };
+    let mut out = if markdown {
+        format!("**{}** · `{}`", f.category.gentle_name(), f.category.id())
+    } else {
+        format!("{} ({})", f.category.gentle_name(), f.category.id())
+    };
+    if !f.tags.is_empty() {
+        let also: Vec<&str> = f.tags.iter().map(|t| t.gentle_name()).collect();
+        let _ = write!(out, " (also {})", also.join(", "));
+    }
+    out.push_str("\n\n");
+    out.push_str(&esc(&f.message));
+    if !f.reframes.is_empty() {
+        out.push_str(if markdown {
+            "\n\n**Kinder ways to say it:**\n"
+        } else {
+            "\n\nKinder ways to say it:\n"
+        });
+        for (i, r) in f.reframes.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let _ = write!(out, "- {}", esc(&r.text));
+        }
+    }
+    out
+}
+
+/// Where code actions for a document go.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target<'a> {
+    pub uri: &'a Uri,
+    pub version: i32,
+    /// The client takes versioned `documentChanges` (so a stale edit is refused).
+    pub document_changes: bool,
+}
+
+/// The code actions for one shown finding: a rewrite per direct rewording, "Don't flag" and
+/// "Turn off"; for crisis language only a way to see the support resources again.
+pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) -> Vec<CodeAction> {
+    let quickfix = |title: String| CodeAction {
+        title,
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![diagnostic.clone()]),
+        ..CodeAction::default()
+    };
+    let uri_arg = json!(target.uri.as_str());
+    if f.category == Category::Crisis {
+        let title = "Show support resources".to_string();
+        return vec![CodeAction {
+            command: Some(Command::new(
+                title.clone(),
+                CMD_SUPPORT.to_string(),
+                Some(vec![uri_arg]),
+            )),
+            ..quickfix(title)
+        }];
+    }
+    let mut out = Vec::new();
+    for r in f.reframes.iter().filter(|r| r.rewrite) {
+        let edit = TextEdit::new(diagnostic.range, r.text.clone());
+        let workspace_edit = if target.document_changes {
+            WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier {
+                        uri: target.uri.clone(),
+                        version: Some(target.version),
+                    },
+                    edits: vec![OneOf::Left(edit)],
+                }])),
+                ..WorkspaceEdit::default()
+            }
+        } else {
+            WorkspaceEdit {
+                changes: Some(HashMap::from([(target.uri.clone(), vec![edit])])),
+                ..WorkspaceEdit::default()
+            }
+        };
+        out.push(CodeAction {
+            edit: Some(workspace_edit),
+            ..quickfix(format!("Rewrite as: “{}”", one_line(&r.text)))
+        });
+    }
+    if let Some(words) = f.text.as_deref() {
+        let title = format!("Don't flag “{}” in this file", one_line(words));
+        out.push(CodeAction {
+            command: Some(Command::new(
+                title.clone(),
+                CMD_IGNORE.to_string(),
+                Some(vec![uri_arg, json!(phrase_key(words))]),
+            )),
+            ..quickfix(title)
+        });
+    }
+    let title = format!(
+        "Turn off {} ({}) for this session",
+        f.category.id(),
+        f.category.gentle_name()
+    );
+    out.push(CodeAction {
+        command: Some(Command::new(
+            title.clone(),
+            CMD_DISABLE.to_string(),
+            Some(vec![json!(f.category.id())]),
+        )),
+        ..quickfix(title)
+    });
+    out
+}
+
+/// Wraps code actions for the response.
+pub(crate) fn into_response(actions: Vec<CodeAction>) -> Vec<CodeActionOrCommand> {
+    actions
+        .into_iter()
+        .map(CodeActionOrCommand::CodeAction)
+        .collect()
+}
+
+/// How an ignored phrase is compared: lowercase, curly apostrophes straightened, whitespace
+/// runs (a hard-wrapped line) as one space.
+pub(crate) fn phrase_key(text: &str) -> String {
+    one_line(&text.replace(['\u{2019}', '\u{2018}'], "'")).to_lowercase()
+}
+
+/// Whitespace runs as single spaces, for titles.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Escapes the characters that would turn engine or pack text into Markdown markup.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_compare_loosely_and_titles_stay_on_one_line() {
+        assert_eq!(phrase_key("I’m  so\nLazy"), "i'm so lazy");
+        assert_eq!(one_line(" a \n b "), "a b");
+        assert_eq!(escape("a*b_[c]"), "a\\*b\\_\\[c\\]");
+    }
+
+    #[test]
+    fn severities_map_to_the_documented_levels() {
+        assert_eq!(severity(Severity::Crisis), DiagnosticSeverity::ERROR);
+        assert_eq!(severity(Severity::High), DiagnosticSeverity::WARNING);
+        assert_eq!(
+            severity(Severity::Moderate),
+            DiagnosticSeverity::INFORMATION
+        );
+        assert_eq!(severity(Severity::Low), DiagnosticSeverity::HINT);
+    }
+}
