@@ -399,6 +399,11 @@ impl Client {
     /// `exit` (without `shutdown` unless it was sent) and the exit status and standard error.
     fn exit(mut self) -> (ExitStatus, String) {
         self.notify("exit", Value::Null);
+        self.close()
+    }
+
+    /// Closes the server's input and waits for it to end: the exit status and standard error.
+    fn close(mut self) -> (ExitStatus, String) {
         drop(self.stdin.take());
         let deadline = Instant::now() + TIMEOUT;
         let status = loop {
@@ -1237,9 +1242,34 @@ fn malformed_input_gets_errors_not_crashes() {
     );
     assert!(!stderr.contains("gremlin"), "{stderr}");
 
-    // `exit` without `shutdown` is exit status 1, as the protocol asks.
+    // `exit` without `shutdown` is exit status 1, as the protocol asks; so is an editor
+    // that goes away without either. After `shutdown`, going away is a clean end.
     let (lsp, _) = Client::start(&dir, json!({}));
     assert_eq!(lsp.exit().0.code(), Some(1));
+    let (lsp, _) = Client::start(&dir, json!({}));
+    assert_eq!(lsp.close().0.code(), Some(1));
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    assert_eq!(lsp.call("shutdown", Value::Null), Value::Null);
+    assert_eq!(lsp.close().0.code(), Some(0));
+
+    // A message that is not JSON-RPC ends the connection (exit status 2), and the log names
+    // the problem without quoting the message.
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let broken = br#"{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"text": "I'm a grumpy gremlin"#;
+    let stdin = lsp.stdin.as_mut().unwrap();
+    write!(stdin, "Content-Length: {}\r\n\r\n", broken.len()).unwrap();
+    stdin.write_all(broken).unwrap();
+    stdin.flush().unwrap();
+    let (status, stderr) = lsp.close();
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.ends_with(
+            "kindly lsp: the connection failed: the client sent a message that is not valid \
+             JSON-RPC\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gremlin"), "{stderr}");
 }
 
 #[test]

@@ -49,14 +49,25 @@ use std::sync::Arc;
 const MAX_BATCH: usize = 64;
 
 /// Runs the server until the client sends `exit`. Exit status 0 after `shutdown` + `exit`, 1
-/// when the client exits or goes away without `shutdown` (as the protocol asks).
+/// when the client exits or goes away without `shutdown` (as the protocol asks), 2 when the
+/// connection breaks (a message that is not JSON-RPC).
 pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
     let (connection, io_threads) = Connection::stdio();
     let status = serve(&connection, global)?;
     // Dropping the connection lets the writer thread flush and stop; the reader thread has
-    // stopped at `exit` or at the end of the input.
+    // stopped at `exit`, at the end of the input, or at a message it could not read.
     drop(connection);
-    io_threads.join()?;
+    if let Err(e) = io_threads.join() {
+        // lsp-server's error quotes the message it could not parse, which may hold the user's
+        // text: name the kind of problem only.
+        let what = if e.kind() == std::io::ErrorKind::InvalidData {
+            "the client sent a message that is not valid JSON-RPC".to_string()
+        } else {
+            e.kind().to_string()
+        };
+        eprintln!("kindly lsp: the connection failed: {what}");
+        return Ok(Status::Trouble);
+    }
     Ok(status)
 }
 
@@ -322,8 +333,9 @@ impl<'c> Server<'c> {
     fn main_loop(&mut self) -> Status {
         loop {
             let Ok(msg) = self.conn.receiver.recv() else {
-                // The client closed our input without `exit`.
-                return Status::Found;
+                // The client closed our input without `exit`: a clean end only after
+                // `shutdown`.
+                return self.exit_status();
             };
             if self.handle(msg) {
                 return self.exit_status();
