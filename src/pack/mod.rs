@@ -21,8 +21,16 @@ use toml::Spanned;
 /// Upper bound on the compiled size of one regex. A pattern over it is refused with a clear
 /// error instead of exhausting memory (hostile packs, issue 6).
 const REGEX_SIZE_LIMIT: usize = 8 << 20;
-/// Upper bound on the number of trigger literals over all packs.
-pub(crate) const MAX_TRIGGER_LITERALS: usize = 2_000_000;
+/// Upper bound on the length of one regex's source after lexicons are expanded (the built-in
+/// pack's longest is about 13 KB). Longer sources are refused before the regex crate parses
+/// them: parsing and translating a multi-megabyte alternation takes far longer than refusing it
+/// by its compiled size would suggest (hostile packs, issue 6).
+const MAX_PATTERN_BYTES: usize = 256 << 10;
+/// Upper bound on the number of trigger spellings (literals) over all packs. The built-in pack
+/// has about 2,300; at this limit the automaton takes about 5 s and 180 MB to build (a release
+/// build on a 2-core machine; 2,000,000 took 70 s and 700 MB), so 100,000 triggers with an
+/// apostrophe each (five spellings) still load.
+pub(crate) const MAX_TRIGGER_LITERALS: usize = 500_000;
 /// Largest pack file we parse.
 pub(crate) const MAX_FILE_BYTES: usize = 64 << 20;
 
@@ -133,7 +141,8 @@ fn parse_file(file: &SourceFile) -> Result<PackFile> {
         .in_file(&file.name));
     }
     toml::from_str::<PackFile>(&file.text).map_err(|e| {
-        let message = e.message().trim_end_matches('.').to_string();
+        let message = e.message().trim_end_matches('.');
+        let message = explain_toml_error(message, &file.text, e.span().map(|s| s.start));
         let mut err = Error::new(ErrorKind::Syntax, message);
         if let Some(span) = e.span() {
             err = err.at(locate(&file.name, &file.text, span.start));
@@ -143,6 +152,33 @@ fn parse_file(file: &SourceFile) -> Result<PackFile> {
         }
         err.in_file(&file.name)
     })
+}
+
+/// Makes the TOML parser's terser messages say what to fix: which key is duplicated, that a
+/// list of tables needs double brackets, that nesting is too deep.
+fn explain_toml_error(message: &str, src: &str, at: Option<usize>) -> String {
+    let rest = at.and_then(|a| src.get(a..)).unwrap_or("");
+    if message == "duplicate key" {
+        let key: String = rest
+            .chars()
+            .take_while(|c| !matches!(c, '=' | ']' | '\n' | '\r'))
+            .take(100)
+            .collect();
+        let key = key.trim();
+        if !key.is_empty() {
+            return format!("duplicate key `{key}`");
+        }
+    }
+    if message.ends_with("expected a sequence") && rest.starts_with('[') && !rest.starts_with("[[")
+    {
+        return format!(
+            "{message}: a list of tables is written with double brackets, as in [[rule]]"
+        );
+    }
+    if message == "recursion limit" {
+        return "tables or arrays are nested too deeply (the TOML parser's recursion limit)".into();
+    }
+    message.to_string()
 }
 
 /// Context cues of one language, compiled to regexes.
@@ -205,8 +241,28 @@ pub(crate) fn cue_regex(words: &[String]) -> std::result::Result<Option<Regex>, 
 }
 
 fn build_regex(src: &str) -> std::result::Result<Regex, String> {
-    RegexBuilder::new(src)
-        .case_insensitive(true)
+    build_pattern(src, false)
+}
+
+/// See [`LazyRegex::for_lowercase_text`].
+fn build_lowercase_regex(src: &str) -> std::result::Result<Regex, String> {
+    build_pattern(src, true)
+}
+
+fn build_pattern(src: &str, lowercase: bool) -> std::result::Result<Regex, String> {
+    if src.len() > MAX_PATTERN_BYTES {
+        return Err(format!(
+            "the pattern is {} bytes long once lexicons are expanded, over the {MAX_PATTERN_BYTES}-byte limit; split it into several rules or shorten its lexicons",
+            src.len()
+        ));
+    }
+    let src = if lowercase {
+        lowercase_pattern(&fast_pattern(src))
+    } else {
+        fast_pattern(src)
+    };
+    RegexBuilder::new(&src)
+        .case_insensitive(!lowercase)
         .size_limit(REGEX_SIZE_LIMIT)
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
@@ -251,6 +307,9 @@ impl Cues {
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     source: String,
+    /// Compiled case-sensitively from a lowercased source, to be run on ASCII-lowercased text
+    /// (see [`LazyRegex::for_lowercase_text`]).
+    lowercase: bool,
     cell: std::sync::OnceLock<Option<Regex>>,
 }
 
@@ -258,22 +317,48 @@ impl LazyRegex {
     fn new(source: String) -> LazyRegex {
         LazyRegex {
             source,
+            lowercase: false,
             cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A rule's main pattern. Its letters are lowercased and it is compiled case-sensitively,
+    /// so it must be run on text passed through `to_ascii_lowercase` (which keeps every byte
+    /// offset). That is what case-insensitive matching means for English, and the automaton is
+    /// smaller than one that folds case itself (no `K`/`k`/Kelvin-sign classes).
+    /// Patterns that turn case-insensitivity off somewhere (`(?-i:[A-Z][a-z]+)` for a name) keep
+    /// matching the original text.
+    fn for_lowercase_text(source: String) -> LazyRegex {
+        LazyRegex {
+            lowercase: !source.contains("(?-i") && !source.contains("(?i"),
+            source,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// True when the regex must be run on ASCII-lowercased text.
+    pub(crate) fn wants_lowercase(&self) -> bool {
+        self.lowercase
+    }
+
+    fn build(&self) -> std::result::Result<Regex, String> {
+        if self.lowercase {
+            build_lowercase_regex(&self.source)
+        } else {
+            build_regex(&self.source)
         }
     }
 
     /// The compiled regex. `None` only if a pattern that was never validated fails to compile,
     /// which the test suite rules out for the built-in packs.
     pub(crate) fn get(&self) -> Option<&Regex> {
-        self.cell
-            .get_or_init(|| build_regex(&self.source).ok())
-            .as_ref()
+        self.cell.get_or_init(|| self.build().ok()).as_ref()
     }
 
     /// Compiles now, reporting the error.
     fn force(&self) -> std::result::Result<(), String> {
         if self.cell.get().is_none() {
-            let compiled = build_regex(&self.source)?;
+            let compiled = self.build()?;
             let _ = self.cell.set(Some(compiled));
         }
         Ok(())
@@ -292,6 +377,119 @@ impl LazyRegex {
     {
         self.get().into_iter().flat_map(move |r| r.find_iter(hay))
     }
+}
+
+/// What `\\w` means in rule patterns: ASCII letters, digits and underscore, and the non-ASCII
+/// ranges that hold letters (Latin-1 letters onward, skipping the blocks of punctuation,
+/// symbols and emoji). Close to Unicode's `\\w` for words, but a few ranges instead of hundreds,
+/// which keeps each compiled pattern small.
+const WORD_RANGES: &str = "0-9A-Za-z_\\x{C0}-\\x{D6}\\x{D8}-\\x{F6}\\x{F8}-\\x{1FFF}\\x{2C00}-\\x{2DFF}\\x{3040}-\\x{FDFF}\\x{FE70}-\\x{FEFF}\\x{FF10}-\\x{FFEF}\\x{10000}-\\x{1EFFF}\\x{20000}-\\x{3FFFF}";
+
+/// Rewrites a pattern for speed and size without changing what it means for English text:
+/// `\\b` and `\\B` become ASCII word boundaries (which the lazy DFA supports on any input;
+/// Unicode ones make it fall back to a much slower engine whenever the sentence holds a curly
+/// quote or an emoji), and `\\w` becomes [`WORD_RANGES`] matched without case folding (it holds
+/// both cases already; folding large ranges is slow to compile).
+fn fast_pattern(src: &str) -> String {
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut chars = src.chars();
+    let mut class_depth = 0usize;
+    // Where the outermost class being read starts in `out`, and whether it holds a `\\w`.
+    let mut class_start = 0usize;
+    let mut class_has_word = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('w') if class_depth == 0 => {
+                    out.push_str("(?-i:[");
+                    out.push_str(WORD_RANGES);
+                    out.push_str("])");
+                }
+                Some('W') if class_depth == 0 => {
+                    out.push_str("(?-i:[^");
+                    out.push_str(WORD_RANGES);
+                    out.push_str("])");
+                }
+                Some('w') => {
+                    out.push_str(WORD_RANGES);
+                    class_has_word = true;
+                }
+                Some(b @ ('b' | 'B')) if class_depth == 0 => {
+                    out.push_str("(?-u:\\");
+                    out.push(b);
+                    out.push(')');
+                }
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                if class_depth == 0 {
+                    class_start = out.len();
+                    class_has_word = false;
+                }
+                class_depth += 1;
+                out.push(c);
+                // A `]` right after `[` or `[^` is a literal.
+                let rest = chars.as_str();
+                let lead = if rest.starts_with('^') { 1 } else { 0 };
+                if rest[lead..].starts_with(']') {
+                    out.push_str(&rest[..lead + 1]);
+                    chars = rest[lead + 1..].chars();
+                }
+            }
+            ']' if class_depth > 0 => {
+                class_depth -= 1;
+                out.push(c);
+                if class_depth == 0 && class_has_word {
+                    out.insert_str(class_start, "(?-i:");
+                    out.push(')');
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Lowercases the ASCII letters a pattern matches, leaving its syntax alone: escapes (`\\S`,
+/// `\\p{Lu}`, `\\x{2019}`), flag groups (`(?U)`, `(?-i:`) and group names (`(?P<Word>`).
+fn lowercase_pattern(src: &str) -> String {
+    let mut out = String::with_capacity(src.len());
+    let mut chars = src.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                    // `\\p{...}`, `\\x{...}`, `\\u{...}`: copy the braces as they are.
+                    if matches!(n, 'p' | 'P' | 'x' | 'u' | 'U') && chars.peek() == Some(&'{') {
+                        for b in chars.by_ref() {
+                            out.push(b);
+                            if b == '}' {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                // Flags or a group name: copy up to the `:`, `)` or `>` that ends them.
+                out.push(c);
+                for b in chars.by_ref() {
+                    out.push(b);
+                    if matches!(b, ':' | ')' | '>') {
+                        break;
+                    }
+                }
+            }
+            _ => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// Named capture groups in a pattern source, found by a scan (no compile needed).
@@ -989,7 +1187,11 @@ fn compile_rule(
             Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                 .at(value_at(e.offset))
         })?;
-        let lazy = LazyRegex::new(full);
+        let lazy = if what == "pattern" {
+            LazyRegex::for_lowercase_text(full)
+        } else {
+            LazyRegex::new(full)
+        };
         if validate {
             // First against the author's own text, so syntax errors point at what they wrote.
             let short = expand_pattern(src.get_ref(), lexicon_regex, true).map_err(|e| {
@@ -1303,6 +1505,36 @@ pub(crate) fn parse_example(src: &str) -> std::result::Result<(String, Vec<Range
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_patterns_keep_their_meaning_for_english() {
+        let w = WORD_RANGES;
+        assert_eq!(
+            fast_pattern(r"\bso\s+\w+\B"),
+            format!(r"(?-u:\b)so\s+(?-i:[{w}])+(?-u:\B)")
+        );
+        assert_eq!(fast_pattern(r"[\w'’-]+"), format!(r"(?-i:[{w}'’-])+"));
+        assert_eq!(fast_pattern(r"[^\]b]\\b"), r"[^\]b]\\b");
+        assert_eq!(fast_pattern(r"[]\w]"), format!(r"(?-i:[]{w}])"));
+        let re = build_regex(r"\b[\w'’-]+\b").unwrap();
+        for (hay, want) in [("naïve café", "naïve"), ("I’m", "I’m"), ("😭 lazy", "lazy")] {
+            assert_eq!(re.find(hay).map(|m| m.as_str()), Some(want), "{hay}");
+        }
+    }
+
+    #[test]
+    fn lowercase_patterns_leave_syntax_alone() {
+        assert_eq!(
+            lowercase_pattern(r"(?P<Word>I\S+)\p{Lu}\x{2019}(?U:A)[A-Z]"),
+            r"(?P<Word>i\S+)\p{Lu}\x{2019}(?U:a)[a-z]"
+        );
+        let re = build_lowercase_regex(r"\bI'M\s+(?P<word>LAZY)\b").unwrap();
+        assert!(re.is_match("i'm lazy"));
+        assert!(!re.is_match("I'm lazy"), "runs on lowercased text only");
+        // Case-sensitive parts keep the pattern on the original text.
+        assert!(!LazyRegex::for_lowercase_text(r"(?-i:[A-Z][a-z]+)".into()).wants_lowercase());
+        assert!(LazyRegex::for_lowercase_text(r"[A-Z]+".into()).wants_lowercase());
+    }
 
     #[test]
     fn example_markers() {
