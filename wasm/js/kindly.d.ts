@@ -1,0 +1,147 @@
+// Types for kindly's WebAssembly package. Positions are JS string indices (UTF-16 code units):
+// `text.slice(finding.start, finding.end)` is exactly the flagged span.
+
+/** A category id: a public contract shared with the CLI's JSON, corpora and rule packs. */
+export type Category =
+  | 'labeling' | 'comparison' | 'overgeneralization' | 'all_or_nothing' | 'should_statement'
+  | 'catastrophizing' | 'mind_reading' | 'fortune_telling' | 'personalization'
+  | 'discounting_positive' | 'emotional_reasoning' | 'self_attack' | 'crisis';
+
+export type Severity = 'low' | 'moderate' | 'high' | 'crisis';
+export type Confidence = 'low' | 'medium' | 'high';
+/** `a`: explicit (whole-entry support); `b`: passive or flippant; `someone-else`: about another person. */
+export type CrisisTier = 'a' | 'b' | 'someone-else';
+
+/** A kinder way to say it. */
+export interface Reframe {
+  text: string;
+  /** True when `text` can replace the finding's span directly ("Rewrite as ..."). */
+  rewrite: boolean;
+  /** Self-compassion components it brings in: `SK`, `CH`, `MF`. */
+  poles: string[];
+}
+
+export interface Finding {
+  /** Only on a document's findings: stays the same while the finding's paragraph is unchanged. */
+  id?: string;
+  /** Stable rule id, e.g. `labeling.self-adjective`. */
+  rule: string;
+  category: Category;
+  /** A gentle name to show for the category ("harsh label"), never a clinical label. */
+  label: string;
+  /** Other categories that fired on an overlapping span. */
+  tags: Category[];
+  severity: Severity;
+  confidence: Confidence;
+  /** Crisis findings only. */
+  tier: CrisisTier | null;
+  /** Start, as a JS string index (UTF-16 code units). */
+  start: number;
+  /** End (exclusive), as a JS string index. */
+  end: number;
+  /** 1-based line of the start. */
+  line: number;
+  /** 1-based column of the start, in characters (code points). */
+  column: number;
+  endLine: number;
+  /** 1-based column just past the end, in characters. */
+  endColumn: number;
+  /** The matched words; `null` for crisis findings, so a host cannot log them by accident. */
+  text: string | null;
+  /** A short, gentle message about this span. */
+  message: string;
+  /** Zero to three kinder wordings; always empty on crisis findings and when withheld. */
+  reframes: Reframe[];
+  /** True when reframes exist but are set aside because of crisis language nearby. */
+  reframesWithheld: boolean;
+}
+
+export interface Resource {
+  name: string;
+  contact: string;
+  region: string | null;
+  /** Emergency numbers (shown first when `urgent`). */
+  emergency: boolean;
+}
+
+/** The calm message shown when crisis language appears. It replaces reframes. */
+export interface Support {
+  tier: CrisisTier;
+  message: string;
+  resources: Resource[];
+  /** The wording suggests a plan, intent or "tonight": show emergency help first. */
+  urgent: boolean;
+}
+
+export interface Analysis {
+  /** Sorted by position. */
+  findings: Finding[];
+  /** Present when crisis language was found. */
+  support: Support | null;
+}
+
+export interface PackText {
+  /** Used in error messages, e.g. `mine.toml`. */
+  name?: string;
+  toml: string;
+}
+
+export interface KindlyOptions {
+  /** Load the embedded English pack (default true). */
+  builtin?: boolean;
+  /** Extra rule packs as TOML text. A bad pack makes the constructor throw an `Error` whose
+   * message is located: `mine.toml:11:12: rule 'mine.oops': unknown category 'labelling' ...`. */
+  packs?: Array<PackText | string>;
+  /** Support-resource locale: `en-US` (default), `en-GB`, `en-IE`, `en-CA`, `en-AU`. */
+  locale?: string;
+  /** Kinder wordings per finding, 0 to 3 (default 3). */
+  maxReframes?: number;
+  /** Category ids to turn off (`crisis` cannot be turned off). */
+  disable?: Category[] | string;
+}
+
+export interface AnalyzeOptions {
+  /** Skip code, URLs, HTML and front matter; positions still refer to the text as given. */
+  markdown?: boolean;
+}
+
+/** What `init` accepts: nothing (fetch the `.wasm` next to the module), a URL, a `Response`,
+ * bytes or a compiled module. */
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+/** Loads the WebAssembly module; call once before anything else. */
+export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+/** Loads the module synchronously from bytes or a compiled module (Node, workers). */
+export function initSync(bytesOrModule: BufferSource | WebAssembly.Module): void;
+/** The package version. */
+export function version(): string;
+
+export class Kindly {
+  /** Builds an engine; throws an `Error` with a located message for a bad pack. */
+  constructor(options?: KindlyOptions);
+  /** Analyses a whole text. */
+  analyze(text: string, options?: AnalyzeOptions): Analysis;
+  /** Same as `analyze(text, { markdown: true })`. */
+  analyzeMarkdown(text: string): Analysis;
+  /** A document for as-you-type checking. */
+  document(options?: AnalyzeOptions): KindlyDocument;
+  /** Frees memory now instead of at garbage collection. */
+  free(): void;
+}
+
+export class KindlyDocument {
+  private constructor();
+  /** Replaces the whole text; only paragraphs that changed are analysed again. */
+  update(text: string): Analysis;
+  /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws and leaves the
+   * document unchanged when the range does not fit or splits a surrogate pair. */
+  applyEdit(from: number, to: number, insert: string): Analysis;
+  /** The latest analysis. */
+  readonly analysis: Analysis;
+  /** The current text. */
+  readonly text: string;
+  /** Paragraphs the last update analysed afresh. */
+  readonly paragraphsReanalysed: number;
+  /** Frees memory now instead of at garbage collection. */
+  free(): void;
+}

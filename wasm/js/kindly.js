@@ -1,0 +1,247 @@
+// kindly for JavaScript: notices harsh self-talk in a person's own writing and offers kinder
+// wordings; crisis language gets a calm support message instead. Everything runs locally in
+// WebAssembly: no network requests, no telemetry, no logs.
+//
+// This file wraps the wasm-bindgen output (kindly_wasm.js) in a small, checked API: inputs are
+// validated here and in Rust, results are plain objects, positions are JS string indices.
+
+import initWasm, { initSync as initWasmSync, KindlyEngine, version as wasmVersion } from './kindly_wasm.js';
+
+let ready = false;
+let loading = null;
+let broken = false;
+
+/**
+ * Loads the WebAssembly module. With no argument it fetches `kindly_wasm_bg.wasm` next to this
+ * file (browsers and bundlers). Also accepts a URL, a `Response`, bytes or a `WebAssembly.Module`.
+ */
+export async function init(input) {
+  if (ready) return;
+  if (!loading) {
+    loading = initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => {
+      ready = true;
+    }, (e) => {
+      loading = null;
+      throw e;
+    });
+  }
+  await loading;
+}
+
+/** Loads the module synchronously from bytes or a `WebAssembly.Module` (Node, workers). */
+export function initSync(bytesOrModule) {
+  if (ready) return;
+  initWasmSync({ module: bytesOrModule });
+  ready = true;
+}
+
+/** The package version. */
+export function version() {
+  ensureReady();
+  return wasmVersion();
+}
+
+function ensureReady() {
+  if (!ready) {
+    throw new Error('kindly: call `await init()` (or `initSync(bytes)`) before using kindly');
+  }
+  if (broken) {
+    throw new Error('kindly: the WebAssembly module stopped after an internal error; reload the page to continue');
+  }
+}
+
+// A trap (a bug in kindly) must not leave callers with an opaque RuntimeError, and its message
+// never includes the text being analysed.
+function call(f) {
+  ensureReady();
+  try {
+    return f();
+  } catch (e) {
+    if (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError) {
+      broken = true;
+      throw new Error('kindly: internal error in the WebAssembly module; please report it (your text is not included in this message)');
+    }
+    throw e;
+  }
+}
+
+function checkText(text, name = 'text') {
+  if (typeof text !== 'string') {
+    throw new TypeError(`kindly: ${name} must be a string, not ${text === null ? 'null' : typeof text}`);
+  }
+}
+
+function checkIndex(n, name) {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw new RangeError(`kindly: ${name} must be a non-negative integer index, not ${String(n)}`);
+  }
+}
+
+function engineOptions(options) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('kindly: options must be an object');
+  }
+  const known = ['builtin', 'packs', 'locale', 'maxReframes', 'disable'];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`kindly: unknown option '${key}' (expected one of: ${known.join(', ')})`);
+    }
+  }
+  const out = {};
+  if (options.builtin !== undefined) {
+    if (typeof options.builtin !== 'boolean') throw new TypeError('kindly: builtin must be true or false');
+    out.builtin = options.builtin;
+  }
+  if (options.packs !== undefined) {
+    if (!Array.isArray(options.packs)) throw new TypeError('kindly: packs must be an array of { name, toml } or TOML strings');
+    out.packs = options.packs.map((p, i) => {
+      if (typeof p === 'string') return { name: `pack${i + 1}.toml`, toml: p };
+      if (p && typeof p === 'object' && typeof p.toml === 'string') {
+        const name = p.name === undefined ? `pack${i + 1}.toml` : p.name;
+        if (typeof name !== 'string') throw new TypeError(`kindly: packs[${i}].name must be a string`);
+        return { name, toml: p.toml };
+      }
+      throw new TypeError(`kindly: packs[${i}] must be a TOML string or { name, toml }`);
+    });
+  }
+  if (options.locale !== undefined) {
+    if (typeof options.locale !== 'string') throw new TypeError('kindly: locale must be a string such as "en-GB"');
+    out.locale = options.locale;
+  }
+  if (options.maxReframes !== undefined) {
+    const n = options.maxReframes;
+    if (!Number.isInteger(n) || n < 0 || n > 3) throw new RangeError(`kindly: maxReframes must be 0 to 3, not ${String(n)}`);
+    out.maxReframes = n;
+  }
+  if (options.disable !== undefined) {
+    const list = typeof options.disable === 'string' ? options.disable.split(',') : options.disable;
+    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) {
+      throw new TypeError('kindly: disable must be an array of category ids');
+    }
+    out.disable = list;
+  }
+  return out;
+}
+
+/**
+ * An engine: the embedded English pack and/or rule packs given as TOML text.
+ * Build it once and reuse it; building parses and checks every pack.
+ */
+export class Kindly {
+  #engine;
+
+  /** @param {import('./kindly.d.ts').KindlyOptions} [options] */
+  constructor(options) {
+    const json = JSON.stringify(engineOptions(options));
+    this.#engine = call(() => new KindlyEngine(json));
+  }
+
+  /** Analyses a whole text at once. `{ markdown: true }` skips code, URLs, HTML and front matter. */
+  analyze(text, options) {
+    checkText(text);
+    const markdown = markdownOption(options);
+    const engine = this.#live();
+    return JSON.parse(call(() => (markdown ? engine.analyzeMarkdown(text) : engine.analyze(text))));
+  }
+
+  /** Same as `analyze(text, { markdown: true })`. */
+  analyzeMarkdown(text) {
+    return this.analyze(text, { markdown: true });
+  }
+
+  /** A document for as-you-type checking: only changed paragraphs are analysed again. */
+  document(options) {
+    const markdown = markdownOption(options);
+    const engine = this.#live();
+    return new KindlyDocument(call(() => engine.document(markdown)));
+  }
+
+  /** Frees the engine's memory now instead of at garbage collection. Documents stay usable. */
+  free() {
+    if (this.#engine) {
+      this.#engine.free();
+      this.#engine = undefined;
+    }
+  }
+
+  #live() {
+    if (!this.#engine) throw new Error('kindly: this engine was freed');
+    return this.#engine;
+  }
+}
+
+function markdownOption(options) {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== 'object') throw new TypeError('kindly: options must be an object such as { markdown: true }');
+  if (options.markdown !== undefined && typeof options.markdown !== 'boolean') {
+    throw new TypeError('kindly: markdown must be true or false');
+  }
+  return options.markdown === true;
+}
+
+/**
+ * A text being edited. Findings carry an `id` that stays the same while their paragraph is
+ * unchanged, even as earlier edits shift their offsets.
+ */
+export class KindlyDocument {
+  #doc;
+  #analysis = { findings: [], support: null };
+
+  /** @internal made by `Kindly#document()` */
+  constructor(doc) {
+    this.#doc = doc;
+  }
+
+  /** Replaces the whole text and returns the analysis. */
+  update(text) {
+    checkText(text);
+    const doc = this.#live();
+    this.#analysis = JSON.parse(call(() => doc.setText(text)));
+    return this.#analysis;
+  }
+
+  /**
+   * Replaces `text.slice(from, to)` with `insert` (JS string indices, as in CodeMirror changes
+   * and `InputEvent`s) and returns the analysis. A range that does not fit throws a
+   * `RangeError`-like `Error` and leaves the document unchanged.
+   */
+  applyEdit(from, to, insert) {
+    checkIndex(from, 'from');
+    checkIndex(to, 'to');
+    checkText(insert, 'insert');
+    const doc = this.#live();
+    this.#analysis = JSON.parse(call(() => doc.applyEdit(from, to, insert)));
+    return this.#analysis;
+  }
+
+  /** The latest analysis (the same object `update`/`applyEdit` returned). */
+  get analysis() {
+    return this.#analysis;
+  }
+
+  /** The current text. */
+  get text() {
+    const doc = this.#live();
+    return call(() => doc.text());
+  }
+
+  /** How many paragraphs the last update analysed afresh (the rest were reused). */
+  get paragraphsReanalysed() {
+    const doc = this.#live();
+    return call(() => doc.paragraphsReanalysed());
+  }
+
+  /** Frees the document's memory now instead of at garbage collection. */
+  free() {
+    if (this.#doc) {
+      this.#doc.free();
+      this.#doc = undefined;
+    }
+  }
+
+  #live() {
+    if (!this.#doc) throw new Error('kindly: this document was freed');
+    return this.#doc;
+  }
+}

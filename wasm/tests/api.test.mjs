@@ -1,0 +1,127 @@
+// The JS API: building engines, options, errors. Nothing may trap across the boundary.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kindly, GOOD_PACK, version } from './helpers.mjs';
+
+test('the embedded English pack finds harsh self-talk and offers reframes', () => {
+  const kindly = new Kindly();
+  const text = "I'm not lazy, I'm exhausted. But honestly I'm such an idiot.";
+  const { findings, support } = kindly.analyze(text);
+  assert.equal(support, null);
+  assert.equal(findings.length, 1);
+  const f = findings[0];
+  assert.equal(f.category, 'labeling');
+  assert.equal(f.label, 'harsh label');
+  assert.equal(f.text, "I'm such an idiot");
+  assert.equal(text.slice(f.start, f.end), f.text);
+  assert.deepEqual([f.line, f.column], [1, 43]);
+  assert.ok(['low', 'moderate', 'high'].includes(f.severity));
+  assert.ok(f.message.length > 0);
+  assert.equal(f.reframes[0].text, 'I made a mistake');
+  assert.equal(f.reframes[0].rewrite, true);
+  assert.ok(Array.isArray(f.reframes[0].poles));
+  assert.equal(f.id, undefined, 'only document findings carry ids');
+  assert.match(version(), /^\d+\.\d+\.\d+/);
+});
+
+test('nothing is found in kind or neutral writing', () => {
+  const kindly = new Kindly();
+  for (const text of ['', ' ', 'We floated on the lazy river.', "I'm exhausted, and that's okay.", 'kill the process and restart']) {
+    assert.deepEqual(kindly.analyze(text), { findings: [], support: null });
+  }
+});
+
+test('caller-given packs, alone or next to the English pack', () => {
+  const only = new Kindly({ builtin: false, packs: [{ name: 'mine.toml', toml: GOOD_PACK }] });
+  const a = only.analyze("ugh I’m such a goo. I'm so lazy.");
+  assert.deepEqual(a.findings.map((f) => f.rule), ['mine.blob']);
+  assert.equal(a.findings[0].message, '“goo” is unkind.');
+  const both = new Kindly({ packs: [GOOD_PACK] });
+  assert.deepEqual(both.analyze("ugh I’m such a goo. I'm so lazy.").findings.map((f) => f.category), ['labeling', 'labeling']);
+});
+
+test('a bad pack throws an Error with the located message', () => {
+  const bad = GOOD_PACK.replace('category = "labeling"', 'category = "labelling"');
+  assert.throws(
+    () => new Kindly({ builtin: false, packs: [{ name: 'mine.toml', toml: bad }] }),
+    (e) => e instanceof Error && e.message.startsWith("mine.toml:13:12: rule 'mine.blob': unknown category 'labelling'"),
+  );
+  // TOML syntax errors are located too.
+  assert.throws(
+    () => new Kindly({ packs: [{ name: 'broken.toml', toml: '[pack]\nid = \n' }] }),
+    (e) => e instanceof Error && /^broken\.toml:2:\d+: /.test(e.message),
+  );
+  // A bad regex, with the rule named.
+  assert.throws(
+    () => new Kindly({ builtin: false, packs: [{ name: 'mine.toml', toml: GOOD_PACK.replace('(?P<word>', '(?P<word') }] }),
+    (e) => e instanceof Error && e.message.startsWith('mine.toml:') && e.message.includes("rule 'mine.blob'"),
+  );
+  // Engines still build fine afterwards: a failed build leaves nothing broken.
+  assert.equal(new Kindly().analyze("I'm so lazy.").findings.length, 1);
+});
+
+test('options are checked', () => {
+  assert.throws(() => new Kindly({ maxReframe: 2 }), TypeError);
+  assert.throws(() => new Kindly({ maxReframes: 4 }), RangeError);
+  assert.throws(() => new Kindly({ maxReframes: 1.5 }), RangeError);
+  assert.throws(() => new Kindly({ packs: [42] }), TypeError);
+  assert.throws(() => new Kindly({ builtin: 'yes' }), TypeError);
+  assert.throws(() => new Kindly('en'), TypeError);
+  assert.throws(() => new Kindly({ disable: ['crisis'] }), (e) => e instanceof Error && /crisis category cannot be turned off/.test(e.message));
+  assert.throws(() => new Kindly({ disable: ['labelling'] }), (e) => /unknown category 'labelling'/.test(e.message));
+});
+
+test('options change the output', () => {
+  const text = "I should be over this by now. Honestly I'm such an idiot.";
+  const off = new Kindly({ disable: ['should_statement'] });
+  assert.deepEqual(off.analyze(text).findings.map((f) => f.category), ['labeling']);
+  assert.ok(new Kindly({ maxReframes: 1 }).analyze(text).findings.every((f) => f.reframes.length === 1));
+  assert.ok(new Kindly({ maxReframes: 0 }).analyze(text).findings.every((f) => f.reframes.length === 0));
+  const us = new Kindly().analyze('I want to die.').support;
+  const gb = new Kindly({ locale: 'en-GB' }).analyze('I want to die.').support;
+  assert.notDeepEqual(us.resources, gb.resources);
+  assert.ok(gb.resources.some((r) => /116 123/.test(r.contact)));
+});
+
+test('Markdown skips code and keeps positions in the original text', () => {
+  const kindly = new Kindly();
+  const md = "# Monday\n\n`I'm so lazy` is a code span, but *I'm so lazy* is not.\n";
+  const a = kindly.analyze(md, { markdown: true });
+  assert.equal(a.findings.length, 1);
+  assert.equal(md.slice(a.findings[0].start, a.findings[0].end), "I'm so lazy");
+  assert.deepEqual(kindly.analyzeMarkdown(md), a);
+  assert.equal(kindly.analyze(md).findings.length, 2);
+});
+
+test('bad arguments throw ordinary errors and never trap', () => {
+  const kindly = new Kindly();
+  for (const bad of [undefined, null, 42, {}, ['x'], Symbol('x')]) {
+    assert.throws(() => kindly.analyze(bad), TypeError);
+  }
+  assert.throws(() => kindly.analyze('x', 'markdown'), TypeError);
+  assert.throws(() => kindly.document({ markdown: 1 }), TypeError);
+  kindly.free();
+  assert.throws(() => kindly.analyze('x'), /freed/);
+  kindly.free(); // twice is fine
+});
+
+test('a large and hostile-looking input is analysed without trouble', () => {
+  const kindly = new Kindly();
+  const text = "I'm so lazy. ".repeat(20000) + '\u0000'.repeat(1000) + '\uFFFF'.repeat(100) + '['.repeat(5000);
+  const a = kindly.analyze(text);
+  assert.ok(a.findings.length > 1000);
+  assert.equal(text.slice(a.findings.at(-1).start, a.findings.at(-1).end), "I'm so lazy");
+});
+
+test('every built-in pattern compiles with the wasm build of regex', async () => {
+  const raw = await import('../pkg/kindly_wasm.js');
+  assert.doesNotThrow(() => raw.__compileAllPatterns());
+});
+
+test('patterns with Unicode classes beyond case folding and \\w \\s \\d fail with a located error, not a trap', () => {
+  const pack = GOOD_PACK.replace("(?P<word>{blobs})", "(?P<word>{blobs})\\p{Greek}*");
+  assert.throws(
+    () => new Kindly({ builtin: false, packs: [{ name: 'mine.toml', toml: pack }] }),
+    (e) => e instanceof Error && e.message.startsWith('mine.toml:') && /Unicode/i.test(e.message),
+  );
+});
