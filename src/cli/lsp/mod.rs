@@ -72,11 +72,15 @@ pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
 }
 
 fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Status> {
+    // The command line's engine is built, and its patterns compiled, while the editor is
+    // still starting up.
+    let start = Start::new(global)?;
+    warm_up(&start.engine);
     let Some((id, params)) = wait_for_initialize(conn) else {
         return Ok(Status::Found);
     };
     let client = ClientInfo::from_params(&params);
-    let mut server = Server::new(conn, global, &client)?;
+    let mut server = Server::new(conn, start, &client);
     let result = json!({
         "capabilities": server.capabilities(),
         "serverInfo": { "name": "kindly", "version": env!("CARGO_PKG_VERSION") },
@@ -164,6 +168,55 @@ impl ClientInfo {
     }
 }
 
+/// The engine the command line asks for, built before the handshake.
+struct Start {
+    base: Base,
+    key: EngineKey,
+    engine: Arc<Engine>,
+    /// Why the command line's packs could not be used, to show once the client listens.
+    error: Option<String>,
+}
+
+impl Start {
+    /// # Errors
+    /// Only when even the built-in packs fail to build, which the test suite rules out.
+    fn new(global: &GlobalArgs) -> Result<Start, kindly::Error> {
+        let base = Base {
+            packs: global.packs.clone(),
+            builtin_packs: !global.no_default_packs,
+            disabled: global.disabled.iter().copied().collect(),
+            locale: global.locale.clone(),
+        };
+        let key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+        match key.build() {
+            Ok(engine) => Ok(Start {
+                base,
+                key,
+                engine: Arc::new(engine),
+                error: None,
+            }),
+            Err(e) => {
+                // The editor started us with options that do not work: say so in the editor,
+                // and keep checking with the built-in packs rather than refusing to start.
+                let base = Base {
+                    builtin_packs: true,
+                    ..Base::default()
+                };
+                let key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+                Ok(Start {
+                    engine: Arc::new(key.build()?),
+                    base,
+                    key,
+                    error: Some(format!(
+                        "kindly could not load the rule packs given on its command line: {e}. \
+                         Checking with the built-in packs instead."
+                    )),
+                })
+            }
+        }
+    }
+}
+
 /// An open document.
 struct Doc {
     uri: Uri,
@@ -240,51 +293,20 @@ struct Server<'c> {
 }
 
 impl<'c> Server<'c> {
-    /// # Errors
-    /// Only when even the built-in packs fail to build, which the test suite rules out.
-    fn new(
-        conn: &'c Connection,
-        global: &GlobalArgs,
-        client: &ClientInfo,
-    ) -> Result<Server<'c>, kindly::Error> {
-        let mut base = Base {
-            packs: global.packs.clone(),
-            builtin_packs: !global.no_default_packs,
-            disabled: global.disabled.iter().copied().collect(),
-            locale: global.locale.clone(),
-        };
-        let mut startup_error = None;
-        let mut key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
-        let engine = match key.build() {
-            Ok(engine) => engine,
-            Err(e) => {
-                // The editor started us with options that do not work: say so in the editor,
-                // and keep checking with the built-in packs rather than refusing to start.
-                startup_error = Some(format!(
-                    "kindly could not load the rule packs given on its command line: {e}. \
-                     Checking with the built-in packs instead."
-                ));
-                base = Base {
-                    builtin_packs: true,
-                    ..Base::default()
-                };
-                key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
-                key.build()?
-            }
-        };
-        Ok(Server {
+    fn new(conn: &'c Connection, start: Start, client: &ClientInfo) -> Server<'c> {
+        Server {
             conn,
             encoding: client.encoding,
             config_pull: client.config_pull,
             document_changes: client.document_changes,
             hover_markdown: client.hover_markdown,
             root: client.root.clone(),
-            base,
+            base: start.base,
             init: Settings::default(),
             change: Settings::default(),
             session_off: BTreeSet::new(),
-            engine: Arc::new(engine),
-            engine_key: key,
+            engine: start.engine,
+            engine_key: start.key,
             minimum: Severity::Low,
             docs: BTreeMap::new(),
             ignored: BTreeMap::new(),
@@ -292,8 +314,8 @@ impl<'c> Server<'c> {
             pending_config: HashSet::new(),
             next_request: 0,
             shutdown: false,
-            startup_error,
-        })
+            startup_error: start.error,
+        }
     }
 
     fn capabilities(&self) -> ServerCapabilities {
@@ -731,6 +753,7 @@ impl<'c> Server<'c> {
                 .build()
                 .map_err(|e| format!("could not load the rule packs: {e}"))?;
             self.engine = Arc::new(engine);
+            warm_up(&self.engine);
             self.engine_key = key;
             for (uri, doc) in &mut self.docs {
                 let text = doc.doc.text().to_string();
@@ -781,6 +804,22 @@ impl<'c> Server<'c> {
             );
         }
     }
+}
+
+/// Compiles the engine's patterns on a background thread. Built-in patterns are otherwise
+/// compiled on first use, which would add that pause (about 0.1 s) to the first diagnostics;
+/// started at initialization, it mostly happens while the editor is still opening files. A
+/// document analysed meanwhile waits for the pattern it needs, never compiles it twice.
+fn warm_up(engine: &Arc<Engine>) {
+    let engine = Arc::clone(engine);
+    let spawned = std::thread::Builder::new()
+        .name("kindly-warm-up".to_string())
+        .spawn(move || {
+            // A pattern that fails here fails the same way when used; nothing to report twice.
+            let _ = engine.compile_all_patterns();
+        });
+    // Without the thread the patterns simply compile on first use.
+    drop(spawned);
 }
 
 /// Request params, or an `InvalidParams` failure.
