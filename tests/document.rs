@@ -61,15 +61,27 @@ fn typing_a_paragraph_keystroke_by_keystroke_stays_exact() {
         .map(|(id, _)| id)
         .collect();
     let total_before = doc.ids().len();
-    assert!(before.len() > 40 && before.len() < total_before, "{}", before.len());
+    assert!(
+        before.len() > 40 && before.len() < total_before,
+        "{}",
+        before.len()
+    );
     let typed = "Honestly I'm such an idiot, everyone else is better than me.\n\n";
     let mut at = mid;
     for c in typed.chars() {
         let mut buf = [0u8; 4];
         doc.apply_edit(at, at, c.encode_utf8(&mut buf)).unwrap();
         at += c.len_utf8();
-        assert!(doc.paragraphs_reanalysed() <= 2, "{}", doc.paragraphs_reanalysed());
-        assert_eq!(doc.analysis(), &engine.analyze(doc.text()), "after typing {c:?}");
+        assert!(
+            doc.paragraphs_reanalysed() <= 2,
+            "{}",
+            doc.paragraphs_reanalysed()
+        );
+        assert_eq!(
+            doc.analysis(),
+            &engine.analyze(doc.text()),
+            "after typing {c:?}"
+        );
     }
     // The findings of the untouched paragraphs kept their identities.
     let after = doc.ids().to_vec();
