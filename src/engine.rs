@@ -622,13 +622,31 @@ impl Engine {
             // others wins ("I feel like a failure, so I must be one" is emotional reasoning
             // that contains a label; "she must think I'm lazy" is mind reading), and
             // DOMAIN.md's category precedence breaks ties between equal or crossing spans.
+            // Counted once per distinct span, not per finding: a pack with thousands of rules
+            // on one word made this quadratic in the number of rules (issue 6).
+            let mut spans: Vec<((usize, usize), usize)> = Vec::new();
+            let mut keys: Vec<(usize, usize)> = cluster.iter().map(|f| (f.start, f.end)).collect();
+            keys.sort_unstable();
+            for k in keys {
+                match spans.last_mut() {
+                    Some((span, n)) if *span == k => *n += 1,
+                    _ => spans.push((k, 1)),
+                }
+            }
+            let inside: Vec<usize> = spans
+                .iter()
+                .map(|&((s, e), _)| {
+                    spans
+                        .iter()
+                        .filter(|&&((gs, ge), _)| gs >= s && ge <= e && (gs, ge) != (s, e))
+                        .map(|&(_, n)| n)
+                        .sum()
+                })
+                .collect();
             let contains = |f: &RawFinding| {
-                cluster
-                    .iter()
-                    .filter(|g| {
-                        g.start >= f.start && g.end <= f.end && (g.start, g.end) != (f.start, f.end)
-                    })
-                    .count()
+                spans
+                    .binary_search_by_key(&(f.start, f.end), |&(span, _)| span)
+                    .map_or(0, |i| inside[i])
             };
             let best = cluster
                 .iter()

@@ -213,6 +213,18 @@ pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// A combining mark of the blocks Latin, Greek and Cyrillic text uses ("lazy" + U+0301 is
+/// "lazý"): it belongs to the letter before it, so a word never ends just before one. Otherwise
+/// a span would split a character as the reader sees it, and a rewrite would carry the accent
+/// onto the replacement (issue 6).
+fn is_combining_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}')
+}
+
 /// True when `text[start..end]` is a whole word (or phrase) in its surroundings. A stretched
 /// last letter ("lazyyy") is accepted and the returned end covers it. `prefix` triggers
 /// (`fail*`) may run on into more word characters.
@@ -229,7 +241,7 @@ pub(crate) fn word_bounded(text: &str, start: usize, end: usize, prefix: bool) -
     let mut end = end;
     if prefix {
         while let Some(c) = char_at(text, end) {
-            if !is_word_char(c) {
+            if !is_word_char(c) && !is_combining_mark(c) {
                 break;
             }
             end += c.len_utf8();
@@ -246,7 +258,7 @@ pub(crate) fn word_bounded(text: &str, start: usize, end: usize, prefix: bool) -
             end += c.len_utf8();
         }
         if let Some(c) = char_at(text, end) {
-            if is_word_char(c) {
+            if is_word_char(c) || is_combining_mark(c) {
                 return None;
             }
         }
@@ -316,10 +328,10 @@ pub(crate) fn line_start(text: &str, i: usize) -> usize {
 /// Whether byte `pos` lies inside a double-quoted passage, scanning from the start of its line
 /// (bounded by `MAX_REACH`). Straight quotes toggle, curly quotes open and close.
 pub(crate) fn inside_double_quotes(text: &str, pos: usize) -> bool {
-    let from = floor_char(
-        text,
-        line_start(text, pos).max(pos.saturating_sub(MAX_REACH)),
-    );
+    // Look for the line start only inside the window: searching the whole line first made every
+    // hit on a long single line cost the line's length (quadratic; issue 6).
+    let lo = floor_char(text, pos.saturating_sub(MAX_REACH));
+    let from = lo + line_start(&text[lo..], pos - lo);
     let mut inside = false;
     for c in text[from..pos].chars() {
         match c {

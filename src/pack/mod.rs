@@ -91,6 +91,47 @@ pub(crate) fn locate(file: &str, src: &str, offset: usize) -> Location {
     }
 }
 
+/// Where the lines of a file start, so that locating the many offsets a pack's rules and
+/// examples keep is a binary search each rather than a count from the top of the file, which
+/// made loading quadratic (20,000 rules took 30 s; issue 6). Columns are counted from the line
+/// start, or from the previous offset when it is on the same line and not after this one, so a
+/// long single line is also walked once.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+    last: std::cell::Cell<(usize, usize)>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(src: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new((0, 1)),
+        }
+    }
+
+    /// The same as [`locate`] for `file`, whose text this index was built from.
+    pub(crate) fn locate(&self, file: &SourceFile, offset: usize) -> Location {
+        let src = file.text.as_str();
+        let offset = crate::text::floor_char(src, offset.min(src.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let line_start = self.starts[line - 1];
+        let (prev, prev_column) = self.last.get();
+        let column = if prev >= line_start && prev <= offset {
+            prev_column + src[prev..offset].chars().count()
+        } else {
+            src[line_start..offset].chars().count() + 1
+        };
+        self.last.set((offset, column));
+        Location {
+            file: file.name.clone(),
+            line,
+            column,
+        }
+    }
+}
+
 /// The id of the `[[rule]]` that contains `offset`, found by reading the source around it, so
 /// that even schema errors reported by the TOML parser can name their rule.
 fn enclosing_rule_id(src: &str, offset: usize) -> Option<String> {
@@ -896,11 +937,12 @@ pub(crate) fn compile(
 
         // Rules.
         for (file, pf) in &p.files {
+            let lines = LineIndex::new(&file.text);
             for spec in &pf.rules {
                 let rule_start = spec.span().start;
                 let spec = spec.get_ref();
                 let id = spec.id.get_ref().clone();
-                let id_loc = at(file, spec.id.span().start);
+                let id_loc = lines.locate(file, spec.id.span().start);
                 if !is_valid_id(&id) {
                     return Err(Error::new(
                         ErrorKind::Invalid,
@@ -929,6 +971,7 @@ pub(crate) fn compile(
                     validate,
                     spec,
                     file,
+                    &lines,
                     rule_start,
                     pack_no,
                     &lexicon_words,
@@ -1083,13 +1126,14 @@ fn compile_rule(
     validate: bool,
     spec: &RuleSpec,
     file: &SourceFile,
+    lines: &LineIndex,
     rule_start: usize,
     pack_no: usize,
     lexicon_words: &BTreeMap<String, Vec<String>>,
     lexicon_regex: &BTreeMap<String, String>,
     pack_reframes: &BTreeMap<Category, Vec<ReframeTemplate>>,
 ) -> Result<Rule> {
-    let at = |offset: usize| locate(&file.name, &file.text, offset);
+    let at = |offset: usize| lines.locate(file, offset);
     let category = Category::from_id(spec.category.get_ref()).ok_or_else(|| {
         Error::new(
             ErrorKind::UnknownValue,
@@ -1544,6 +1588,25 @@ mod tests {
         assert!(parse_example("[a [b]]").is_err());
         assert!(parse_example("a]").is_err());
         assert!(parse_example("[a").is_err());
+    }
+
+    #[test]
+    fn line_index_agrees_with_locate_in_any_order() {
+        let text = "a = 1\né = \"😀x\"\r\n\n  [[rule]]\nid = 'z'";
+        let file = SourceFile {
+            name: "f.toml".into(),
+            text: text.into(),
+        };
+        let lines = LineIndex::new(text);
+        let mut offsets: Vec<usize> = (0..=text.len() + 2).collect();
+        offsets.extend((0..text.len()).rev().step_by(3));
+        for off in offsets {
+            assert_eq!(
+                lines.locate(&file, off),
+                locate("f.toml", text, off),
+                "{off}"
+            );
+        }
     }
 
     #[test]
