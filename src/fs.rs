@@ -32,11 +32,21 @@ fn read(path: &Path) -> Result<SourceFile> {
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        Error::new(
+        let bytes = e.as_bytes();
+        let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            "; it looks like UTF-16: save it as UTF-8"
+        } else {
+            ""
+        };
+        let err = Error::new(
             ErrorKind::Syntax,
-            format!("pack is not valid UTF-8 (first bad byte at offset {at})"),
-        )
-        .in_file(&name)
+            format!("pack is not valid UTF-8 (first bad byte at offset {at}){hint}"),
+        );
+        // Point at the bad byte: the bytes before it are valid UTF-8.
+        match std::str::from_utf8(&bytes[..at]) {
+            Ok(before) => err.at(pack::locate(&name, before, at)),
+            Err(_) => err.in_file(&name),
+        }
     })?;
     Ok(SourceFile { name, text })
 }

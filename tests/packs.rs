@@ -226,7 +226,7 @@ fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{}: pack is not valid UTF-8 (first bad byte at offset 14)",
+            "{}:2:8: pack is not valid UTF-8 (first bad byte at offset 14)",
             bad.display()
         )
     );
