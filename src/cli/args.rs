@@ -201,6 +201,12 @@ pub(crate) struct CheckArgs {
     /// At most N kinder wordings per note (0 to 3; 0 shows none).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=3))]
     pub max_reframes: Option<u8>,
+
+    /// Check files that are not valid UTF-8 anyway, with each bad byte sequence replaced by
+    /// U+FFFD (a note names the file and the first bad byte). Positions then count the
+    /// replacement characters, not the file's bytes.
+    #[arg(long)]
+    pub lossy: bool,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,8 @@ enum Mode {
 struct Checked {
     display: String,
     outcome: Result<Analysis, String>,
+    /// Said on standard error but not an error (a file read with `--lossy`).
+    note: Option<String>,
     /// Human or JSON Lines output for this input, rendered on the pool.
     rendered: String,
     shown: Shown,
@@ -85,6 +87,14 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
             .collect();
         for c in checked {
             summary.files += 1;
+            if let Some(note) = &c.note {
+                writeln!(
+                    stderr,
+                    "{} {}: {note}",
+                    paint(ERROR, "kindly:"),
+                    sanitize(&c.display)
+                )?;
+            }
             match &c.outcome {
                 Ok(analysis) => {
                     summary.findings += analysis.findings.len();
@@ -185,7 +195,10 @@ fn check_one(
     args: &CheckArgs,
     opts: human::Options,
 ) -> Checked {
-    let text = inputs::read(input);
+    let (text, note) = match inputs::read(input, args.lossy) {
+        Ok(t) => (Ok(t.text), t.note),
+        Err(e) => (Err(e), None),
+    };
     let outcome = text.as_ref().map_err(Clone::clone).map(|text| {
         let markdown = match mode {
             Mode::Markdown => true,
@@ -230,6 +243,7 @@ fn check_one(
     Checked {
         display: input.display.clone(),
         outcome,
+        note,
         rendered,
         shown,
     }

@@ -162,21 +162,66 @@ fn render_finding(
     out.push('\n');
 }
 
+/// How much of the line a snippet shows on each side of the span, in bytes. Without a cap,
+/// every note on a long single-line file would copy and lay out the whole line: quadratic in
+/// the file size (issue 6). Cut ends are marked with "…".
+const SNIPPET_REACH: usize = 160;
+
 /// The finding's line(s) with the span underlined and the message beside it.
 fn snippet(text: &str, f: &Finding) -> Option<String> {
     let (start, end) = (f.bytes.start, f.bytes.end);
-    if start > end || end > text.len() {
+    if start > end
+        || end > text.len()
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
+    {
         return None;
     }
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
-    let mut source = text.get(line_start..line_end)?;
-    // CRLF files: the '\r' is not part of the line.
-    source = source.strip_suffix('\r').unwrap_or(source);
-    let span = (start - line_start)..(end - line_start).min(source.len());
+    let bytes = text.as_bytes();
+    let is_break = |b: &u8| *b == b'\n' || *b == b'\r';
+    let mut lo = start.saturating_sub(SNIPPET_REACH);
+    while !text.is_char_boundary(lo) {
+        lo -= 1;
+    }
+    let mut hi = (end + SNIPPET_REACH).min(text.len());
+    while !text.is_char_boundary(hi) {
+        hi += 1;
+    }
+    let line_start = bytes[lo..start]
+        .iter()
+        .rposition(is_break)
+        .map_or(lo, |i| lo + i + 1);
+    let line_end = bytes[end..hi]
+        .iter()
+        .position(is_break)
+        .map_or(hi, |i| end + i);
+    let cut_left = line_start > 0 && !is_break(&bytes[line_start - 1]);
+    let cut_right = line_end < text.len() && !is_break(&bytes[line_end]);
+    // A lone CR ends a line too (the finding's line numbers count it): show it as a line feed,
+    // which has the same length, so the span's offsets stay right.
+    let mut source = String::with_capacity(line_end - line_start + 8);
+    if cut_left {
+        source.push('…');
+    }
+    let offset = source.len();
+    let mut rest = &text[line_start..line_end];
+    while let Some(i) = rest.find('\r') {
+        source.push_str(&rest[..i]);
+        source.push(if rest[i + 1..].starts_with('\n') {
+            '\r'
+        } else {
+            '\n'
+        });
+        rest = &rest[i + 1..];
+    }
+    source.push_str(rest);
+    if cut_right {
+        source.push('…');
+    }
+    let span = (start - line_start + offset)..(end - line_start + offset);
     let message = sanitize(&f.message);
     let report = &[Group::with_level(Level::NOTE.no_name()).element(
-        Snippet::source(source)
+        Snippet::source(&source)
             .line_start(f.line)
             .fold(false)
             .annotation(AnnotationKind::Primary.span(span).label(&message)),

@@ -131,9 +131,16 @@ fn walk(root: &Path, inputs: &mut Vec<Input>) {
     }
 }
 
-/// Reads an input as UTF-8 text. The error is a message without the path (the caller adds
-/// it) and without any of the file's contents.
-pub(crate) fn read(input: &Input) -> Result<String, String> {
+/// An input's text, and with `--lossy`, a note when bytes had to be replaced.
+pub(crate) struct Text {
+    pub text: String,
+    pub note: Option<String>,
+}
+
+/// Reads an input as UTF-8 text. With `lossy`, invalid bytes become U+FFFD and the note says
+/// where the first one was; otherwise invalid UTF-8 is an error. Errors and notes are messages
+/// without the path (the caller adds it) and without any of the file's contents.
+pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
     let bytes = match &input.source {
         Source::Failed(message) => return Err(message.clone()),
         Source::Stdin => {
@@ -148,16 +155,29 @@ pub(crate) fn read(input: &Input) -> Result<String, String> {
             std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?
         }
     };
-    String::from_utf8(bytes).map_err(|e| {
-        let at = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            "it looks like UTF-16; save it as UTF-8 and try again"
-        } else {
-            "save it as UTF-8 (an editor's encoding setting) and try again"
-        };
-        format!("not valid UTF-8 (first bad byte at offset {at}); {hint}")
-    })
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Text { text, note: None }),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            if lossy {
+                return Ok(Text {
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                    note: Some(format!(
+                        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+                    )),
+                });
+            }
+            let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+                "it looks like UTF-16; save it as UTF-8 and try again"
+            } else {
+                "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+            };
+            Err(format!(
+                "not valid UTF-8 (first bad byte at offset {at}); {hint}"
+            ))
+        }
+    }
 }
 
 /// A lowercase reason without the OS's error numbers.
