@@ -6,7 +6,7 @@ use crate::context::{self, Candidate};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Analysis, Finding, Reframe, Span, Support};
 use crate::pack::{self, builtin, Compiled, Cues, Pack, ParsedPack, Rule, SourceFile};
-use crate::position::positions;
+use crate::position::{Cursor, Position};
 use crate::text;
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,6 +214,17 @@ struct Hit {
     start: usize,
     end: usize,
     literal: u32,
+}
+
+/// A resolved finding with what rendering needs from the text around it.
+pub(crate) struct Located {
+    pub raw: RawFinding,
+    /// The span as scanned (reframe rotation is keyed on it).
+    pub matched: String,
+    /// The span as written.
+    pub text: Option<String>,
+    pub start: Position,
+    pub end: Position,
 }
 
 /// A candidate that survived the context filters, before overlap resolution.
@@ -494,28 +505,68 @@ impl Engine {
 
     /// STAGE 4 and 5: one primary category per span, crisis handling, messages and reframes,
     /// positions.
-    pub(crate) fn finish(&self, original: &str, scan: &str, mut raw: Vec<RawFinding>) -> Analysis {
+    pub(crate) fn finish(&self, original: &str, scan: &str, raw: Vec<RawFinding>) -> Analysis {
+        let located = self.locate(original, scan, raw, &mut Cursor::start(), false);
+        self.render(located)
+    }
+
+    /// The text-dependent half of STAGE 4: overlaps resolved, and each finding's positions and
+    /// words read from the text. Offsets in `raw` are into `original`/`scan`, which follow
+    /// whatever `cursor` has already seen ([`Stream`] feeds a long text piece by piece).
+    pub(crate) fn locate(
+        &self,
+        original: &str,
+        scan: &str,
+        mut raw: Vec<RawFinding>,
+        cursor: &mut Cursor,
+        whole_piece: bool,
+    ) -> Vec<Located> {
         if raw.is_empty() {
-            return Analysis::default();
+            if whole_piece {
+                cursor.locate(original, &[], true);
+            }
+            return Vec::new();
         }
         raw.sort_by_key(|f| (f.start, f.end, f.rule));
         raw.dedup_by_key(|f| (f.start, f.end, f.rule));
         let resolved = self.resolve_overlaps(raw);
+        let mut offsets: Vec<usize> = resolved.iter().flat_map(|f| [f.start, f.end]).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let pos = cursor.locate(original, &offsets, whole_piece);
+        let at = |o: usize| pos[offsets.binary_search(&o).unwrap_or(0)];
+        resolved
+            .into_iter()
+            .map(|f| Located {
+                start: at(f.start),
+                end: at(f.end),
+                matched: scan[f.start..f.end].to_string(),
+                text: original.get(f.start..f.end).map(str::to_string),
+                raw: f,
+            })
+            .collect()
+    }
 
+    /// The entry-wide half of STAGE 4 and STAGE 5: crisis support, severity stacking, messages
+    /// and reframes. Needs no text, so a [`Stream`] can run it once at the end.
+    pub(crate) fn render(&self, resolved: Vec<Located>) -> Analysis {
+        if resolved.is_empty() {
+            return Analysis::default();
+        }
         // Crisis: find the most urgent tier and the sentences it covers.
         let mut tier: Option<CrisisTier> = None;
         let mut urgent = false;
         let mut crisis_pack = None;
         let mut crisis_sentences: Vec<(usize, usize)> = Vec::new();
-        for f in &resolved {
-            let rule = &self.rules[f.rule as usize];
+        for l in &resolved {
+            let rule = &self.rules[l.raw.rule as usize];
             if let Some(t) = rule.tier {
                 if tier.is_none_or(|cur| t.urgency() < cur.urgency()) {
                     tier = Some(t);
                     crisis_pack = Some(rule.pack);
                 }
                 urgent |= rule.urgent;
-                crisis_sentences.push(f.sentence);
+                crisis_sentences.push(l.raw.sentence);
             }
         }
 
@@ -523,22 +574,17 @@ impl Engine {
         // so is a sentence where three or more categories stack up.
         let mut per_category: BTreeMap<Category, usize> = BTreeMap::new();
         let mut per_sentence: BTreeMap<(usize, usize), BTreeSet<Category>> = BTreeMap::new();
-        for f in &resolved {
-            let cat = self.rules[f.rule as usize].category;
+        for l in &resolved {
+            let cat = self.rules[l.raw.rule as usize].category;
             *per_category.entry(cat).or_default() += 1;
-            let set = per_sentence.entry(f.sentence).or_default();
+            let set = per_sentence.entry(l.raw.sentence).or_default();
             set.insert(cat);
-            set.extend(f.tags.iter().copied());
+            set.extend(l.raw.tags.iter().copied());
         }
 
-        let mut offsets: Vec<usize> = resolved.iter().flat_map(|f| [f.start, f.end]).collect();
-        offsets.sort_unstable();
-        offsets.dedup();
-        let pos = positions(original, &offsets);
-        let at = |o: usize| pos[offsets.binary_search(&o).unwrap_or(0)];
-
         let mut findings = Vec::with_capacity(resolved.len());
-        for f in resolved {
+        for l in resolved {
+            let f = l.raw;
             let rule = &self.rules[f.rule as usize];
             let is_crisis = rule.category == Category::Crisis;
             let severity = if is_crisis {
@@ -560,7 +606,6 @@ impl Engine {
                         .any(|(s, e)| f.start < *e && f.end > *s),
                     None => false,
                 };
-            let matched = &scan[f.start..f.end];
             let slot = |name: &str| self.slot_value(rule, &f.slots, name);
             let message = rule
                 .message
@@ -569,9 +614,9 @@ impl Engine {
             let reframes = if is_crisis || withheld {
                 Vec::new()
             } else {
-                self.render_reframes(rule, &f.slots, matched)
+                self.render_reframes(rule, &f.slots, &l.matched)
             };
-            let (a, b) = (at(f.start), at(f.end));
+            let (a, b) = (l.start, l.end);
             findings.push(Finding {
                 rule: Arc::clone(&rule.id),
                 category: rule.category,
@@ -586,11 +631,7 @@ impl Engine {
                 column: a.column,
                 end_line: b.line,
                 end_column: b.column,
-                text: if is_crisis {
-                    None
-                } else {
-                    original.get(f.start..f.end).map(str::to_string)
-                },
+                text: if is_crisis { None } else { l.text },
                 message,
                 reframes,
                 reframes_withheld: withheld,

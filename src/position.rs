@@ -14,40 +14,79 @@ pub(crate) struct Position {
 
 /// Positions of `offsets` (sorted ascending, each on a char boundary) in `text`. Line breaks are
 /// `\n`, `\r\n` and a lone `\r`.
+#[cfg(test)]
 pub(crate) fn positions(text: &str, offsets: &[usize]) -> Vec<Position> {
-    let mut out = Vec::with_capacity(offsets.len());
-    let mut byte = 0usize;
-    let mut pos = Position {
-        char: 0,
-        utf16: 0,
-        line: 1,
-        column: 1,
-    };
-    let mut prev_cr = false;
-    let mut iter = text.char_indices();
-    for &target in offsets {
-        while byte < target {
-            let Some((i, c)) = iter.next() else { break };
+    Cursor::start().locate(text, offsets, false)
+}
+
+/// A running position over text that arrives in pieces ([`crate::Stream`]): where the end of
+/// everything seen so far sits, and whether it ended in `\r` (so a following `\n` completes a
+/// CRLF instead of starting a line).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cursor {
+    pos: Position,
+    prev_cr: bool,
+}
+
+impl Cursor {
+    pub(crate) fn start() -> Cursor {
+        Cursor {
+            pos: Position {
+                char: 0,
+                utf16: 0,
+                line: 1,
+                column: 1,
+            },
+            prev_cr: false,
+        }
+    }
+
+    /// Positions of `offsets` (into `piece`, sorted ascending, on char boundaries), where
+    /// `piece` follows everything this cursor has seen. With `whole_piece` the cursor then
+    /// moves past the end of `piece` (to read the next piece); without, it stops at the last
+    /// offset, which saves a pass over the rest of a text that has no next piece.
+    pub(crate) fn locate(
+        &mut self,
+        piece: &str,
+        offsets: &[usize],
+        whole_piece: bool,
+    ) -> Vec<Position> {
+        let mut out = Vec::with_capacity(offsets.len());
+        let mut byte = 0usize;
+        let mut iter = piece.char_indices();
+        let step = |c: char, cursor: &mut Cursor| {
+            let pos = &mut cursor.pos;
             match c {
                 '\r' => {
                     pos.line += 1;
                     pos.column = 1;
                 }
-                '\n' if prev_cr => pos.column = 1,
+                '\n' if cursor.prev_cr => pos.column = 1,
                 '\n' => {
                     pos.line += 1;
                     pos.column = 1;
                 }
                 _ => pos.column += 1,
             }
-            prev_cr = c == '\r';
+            cursor.prev_cr = c == '\r';
             pos.char += 1;
             pos.utf16 += c.len_utf16();
-            byte = i + c.len_utf8();
+        };
+        for &target in offsets {
+            while byte < target {
+                let Some((i, c)) = iter.next() else { break };
+                step(c, self);
+                byte = i + c.len_utf8();
+            }
+            out.push(self.pos);
         }
-        out.push(pos);
+        if whole_piece {
+            for (_, c) in iter {
+                step(c, self);
+            }
+        }
+        out
     }
-    out
 }
 
 #[cfg(test)]
