@@ -187,6 +187,7 @@ function markdownOption(options) {
 export class KindlyDocument {
   #doc;
   #analysis = { findings: [], support: null };
+  #byId = new Map();
 
   /** @internal made by `Kindly#document()` */
   constructor(doc) {
@@ -197,8 +198,7 @@ export class KindlyDocument {
   update(text) {
     checkText(text);
     const doc = this.#live();
-    this.#analysis = JSON.parse(call(() => doc.setText(text)));
-    return this.#analysis;
+    return this.#take(call(() => doc.setText(text)));
   }
 
   /**
@@ -211,8 +211,25 @@ export class KindlyDocument {
     checkIndex(to, 'to');
     checkText(insert, 'insert');
     const doc = this.#live();
-    this.#analysis = JSON.parse(call(() => doc.applyEdit(from, to, insert)));
-    return this.#analysis;
+    return this.#take(call(() => doc.applyEdit(from, to, insert)));
+  }
+
+  // Findings unchanged since the last result arrive as { id, same: true, <position> } and
+  // reuse the object already here, with the new position (see to_json_since in wasm/src/lib.rs).
+  #take(json) {
+    const a = JSON.parse(json);
+    const byId = new Map();
+    a.findings = a.findings.map((f) => {
+      if (f.same === true) {
+        const prev = this.#byId.get(f.id);
+        f = { ...prev, start: f.start, end: f.end, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn };
+      }
+      byId.set(f.id, f);
+      return f;
+    });
+    this.#byId = byId;
+    this.#analysis = a;
+    return a;
   }
 
   /** The latest analysis (the same object `update`/`applyEdit` returned). */

@@ -15,9 +15,10 @@
 
 use kindly::{
     Analysis, Category, Confidence, CrisisTier, Document, DocumentKind, Engine, EngineBuilder,
-    FindingId, Reframe, Severity, Support,
+    Finding, FindingId, Reframe, Severity, Support,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -143,26 +144,7 @@ pub fn to_json(analysis: &Analysis, ids: Option<&[FindingId]>, reframes: bool) -
         .findings
         .iter()
         .enumerate()
-        .map(|(i, f)| JsFinding {
-            id: ids.and_then(|ids| ids.get(i)).map(|id| id.0.to_string()),
-            rule: &f.rule,
-            category: f.category,
-            label: f.category.gentle_name(),
-            tags: &f.tags,
-            severity: f.severity,
-            confidence: f.confidence,
-            tier: f.tier,
-            start: f.utf16.start,
-            end: f.utf16.end,
-            line: f.line,
-            column: f.column,
-            end_line: f.end_line,
-            end_column: f.end_column,
-            text: f.text.as_deref(),
-            message: &f.message,
-            reframes: if reframes { &f.reframes } else { &[] },
-            reframes_withheld: f.reframes_withheld,
-        })
+        .map(|(i, f)| js_finding(f, ids.and_then(|ids| ids.get(i)).copied(), reframes))
         .collect();
     let js = JsAnalysis {
         findings,
@@ -171,6 +153,106 @@ pub fn to_json(analysis: &Analysis, ids: Option<&[FindingId]>, reframes: bool) -
     // Serializing plain strings, numbers and enums cannot fail; an empty analysis is the
     // harmless answer if it ever did.
     serde_json::to_string(&js).unwrap_or_else(|_| r#"{"findings":[],"support":null}"#.to_string())
+}
+
+fn js_finding(f: &Finding, id: Option<FindingId>, reframes: bool) -> JsFinding<'_> {
+    JsFinding {
+        id: id.map(|id| id.0.to_string()),
+        rule: &f.rule,
+        category: f.category,
+        label: f.category.gentle_name(),
+        tags: &f.tags,
+        severity: f.severity,
+        confidence: f.confidence,
+        tier: f.tier,
+        start: f.utf16.start,
+        end: f.utf16.end,
+        line: f.line,
+        column: f.column,
+        end_line: f.end_line,
+        end_column: f.end_column,
+        text: f.text.as_deref(),
+        message: &f.message,
+        reframes: if reframes { &f.reframes } else { &[] },
+        reframes_withheld: f.reframes_withheld,
+    }
+}
+
+/// A document finding that is the same as in the previous result except for where it is: only
+/// its id and position cross the boundary, and the JS wrapper reuses the object it already has.
+/// This keeps a keystroke in a long entry from re-sending every message and reframe.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Moved {
+    id: String,
+    same: bool,
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+}
+
+/// Everything about a finding except its position.
+fn same_but_position(a: &Finding, b: &Finding) -> bool {
+    a.rule == b.rule
+        && a.category == b.category
+        && a.tags == b.tags
+        && a.severity == b.severity
+        && a.confidence == b.confidence
+        && a.tier == b.tier
+        && a.text == b.text
+        && a.message == b.message
+        && a.reframes == b.reframes
+        && a.reframes_withheld == b.reframes_withheld
+}
+
+/// A document's analysis as JSON, with findings unchanged since `prev` (the last result sent)
+/// as [`Moved`] entries; `prev` becomes this result.
+pub fn to_json_since(
+    analysis: &Analysis,
+    ids: &[FindingId],
+    reframes: bool,
+    prev: &mut HashMap<FindingId, Finding>,
+) -> String {
+    #[derive(Serialize)]
+    #[serde(untagged)]
+    enum Out<'a> {
+        Full(Box<JsFinding<'a>>),
+        Moved(Moved),
+    }
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        findings: Vec<Out<'a>>,
+        support: Option<&'a Support>,
+    }
+    let findings = analysis
+        .findings
+        .iter()
+        .zip(ids)
+        .map(|(f, id)| match prev.get(id) {
+            Some(p) if same_but_position(p, f) => Out::Moved(Moved {
+                id: id.0.to_string(),
+                same: true,
+                start: f.utf16.start,
+                end: f.utf16.end,
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+            }),
+            _ => Out::Full(Box::new(js_finding(f, Some(*id), reframes))),
+        })
+        .collect();
+    let json = serde_json::to_string(&Doc {
+        findings,
+        support: analysis.support.as_ref(),
+    })
+    .unwrap_or_else(|_| r#"{"findings":[],"support":null}"#.to_string());
+    prev.clear();
+    prev.extend(ids.iter().copied().zip(analysis.findings.iter().cloned()));
+    json
 }
 
 /// A JS number as a UTF-16 index: a non-negative integer that fits `usize`.
@@ -239,6 +321,7 @@ impl KindlyEngine {
         Ok(KindlyDocument {
             doc: Document::new(Arc::clone(&self.built.engine), kind),
             reframes: self.built.reframes,
+            sent: HashMap::new(),
         })
     }
 }
@@ -249,11 +332,14 @@ impl KindlyEngine {
 pub struct KindlyDocument {
     doc: Document,
     reframes: bool,
+    /// The findings of the last result sent to JS, by id (see [`to_json_since`]).
+    sent: HashMap<FindingId, Finding>,
 }
 
 #[wasm_bindgen]
 impl KindlyDocument {
-    /// Replaces the whole text; returns the analysis as JSON.
+    /// Replaces the whole text; returns the analysis as JSON. Findings unchanged since the last
+    /// result come as `{ id, same: true, start, end, line, column, endLine, endColumn }`.
     #[wasm_bindgen(js_name = setText)]
     pub fn set_text(&mut self, text: &str) -> String {
         self.doc.set_text(text);
@@ -273,11 +359,6 @@ impl KindlyDocument {
         Ok(self.json())
     }
 
-    /// The current analysis as JSON.
-    pub fn analysis(&self) -> String {
-        self.json()
-    }
-
     /// The current text.
     pub fn text(&self) -> String {
         self.doc.text().to_string()
@@ -289,8 +370,13 @@ impl KindlyDocument {
         self.doc.paragraphs_reanalysed()
     }
 
-    fn json(&self) -> String {
-        to_json(self.doc.analysis(), Some(self.doc.ids()), self.reframes)
+    fn json(&mut self) -> String {
+        to_json_since(
+            self.doc.analysis(),
+            self.doc.ids(),
+            self.reframes,
+            &mut self.sent,
+        )
     }
 }
 
@@ -406,13 +492,27 @@ mod tests {
         let built = Options::default().build().unwrap();
         let mut doc = Document::new(Arc::clone(&built.engine), DocumentKind::PlainText);
         doc.set_text("Hi.\n\nI'm so lazy.");
-        let a = json(&to_json(doc.analysis(), Some(doc.ids()), true));
+        let mut sent = HashMap::new();
+        let a = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        assert!(a["findings"][0].get("message").is_some());
         doc.apply_edit_utf16(0, 0, "Oh. ").unwrap();
-        let b = json(&to_json(doc.analysis(), Some(doc.ids()), true));
+        let b = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
         assert_eq!(a["findings"][0]["id"], b["findings"][0]["id"]);
+        assert_eq!(b["findings"][0]["same"], true);
+        assert!(b["findings"][0].get("message").is_none());
         assert_eq!(
             b["findings"][0]["start"].as_u64().unwrap(),
             a["findings"][0]["start"].as_u64().unwrap() + 4
         );
+        // Crisis language elsewhere withholds the reframes: the finding is sent in full again.
+        doc.apply_edit_utf16(0, 0, "I want to die.\n\n").unwrap();
+        let c = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        let lazy = c["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == a["findings"][0]["id"])
+            .unwrap();
+        assert_eq!(lazy["reframesWithheld"], true);
     }
 }
