@@ -1020,3 +1020,72 @@ fn example_journal_starts_with_the_readme_line() {
         stdout(&o)
     );
 }
+
+/// A long journal file with findings spread through it, crisis-free, with emoji and CRLF.
+fn long_journal() -> String {
+    let mut t = String::new();
+    for i in 0..400 {
+        t.push_str(&format!("Day {i}. Walked the dog 🐕 and made soup.\r\n"));
+        if i % 7 == 0 {
+            t.push_str("Honestly I'm so lazy, I skipped the gym again.\r\n");
+        }
+        if i % 11 == 0 {
+            t.push_str("Everyone else is better than me at this.\n");
+        }
+        t.push_str(if i % 2 == 0 { "\n" } else { "\r\n" });
+    }
+    t
+}
+
+#[test]
+fn streamed_large_files_give_the_same_output_as_files_read_whole() {
+    let dir = TempDir::new();
+    dir.write("long.txt", long_journal());
+    dir.write(
+        "long.md",
+        format!(
+            "# Journal\n\n```\nI'm so lazy\n\nI'm so lazy\n```\n\n{}",
+            long_journal()
+        ),
+    );
+    for name in ["long.txt", "long.md"] {
+        for format in ["human", "jsonl", "json"] {
+            let whole = run(kindly(dir.path()).args(["check", "--format", format, name]));
+            let streamed = run(kindly(dir.path())
+                .env("KINDLY_STREAM_FROM_BYTES", "1")
+                .args(["check", "--format", format, name]));
+            assert_eq!(code(&whole), 1, "{name} {format}: {}", stderr(&whole));
+            assert_eq!(stdout(&streamed), stdout(&whole), "{name} {format}");
+            assert_eq!(stderr(&streamed), stderr(&whole), "{name} {format}");
+        }
+    }
+    let lines = jsonl(&run(
+        kindly(dir.path()).args(["check", "--format", "jsonl", "long.txt"])
+    ));
+    assert_eq!(lines.len(), 58 + 37, "one line per finding");
+}
+
+#[test]
+fn streamed_files_report_bad_utf8_with_its_offset() {
+    let dir = TempDir::new();
+    let mut bytes = long_journal().into_bytes();
+    let at = bytes.len() - 10;
+    bytes[at] = 0xFF;
+    dir.write("bad.txt", &bytes);
+    let o = run(kindly(dir.path())
+        .env("KINDLY_STREAM_FROM_BYTES", "1")
+        .args(["check", "bad.txt"]));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains(&format!(
+            "bad.txt: not valid UTF-8 (first bad byte at offset {at})"
+        )),
+        "{}",
+        stderr(&o)
+    );
+    let lossy = run(kindly(dir.path())
+        .env("KINDLY_STREAM_FROM_BYTES", "1")
+        .args(["check", "--lossy", "--format", "jsonl", "bad.txt"]));
+    assert_eq!(code(&lossy), 1, "{}", stderr(&lossy));
+    assert!(stderr(&lossy).contains(&format!("first bad byte at offset {at}")));
+}

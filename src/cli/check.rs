@@ -6,8 +6,9 @@
 
 use super::args::{CheckArgs, CheckFormat};
 use super::human::{self, Shown};
-use super::inputs::{self, Input};
+use super::inputs::{self, Input, Source};
 use super::json;
+use super::large;
 use super::term::{paint, sanitize, ERROR};
 use super::Status;
 use anyhow::{Context, Result};
@@ -195,35 +196,100 @@ fn check_one(
     args: &CheckArgs,
     opts: human::Options,
 ) -> Checked {
+    let markdown = match mode {
+        Mode::Markdown => true,
+        Mode::Plain => false,
+        Mode::Auto => input.markdown_ext,
+    };
+    if let Source::File(path) = &input.source {
+        let big =
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && large::should_stream(m.len()));
+        if big {
+            return check_large(engine, input, path, markdown, args, opts);
+        }
+    }
     let (text, note) = match inputs::read(input, args.lossy) {
         Ok(t) => (Ok(t.text), t.note),
         Err(e) => (Err(e), None),
     };
     let outcome = text.as_ref().map_err(Clone::clone).map(|text| {
-        let markdown = match mode {
-            Mode::Markdown => true,
-            Mode::Plain => false,
-            Mode::Auto => input.markdown_ext,
-        };
-        let mut analysis = if markdown {
+        let analysis = if markdown {
             engine.analyze_markdown(text)
         } else {
             engine.analyze(text)
         };
-        if !opts.reframes {
-            for f in &mut analysis.findings {
-                f.reframes.clear();
-            }
-        }
-        analysis
+        without_reframes_if_asked(analysis, opts)
     });
+    let lines = match &text {
+        Ok(text) => human::Lines::Text(text),
+        Err(_) => human::Lines::Nothing,
+    };
+    let (rendered, shown) = render(input, args, opts, lines, &outcome);
+    Checked {
+        display: input.display.clone(),
+        outcome,
+        note,
+        rendered,
+        shown,
+    }
+}
+
+/// A file too big to read whole: streamed, with its lines read back for human output.
+fn check_large(
+    engine: &Engine,
+    input: &Input,
+    path: &std::path::Path,
+    markdown: bool,
+    args: &CheckArgs,
+    opts: human::Options,
+) -> Checked {
+    let (outcome, note, offsets_match_file) =
+        match large::analyse(engine, path, markdown, args.lossy) {
+            Ok(s) => (
+                Ok(without_reframes_if_asked(s.analysis, opts)),
+                s.note,
+                s.offsets_match_file,
+            ),
+            Err(e) => (Err(e), None, false),
+        };
+    let mut file = std::fs::File::open(path)
+        .ok()
+        .filter(|_| offsets_match_file);
+    let mut read = |f: &kindly::Finding| file.as_mut().and_then(|file| large::window(file, f));
+    let (rendered, shown) = render(input, args, opts, human::Lines::Lookup(&mut read), &outcome);
+    Checked {
+        display: input.display.clone(),
+        outcome,
+        note,
+        rendered,
+        shown,
+    }
+}
+
+fn without_reframes_if_asked(mut analysis: Analysis, opts: human::Options) -> Analysis {
+    if !opts.reframes {
+        for f in &mut analysis.findings {
+            f.reframes.clear();
+        }
+    }
+    analysis
+}
+
+/// Human or JSON Lines output for one input (JSON is written once at the end instead).
+fn render(
+    input: &Input,
+    args: &CheckArgs,
+    opts: human::Options,
+    lines: human::Lines<'_>,
+    outcome: &Result<Analysis, String>,
+) -> (String, Shown) {
     let mut rendered = String::new();
     let mut shown = Shown::default();
-    match (args.format, &text, &outcome) {
-        (CheckFormat::Human, Ok(text), Ok(analysis)) => {
-            shown = human::render_file(&input.display, text, analysis, opts, &mut rendered);
+    match (args.format, outcome) {
+        (CheckFormat::Human, Ok(analysis)) => {
+            shown = human::render_file(&input.display, lines, analysis, opts, &mut rendered);
         }
-        (CheckFormat::Jsonl, _, outcome) => {
+        (CheckFormat::Jsonl, outcome) => {
             let (findings, support, error) = match outcome {
                 Ok(a) => (a.findings.as_slice(), a.support.as_ref(), None),
                 Err(e) => (&[][..], None, Some(e.as_str())),
@@ -240,11 +306,5 @@ fn check_one(
         }
         _ => {}
     }
-    Checked {
-        display: input.display.clone(),
-        outcome,
-        note,
-        rendered,
-        shown,
-    }
+    (rendered, shown)
 }

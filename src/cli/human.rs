@@ -47,9 +47,20 @@ pub(crate) struct Options {
 }
 
 /// Renders one file's analysis. `text` is the file's text, for the snippets.
+/// Where the lines shown under each note come from.
+pub(crate) enum Lines<'a> {
+    /// The whole text of the file.
+    Text(&'a str),
+    /// Read back on demand (large streamed files): the text around a finding, and the finding
+    /// with its byte range moved into that text.
+    Lookup(&'a mut dyn FnMut(&Finding) -> Option<(String, Finding)>),
+    /// No lines: messages only.
+    Nothing,
+}
+
 pub(crate) fn render_file(
     path: &str,
-    text: &str,
+    mut lines: Lines<'_>,
     analysis: &Analysis,
     opts: Options,
     out: &mut String,
@@ -96,7 +107,7 @@ pub(crate) fn render_file(
             continue;
         }
         let near_crisis = (f.line..=f.end_line.max(f.line)).any(|l| crisis_lines.contains(&l));
-        render_finding(&path, text, f, !near_crisis, opts, out);
+        render_finding(&path, &mut lines, f, !near_crisis, opts, out);
         shown.notes += 1;
     }
     shown
@@ -125,7 +136,7 @@ fn header(path: &str, f: &Finding, out: &mut String) {
 
 fn render_finding(
     path: &str,
-    text: &str,
+    lines: &mut Lines<'_>,
     f: &Finding,
     with_snippet: bool,
     opts: Options,
@@ -137,7 +148,16 @@ fn render_finding(
     } else {
         Vec::new()
     };
-    let indent = match with_snippet.then(|| snippet(text, f)).flatten() {
+    let shown = if with_snippet {
+        match lines {
+            Lines::Text(text) => snippet(text, f),
+            Lines::Lookup(read) => read(f).and_then(|(text, moved)| snippet(&text, &moved)),
+            Lines::Nothing => None,
+        }
+    } else {
+        None
+    };
+    let indent = match shown {
         Some(rendered) => {
             out.push_str(&rendered);
             out.push('\n');

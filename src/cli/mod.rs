@@ -11,6 +11,7 @@ mod eval;
 mod human;
 mod inputs;
 mod json;
+mod large;
 mod lsp;
 mod rules;
 mod term;

@@ -1,0 +1,151 @@
+//! Large files: read and analysed in pieces with [`kindly::Stream`], so checking a 1 GB journal
+//! export takes a few megabytes of memory instead of several gigabytes. Findings are the same as
+//! for a file read whole. Human output needs the line around each finding: it is read back from
+//! the file afterwards, a small window per finding.
+
+use super::inputs::io_reason;
+use kindly::{Analysis, DocumentKind, Engine, Finding, Span};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Files at least this big are streamed.
+const STREAM_FROM_BYTES: u64 = 16 << 20;
+
+/// Whether a file of `len` bytes is streamed. `KINDLY_STREAM_FROM_BYTES` overrides the size,
+/// so tests can compare streamed and whole-file output on small files.
+pub(crate) fn should_stream(len: u64) -> bool {
+    let from = std::env::var("KINDLY_STREAM_FROM_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(STREAM_FROM_BYTES);
+    len >= from
+}
+
+/// How much is read at a time.
+const READ_BYTES: usize = 1 << 20;
+
+/// What streaming a file gave.
+pub(crate) struct Streamed {
+    pub analysis: Analysis,
+    /// Said with `--lossy` when bytes had to be replaced.
+    pub note: Option<String>,
+    /// False when replaced bytes shifted offsets, so windows cannot be read back by offset.
+    pub offsets_match_file: bool,
+}
+
+/// Reads `path` piece by piece into a stream. Invalid UTF-8 is an error naming the byte offset
+/// of the first bad byte, or with `lossy` is replaced by U+FFFD (and a note says where).
+pub(crate) fn analyse(
+    engine: &Engine,
+    path: &Path,
+    markdown: bool,
+    lossy: bool,
+) -> Result<Streamed, String> {
+    let kind = if markdown {
+        DocumentKind::Markdown
+    } else {
+        DocumentKind::PlainText
+    };
+    let mut file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    let mut stream = engine.stream(kind);
+    let mut buf = vec![0u8; READ_BYTES];
+    // Bytes of an incomplete UTF-8 sequence at the end of the last read.
+    let mut carry: Vec<u8> = Vec::new();
+    // Offset in the file of the first byte of `carry` + the next read.
+    let mut file_offset: u64 = 0;
+    let mut first_bad: Option<u64> = None;
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+        let eof = n == 0;
+        let mut data = std::mem::take(&mut carry);
+        data.extend_from_slice(&buf[..n]);
+        let mut rest: &[u8] = &data;
+        let mut consumed: u64 = 0;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    stream.push(s);
+                    consumed += rest.len() as u64;
+                    rest = &[];
+                    break;
+                }
+                Err(e) => {
+                    let good = e.valid_up_to();
+                    // Only valid UTF-8 was checked, so this slice is text.
+                    if let Ok(s) = std::str::from_utf8(&rest[..good]) {
+                        stream.push(s);
+                    }
+                    match e.error_len() {
+                        None if !eof => {
+                            // A character cut by the read: finish it with the next read.
+                            consumed += good as u64;
+                            rest = &rest[good..];
+                            break;
+                        }
+                        bad => {
+                            let at = file_offset + consumed + good as u64;
+                            if !lossy {
+                                return Err(format!(
+                                    "not valid UTF-8 (first bad byte at offset {at}); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+                                ));
+                            }
+                            first_bad.get_or_insert(at);
+                            stream.push("\u{FFFD}");
+                            let skip = good + bad.unwrap_or(rest.len() - good);
+                            consumed += skip as u64;
+                            rest = &rest[skip..];
+                        }
+                    }
+                }
+            }
+        }
+        carry.extend_from_slice(rest);
+        file_offset += consumed;
+        if eof {
+            break;
+        }
+    }
+    Ok(Streamed {
+        analysis: stream.finish(),
+        note: first_bad.map(|at| {
+            format!(
+                "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+            )
+        }),
+        offsets_match_file: first_bad.is_none(),
+    })
+}
+
+/// How many bytes around a finding are read back for its snippet: more than the snippet shows
+/// (`human::SNIPPET_REACH`), so the snippet can tell a cut line from a line start.
+const WINDOW_REACH: u64 = 256;
+
+/// Reads back the text around `f` from the file: the window and the finding with its byte
+/// range moved into the window. `None` if the file cannot be read again.
+pub(crate) fn window(file: &mut std::fs::File, f: &Finding) -> Option<(String, Finding)> {
+    let lo = (f.bytes.start as u64).saturating_sub(WINDOW_REACH);
+    let hi = f.bytes.end as u64 + WINDOW_REACH;
+    file.seek(SeekFrom::Start(lo)).ok()?;
+    let mut bytes = Vec::with_capacity((hi - lo) as usize);
+    file.take(hi - lo).read_to_end(&mut bytes).ok()?;
+    // The window may start or end inside a character: trim to whole characters.
+    let start = bytes
+        .iter()
+        .position(|b| (*b as i8) >= -0x40)
+        .unwrap_or(bytes.len());
+    let mut end = bytes.len();
+    while end > start && std::str::from_utf8(&bytes[start..end]).is_err() {
+        end -= 1;
+    }
+    let text = std::str::from_utf8(&bytes[start..end]).ok()?.to_string();
+    let shift = lo as usize + start;
+    let mut moved = f.clone();
+    moved.bytes = Span::new(
+        f.bytes.start.checked_sub(shift)?,
+        f.bytes.end.checked_sub(shift)?,
+    );
+    Some((text, moved))
+}
