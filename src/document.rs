@@ -7,8 +7,9 @@
 //! over the whole text every time. The result is always identical to [`Engine::analyze`] (or
 //! [`Engine::analyze_markdown`]) on the full text.
 
-use crate::engine::{Engine, RawFinding};
-use crate::finding::{Analysis, Finding};
+use crate::engine::{finding_order, Engine, Located};
+use crate::finding::{Analysis, Finding, Span};
+use crate::position::{Cursor, Position};
 use crate::text;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,13 +45,18 @@ impl std::fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
-/// One paragraph's candidates, relative to its own start.
+/// One analysed paragraph. Everything in it is relative to the paragraph's own start, so it
+/// stays valid wherever the paragraph moves.
 struct Paragraph {
     /// The paragraph as scanned (Markdown masked), which is what its candidates depend on.
     scan: String,
-    raw: Vec<RawFinding>,
     /// Distinguishes this analysed paragraph from every other one the document has seen.
     serial: u64,
+    /// Where the paragraph ends, measured from its start (line 1, column 1).
+    extent: Position,
+    /// Its findings' sources, in report order; `analysis.findings` holds the findings
+    /// themselves, this paragraph's after the previous paragraph's.
+    located: Vec<Located>,
 }
 
 /// A text that is edited over time, analysed incrementally.
@@ -278,52 +284,100 @@ impl Document {
             }
         }
 
+        // Findings of reused paragraphs move over as they are (only their positions change);
+        // new paragraphs are analysed and rendered. Then the entry-wide step runs over all of
+        // them, which is cheap: no text, no allocation per finding.
+        let mut old_findings: Vec<Option<Finding>> = std::mem::take(&mut self.analysis.findings)
+            .into_iter()
+            .map(Some)
+            .collect();
+        let mut old_first = Vec::with_capacity(old.len());
+        let mut n = 0;
+        for p in &old {
+            old_first.push(n);
+            n += p.located.len();
+        }
         let mut old: Vec<Option<Paragraph>> = old.into_iter().map(Some).collect();
         let mut paragraphs = Vec::with_capacity(starts.len());
-        let mut raw_all = Vec::new();
+        let mut findings: Vec<Finding> = Vec::new();
+        self.ids.clear();
         self.reanalysed = 0;
+        let mut base = Position::START;
         for (i, r) in reuse.iter().enumerate() {
             let (s, e) = bounds(i);
-            let para = match r.and_then(|o| old[o].take()) {
-                Some(p) => p,
+            let (para, fresh) = match r.and_then(|o| old[o].take().map(|p| (o, p))) {
+                Some((o, para)) => {
+                    // Moved over from the old findings, in place of a fresh analysis.
+                    let first = old_first[o];
+                    let moved = old_findings[first..first + para.located.len()]
+                        .iter_mut()
+                        .filter_map(Option::take);
+                    findings.extend(moved);
+                    (para, Vec::new())
+                }
                 None => {
                     self.reanalysed += 1;
                     let serial = self.next_serial;
                     self.next_serial += 1;
-                    let seg = &scan[s..e];
-                    Paragraph {
-                        raw: self.engine.candidates(seg, None),
-                        scan: seg.to_string(),
-                        serial,
-                    }
+                    self.analyse_paragraph(serial, &self.text[s..e], &scan[s..e])
                 }
             };
-            raw_all.extend(para.raw.iter().map(|f| {
-                let mut f = f.clone();
-                f.start += s;
-                f.end += s;
-                f.sentence = (f.sentence.0 + s, f.sentence.1 + s);
-                f
-            }));
+            findings.extend(fresh);
+            let added = findings.len() - para.located.len();
+            for (rank, (f, l)) in findings[added..].iter_mut().zip(&para.located).enumerate() {
+                place(f, l, s, base);
+                self.ids.push(FindingId((para.serial << 32) | rank as u64));
+            }
+            base = base.then(para.extent);
             paragraphs.push(para);
         }
-        self.analysis = self.engine.finish(&self.text, scan, raw_all);
-
-        // Identity: the paragraph's serial and the finding's rank inside the paragraph.
-        self.ids.clear();
-        let mut last = (usize::MAX, 0u64);
-        for f in &self.analysis.findings {
-            let p = starts
-                .partition_point(|&s| s <= f.bytes.start)
-                .saturating_sub(1);
-            let rank = if last.0 == p { last.1 + 1 } else { 0 };
-            last = (p, rank);
-            self.ids
-                .push(FindingId((paragraphs[p].serial << 32) | rank));
-        }
+        let located: Vec<(&Located, usize)> = paragraphs
+            .iter()
+            .zip(&starts)
+            .flat_map(|(p, &s)| p.located.iter().map(move |l| (l, s)))
+            .collect();
+        let support = self.engine.entry_wide(&located, &mut findings);
+        self.analysis = Analysis { findings, support };
         self.starts = starts;
         self.paragraphs = paragraphs;
     }
+
+    /// Candidates, positions and rendered findings of one paragraph, all relative to its start.
+    fn analyse_paragraph(
+        &self,
+        serial: u64,
+        original: &str,
+        scan: &str,
+    ) -> (Paragraph, Vec<Finding>) {
+        let raw = self.engine.candidates(scan, None);
+        let mut cursor = Cursor::start();
+        let located = self.engine.locate(original, scan, raw, &mut cursor, true);
+        let mut pairs: Vec<(Finding, Located)> = located
+            .into_iter()
+            .map(|l| (self.engine.render_one(&l), l))
+            .collect();
+        pairs.sort_by(|a, b| finding_order(&a.0).cmp(&finding_order(&b.0)));
+        let (found, located): (Vec<Finding>, Vec<Located>) = pairs.into_iter().unzip();
+        let para = Paragraph {
+            scan: scan.to_string(),
+            serial,
+            extent: cursor.position(),
+            located,
+        };
+        (para, found)
+    }
+}
+
+/// Moves a finding to where its paragraph now sits: `start` bytes and `base` into the text.
+fn place(f: &mut Finding, l: &Located, start: usize, base: Position) {
+    let (a, b) = (base.then(l.start), base.then(l.end));
+    f.bytes = Span::new(l.raw.start + start, l.raw.end + start);
+    f.chars = Span::new(a.char, b.char);
+    f.utf16 = Span::new(a.utf16, b.utf16);
+    f.line = a.line;
+    f.column = a.column;
+    f.end_line = b.line;
+    f.end_column = b.column;
 }
 
 #[cfg(test)]

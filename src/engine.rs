@@ -548,17 +548,81 @@ impl Engine {
     }
 
     /// The entry-wide half of STAGE 4 and STAGE 5: crisis support, severity stacking, messages
-    /// and reframes. Needs no text, so a [`Stream`] can run it once at the end.
-    pub(crate) fn render(&self, resolved: Vec<Located>) -> Analysis {
-        if resolved.is_empty() {
+    /// and reframes. Needs no text, so a [`crate::Stream`] can run it once at the end.
+    pub(crate) fn render(&self, located: Vec<Located>) -> Analysis {
+        if located.is_empty() {
             return Analysis::default();
         }
+        let mut pairs: Vec<(Finding, Located)> = located
+            .into_iter()
+            .map(|l| (self.render_one(&l), l))
+            .collect();
+        pairs.sort_by(|a, b| finding_order(&a.0).cmp(&finding_order(&b.0)));
+        let (mut findings, located): (Vec<Finding>, Vec<Located>) = pairs.into_iter().unzip();
+        let refs: Vec<(&Located, usize)> = located.iter().map(|l| (l, 0)).collect();
+        let support = self.entry_wide(&refs, &mut findings);
+        Analysis { findings, support }
+    }
+
+    /// One finding as it reads on its own: message, reframes and the severity of its own
+    /// context. [`Engine::entry_wide`] then adjusts it for the rest of the entry.
+    pub(crate) fn render_one(&self, l: &Located) -> Finding {
+        let f = &l.raw;
+        let rule = &self.rules[f.rule as usize];
+        let is_crisis = rule.category == Category::Crisis;
+        let slot = |name: &str| self.slot_value(rule, &f.slots, name);
+        let message = rule
+            .message
+            .render(&slot)
+            .unwrap_or_else(|| rule.message.source().to_string());
+        let reframes = if is_crisis {
+            Vec::new()
+        } else {
+            self.render_reframes(rule, &f.slots, &l.matched)
+        };
+        let (a, b) = (l.start, l.end);
+        Finding {
+            rule: Arc::clone(&rule.id),
+            category: rule.category,
+            tags: f.tags.clone(),
+            severity: if is_crisis {
+                Severity::Crisis
+            } else {
+                Severity::from_level(f.level)
+            },
+            confidence: rule.confidence,
+            tier: rule.tier,
+            bytes: Span::new(f.start, f.end),
+            chars: Span::new(a.char, b.char),
+            utf16: Span::new(a.utf16, b.utf16),
+            line: a.line,
+            column: a.column,
+            end_line: b.line,
+            end_column: b.column,
+            text: if is_crisis { None } else { l.text.clone() },
+            message,
+            reframes,
+            reframes_withheld: false,
+        }
+    }
+
+    /// Entry-wide adjustments, in place: crisis language withholds reframes (tier A: the whole
+    /// entry; tier B: its sentence), and a category repeated three times in the entry, or three
+    /// categories in one sentence, is high severity. `located[i]` is `findings[i]`'s source with
+    /// the byte offset its positions are relative to. Returns the crisis support to show.
+    pub(crate) fn entry_wide(
+        &self,
+        located: &[(&Located, usize)],
+        findings: &mut [Finding],
+    ) -> Option<Support> {
+        let sentence =
+            |(l, base): (&Located, usize)| (l.raw.sentence.0 + base, l.raw.sentence.1 + base);
         // Crisis: find the most urgent tier and the sentences it covers.
         let mut tier: Option<CrisisTier> = None;
         let mut urgent = false;
         let mut crisis_pack = None;
         let mut crisis_sentences: Vec<(usize, usize)> = Vec::new();
-        for l in &resolved {
+        for &(l, base) in located {
             let rule = &self.rules[l.raw.rule as usize];
             if let Some(t) = rule.tier {
                 if tier.is_none_or(|cur| t.urgency() < cur.urgency()) {
@@ -566,87 +630,65 @@ impl Engine {
                     crisis_pack = Some(rule.pack);
                 }
                 urgent |= rule.urgent;
-                crisis_sentences.push(l.raw.sentence);
+                crisis_sentences.push(sentence((l, base)));
             }
         }
 
         // Rumination: the same category three or more times in an entry is high severity, and
-        // so is a sentence where three or more categories stack up.
-        let mut per_category: BTreeMap<Category, usize> = BTreeMap::new();
-        let mut per_sentence: BTreeMap<(usize, usize), BTreeSet<Category>> = BTreeMap::new();
-        for l in &resolved {
+        // so is a sentence where three or more categories stack up. Counted in flat arrays (a
+        // bit per category), since a document runs this on every keystroke.
+        let bit = |c: Category| 1u32 << c.precedence();
+        let mut per_category = [0usize; Category::ALL.len()];
+        let mut per_sentence: Vec<((usize, usize), u32)> = Vec::with_capacity(located.len());
+        for &(l, base) in located {
             let cat = self.rules[l.raw.rule as usize].category;
-            *per_category.entry(cat).or_default() += 1;
-            let set = per_sentence.entry(l.raw.sentence).or_default();
-            set.insert(cat);
-            set.extend(l.raw.tags.iter().copied());
+            per_category[usize::from(cat.precedence())] += 1;
+            let tags = l.raw.tags.iter().fold(bit(cat), |m, t| m | bit(*t));
+            per_sentence.push((sentence((l, base)), tags));
         }
-
-        let mut findings = Vec::with_capacity(resolved.len());
-        for l in resolved {
-            let f = l.raw;
-            let rule = &self.rules[f.rule as usize];
-            let is_crisis = rule.category == Category::Crisis;
-            let severity = if is_crisis {
-                Severity::Crisis
-            } else {
-                let mut level = f.level;
-                if per_category.get(&rule.category).copied().unwrap_or(0) >= 3
-                    || per_sentence.get(&f.sentence).is_some_and(|s| s.len() >= 3)
-                {
-                    level = 3;
-                }
-                Severity::from_level(level)
-            };
-            let withheld = !is_crisis
-                && match tier {
-                    Some(CrisisTier::A) => true,
-                    Some(_) => crisis_sentences
-                        .iter()
-                        .any(|(s, e)| f.start < *e && f.end > *s),
-                    None => false,
-                };
-            let slot = |name: &str| self.slot_value(rule, &f.slots, name);
-            let message = rule
-                .message
-                .render(&slot)
-                .unwrap_or_else(|| rule.message.source().to_string());
-            let reframes = if is_crisis || withheld {
-                Vec::new()
-            } else {
-                self.render_reframes(rule, &f.slots, &l.matched)
-            };
-            let (a, b) = (l.start, l.end);
-            findings.push(Finding {
-                rule: Arc::clone(&rule.id),
-                category: rule.category,
-                tags: f.tags,
-                severity,
-                confidence: rule.confidence,
-                tier: rule.tier,
-                bytes: Span::new(f.start, f.end),
-                chars: Span::new(a.char, b.char),
-                utf16: Span::new(a.utf16, b.utf16),
-                line: a.line,
-                column: a.column,
-                end_line: b.line,
-                end_column: b.column,
-                text: if is_crisis { None } else { l.text },
-                message,
-                reframes,
-                reframes_withheld: withheld,
-            });
-        }
-        findings.sort_by(|a, b| {
-            (a.bytes.start, a.bytes.end, a.category.precedence(), &a.rule).cmp(&(
-                b.bytes.start,
-                b.bytes.end,
-                b.category.precedence(),
-                &b.rule,
-            ))
+        per_sentence.sort_unstable_by_key(|(s, _)| *s);
+        per_sentence.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.1 |= later.1;
+            }
+            same
         });
-        let support = tier.map(|t| self.support(t, urgent, crisis_pack));
-        Analysis { findings, support }
+        let stacked = |s: (usize, usize)| {
+            per_sentence
+                .binary_search_by_key(&s, |(k, _)| *k)
+                .is_ok_and(|i| per_sentence[i].1.count_ones() >= 3)
+        };
+
+        for (&(l, base), f) in located.iter().zip(findings.iter_mut()) {
+            let rule = &self.rules[l.raw.rule as usize];
+            if rule.category == Category::Crisis {
+                continue;
+            }
+            let mut level = l.raw.level;
+            if per_category[usize::from(rule.category.precedence())] >= 3
+                || stacked(sentence((l, base)))
+            {
+                level = 3;
+            }
+            f.severity = Severity::from_level(level);
+            let withheld = match tier {
+                Some(CrisisTier::A) => true,
+                Some(_) => crisis_sentences
+                    .iter()
+                    .any(|(s, e)| f.bytes.start < *e && f.bytes.end > *s),
+                None => false,
+            };
+            if withheld {
+                f.reframes.clear();
+            } else if f.reframes_withheld {
+                // Withheld last time (a document edit removed the crisis language): bring
+                // the reframes back.
+                f.reframes = self.render_reframes(rule, &l.raw.slots, &l.matched);
+            }
+            f.reframes_withheld = withheld;
+        }
+        tier.map(|t| self.support(t, urgent, crisis_pack))
     }
 
     /// One span, one primary category: overlapping findings collapse into the one whose
@@ -1001,6 +1043,11 @@ impl Engine {
 const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. You don't have to hold it alone. If you're thinking about ending your life or hurting yourself, please reach out to someone you trust or your local emergency number right now.";
 
 /// "idiot" -> "an idiot", "failure" -> "a failure" (by spelling; good enough for labels).
+/// The order findings are reported in: by position, then category precedence, then rule id.
+pub(crate) fn finding_order(f: &Finding) -> (usize, usize, u8, &str) {
+    (f.bytes.start, f.bytes.end, f.category.precedence(), &f.rule)
+}
+
 fn with_article(noun: &str) -> String {
     let starts_vowel = noun.chars().next().is_some_and(|c| "aeiou".contains(c));
     let exceptions_an = noun.starts_with("hour") || noun.starts_with("honest");

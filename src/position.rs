@@ -41,6 +41,11 @@ impl Cursor {
         }
     }
 
+    /// Where the end of everything seen so far sits.
+    pub(crate) fn position(&self) -> Position {
+        self.pos
+    }
+
     /// Positions of `offsets` (into `piece`, sorted ascending, on char boundaries), where
     /// `piece` follows everything this cursor has seen. With `whole_piece` the cursor then
     /// moves past the end of `piece` (to read the next piece); without, it stops at the last
@@ -86,6 +91,31 @@ impl Cursor {
             }
         }
         out
+    }
+}
+
+impl Position {
+    /// The start of a text.
+    pub(crate) const START: Position = Position {
+        char: 0,
+        utf16: 0,
+        line: 1,
+        column: 1,
+    };
+
+    /// `rel`, a position inside a piece of text measured from the piece's start, as a position
+    /// in the whole text, given where the piece starts (`self`).
+    pub(crate) fn then(self, rel: Position) -> Position {
+        Position {
+            char: self.char + rel.char,
+            utf16: self.utf16 + rel.utf16,
+            line: self.line + rel.line - 1,
+            column: if rel.line == 1 {
+                self.column + rel.column - 1
+            } else {
+                rel.column
+            },
+        }
     }
 }
 
