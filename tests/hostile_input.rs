@@ -408,3 +408,99 @@ fn a_long_single_line_file_prints_a_bounded_snippet_per_note() {
     let col = |l: &str, pat: &str| l.chars().take(l.find(pat).unwrap()).count();
     assert_eq!(col(caret, "^"), col(source, "I'm so lazy"), "{caret}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing is ever written to the writer's files
+// ---------------------------------------------------------------------------------------------
+
+/// Every file under `dir` with its bytes, permissions and modification time.
+fn snapshot(
+    dir: &Path,
+) -> Vec<(
+    PathBuf,
+    Vec<u8>,
+    std::fs::Permissions,
+    std::time::SystemTime,
+)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            let meta = std::fs::metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                out.push((path, bytes, meta.permissions(), meta.modified().unwrap()));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn no_command_changes_any_file_it_reads() {
+    let dir = TempDir::new("readonly");
+    dir.write("journal.md", "# Monday\n\nI'm so lazy.\n\nI want to die.\n");
+    dir.write("notes.txt", "I always mess up.\r\n");
+    dir.write("bad.txt", b"\xff\xfe");
+    dir.write(
+        "corpus.jsonl",
+        "{\"text\": \"I'm so lazy.\", \"labels\": [\"labeling\"]}\n{\"text\": \"A calm day.\", \"labels\": []}\n",
+    );
+    std::fs::create_dir_all(dir.0.join("sub")).unwrap();
+    dir.write("sub/more.md", "Everyone else is better than me.\n");
+    let before = snapshot(&dir.0);
+    let runs: [&[&str]; 8] = [
+        &["check", "."],
+        &["check", "--lossy", "--format", "json", "."],
+        &[
+            "check",
+            "--format",
+            "jsonl",
+            "--markdown",
+            "journal.md",
+            "bad.txt",
+        ],
+        &["rules"],
+        &["explain", "labeling"],
+        &["test-rules"],
+        &["eval", "corpus.jsonl"],
+        &["eval", "--format", "json", "--errors", "3", "corpus.jsonl"],
+    ];
+    for args in runs {
+        let o = kindly(&dir.0, args);
+        assert!(o.status.code().is_some_and(|c| c <= 2), "{args:?}");
+        assert_eq!(snapshot(&dir.0), before, "{args:?} changed a file");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_eval_report_is_written_atomically_and_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("report");
+    dir.write(
+        "corpus.jsonl",
+        "{\"text\": \"I'm so lazy.\", \"labels\": [\"labeling\"]}\n",
+    );
+    let report = dir.write("report.html", "old report");
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let o = kindly(&dir.0, &["eval", "--html", "report.html", "corpus.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"),
+        "{html:.60}"
+    );
+    let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // No temporary file is left behind.
+    let names: Vec<String> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}

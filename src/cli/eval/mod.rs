@@ -244,7 +244,7 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
         out.flush()?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, html::render(&report))
+        write_atomically(path, html::render(&report).as_bytes())
             .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
     }
     writeln!(
@@ -301,4 +301,26 @@ fn progress_bar(sources: &[corpus::Source], off: bool) -> ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so the
+/// file is never left half-written, and an existing file keeps its permissions. This is the
+/// only place any kindly command writes a file, and only the one the user named.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map_or_else(
+        || "report".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let tmp = path.with_file_name(format!(".{name}.kindly-{}.tmp", std::process::id()));
+    let result = (|| {
+        std::fs::write(&tmp, bytes)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
