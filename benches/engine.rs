@@ -328,8 +328,10 @@ fn bench_analyze(c: &mut Criterion) {
     let mut g = c.benchmark_group("analyze");
     short(&mut g);
 
-    for &size in &[KB, 64 * KB, MB] {
-        let text = prefix(&prose, size);
+    // 10 MB: the prose repeated (the Gutenberg texts are about 1.7 MB together).
+    let big_prose = prose.repeat((10 * MB).div_ceil(prose.len().max(1)));
+    for &size in &[KB, 64 * KB, MB, 10 * MB] {
+        let text = prefix(&big_prose, size);
         let id = BenchmarkId::new("prose", label(size));
         let full = format!("analyze/prose/{}", label(size));
         // Gutenberg prose has a few genuine hits ("I am a wretch"); a 1 KB prefix may hold none,
@@ -394,6 +396,31 @@ fn bench_latency(c: &mut Criterion) {
     g.bench_function("entry_10kb", |b| {
         b.iter(|| engine.analyze(black_box(entry)))
     });
+
+    // As you type: one character typed and deleted again in the middle of a document, which
+    // re-analyses one paragraph (kindly::Document). About 5,000 words and about 50 words.
+    let engine = std::sync::Arc::new(engine);
+    for (name, words) in [("keystroke_5000_words", 5000), ("keystroke_50_words", 50)] {
+        let text: String = journal.split(' ').take(words).collect::<Vec<_>>().join(" ");
+        let mut doc = kindly::Document::new(engine.clone(), kindly::DocumentKind::PlainText);
+        doc.set_text(&text);
+        let mut at = text.len() / 2;
+        while !text.is_char_boundary(at) {
+            at += 1;
+        }
+        eprintln!(
+            "kindly-bench: findings latency/{name} = {} ({} bytes)",
+            doc.analysis().findings.len(),
+            text.len()
+        );
+        g.throughput(Throughput::Elements(2)); // two edits (keystrokes) per iteration
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                doc.apply_edit(at, at, "x").expect("inside the text");
+                doc.apply_edit(at, at + 1, "").expect("inside the text");
+            })
+        });
+    }
     g.finish();
 }
 
