@@ -153,9 +153,12 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
             files,
             summary,
         };
-        serde_json::to_writer_pretty(&mut stdout, &doc).context("writing JSON")?;
-        writeln!(stdout)?;
-        stdout.flush()?;
+        // Buffered: serde_json writes a token at a time, a system call each without it.
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
+        serde_json::to_writer_pretty(&mut out, &doc).context("writing JSON")?;
+        writeln!(out)?;
+        out.flush()?;
+        drop(out);
         for c in &kept {
             if let Err(message) = &c.outcome {
                 writeln!(
