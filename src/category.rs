@@ -227,12 +227,22 @@ impl Confidence {
     }
 }
 
-/// The crisis tier of a crisis rule (DOMAIN.md section 2.1).
+/// The crisis tier of a crisis rule (DOMAIN.md sections 2.1 and 2.5).
+///
+/// Two kinds of safety language share the `crisis` category: suicide and self-harm (tiers `a`,
+/// `b` and `someone-else`) and disclosures of abuse (tier `abuse`). Neither is ever a thinking
+/// trap; both replace reframes with a support message.
+///
+/// The variants are declared most urgent first, so `Ord` orders tiers by urgency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CrisisTier {
     /// Explicit: wish to die, intent, plan, self-harm, goodbye language. Whole-entry takeover.
     A,
+    /// The writer describes being hit, forced, threatened or controlled by someone ("he hits me
+    /// when I'm late"). Whole-entry takeover like tier A, with an acknowledgement and abuse
+    /// resources instead of suicide lines (DOMAIN.md section 2.5).
+    Abuse,
     /// Possible: passive, ambiguous or flippant wording, past attempts. A soft check-in.
     B,
     /// Crisis language about someone else ("my friend said she wants to die").
@@ -240,28 +250,62 @@ pub enum CrisisTier {
 }
 
 impl CrisisTier {
-    /// The id used in packs and JSON: `a`, `b` or `someone-else`.
+    /// Every tier, most urgent first.
+    pub const ALL: [CrisisTier; 4] = [
+        CrisisTier::A,
+        CrisisTier::Abuse,
+        CrisisTier::B,
+        CrisisTier::SomeoneElse,
+    ];
+
+    /// The id used in packs and JSON: `a`, `b`, `someone-else` or `abuse`.
+    ///
+    /// ```
+    /// use kindly::CrisisTier;
+    /// assert_eq!(CrisisTier::Abuse.id(), "abuse");
+    /// assert_eq!(CrisisTier::from_id("someone-else"), Some(CrisisTier::SomeoneElse));
+    /// ```
     pub fn id(self) -> &'static str {
         match self {
             CrisisTier::A => "a",
             CrisisTier::B => "b",
             CrisisTier::SomeoneElse => "someone-else",
+            CrisisTier::Abuse => "abuse",
         }
     }
 
-    /// Parses `a`, `b` or `someone-else`.
+    /// Parses `a`, `b`, `someone-else` or `abuse`.
     pub fn from_id(id: &str) -> Option<CrisisTier> {
-        [CrisisTier::A, CrisisTier::B, CrisisTier::SomeoneElse]
-            .into_iter()
-            .find(|t| t.id() == id)
+        CrisisTier::ALL.into_iter().find(|t| t.id() == id)
     }
 
-    /// Lower is more urgent.
+    /// True for the tiers that set aside every reframe and note in the whole entry (`a` and
+    /// `abuse`); `b` and `someone-else` set aside only their own sentences.
+    pub fn whole_entry(self) -> bool {
+        matches!(self, CrisisTier::A | CrisisTier::Abuse)
+    }
+
+    /// Whether the tier is about suicide or self-harm (`a`, `b`, `someone-else`) rather than
+    /// abuse. The support message has one part for each of the two kinds an entry holds.
+    pub(crate) fn is_abuse(self) -> bool {
+        self == CrisisTier::Abuse
+    }
+
+    /// Lower is more urgent: `a`, then `abuse`, then `b`, then `someone-else`. Tier A stays
+    /// first because a wish to die or a plan needs its emergency number before anything else;
+    /// abuse comes before `b` because it takes over the whole entry, as A does.
     pub(crate) fn urgency(self) -> u8 {
         match self {
             CrisisTier::A => 0,
-            CrisisTier::B => 1,
-            CrisisTier::SomeoneElse => 2,
+            CrisisTier::Abuse => 1,
+            CrisisTier::B => 2,
+            CrisisTier::SomeoneElse => 3,
         }
+    }
+}
+
+impl fmt::Display for CrisisTier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
     }
 }

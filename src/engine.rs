@@ -4,7 +4,7 @@
 use crate::category::{Category, CrisisTier, Severity};
 use crate::context::{self, Candidate};
 use crate::error::{Error, ErrorKind, Result};
-use crate::finding::{Analysis, Finding, Reframe, Span, Support};
+use crate::finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 use crate::pack::{self, builtin, Compiled, Cues, Pack, ParsedPack, Rule, SourceFile};
 use crate::position::{Cursor, Position};
 use crate::text;
@@ -584,7 +584,14 @@ impl Engine {
         Finding {
             rule: Arc::clone(&rule.id),
             category: rule.category,
-            tags: f.tags.clone(),
+            // Crisis language is never a thinking trap, not even as a tag: a self-blame
+            // pattern inside an abuse disclosure ("if I were better he wouldn't hit me") must
+            // not come back as `personalization` (DOMAIN.md sections 2.2 and 2.5).
+            tags: if is_crisis {
+                Vec::new()
+            } else {
+                f.tags.clone()
+            },
             severity: if is_crisis {
                 Severity::Crisis
             } else {
@@ -606,9 +613,9 @@ impl Engine {
         }
     }
 
-    /// Entry-wide adjustments, in place: crisis language withholds reframes (tier A: the whole
-    /// entry; tier B: its sentence), and a category repeated three times in the entry, or three
-    /// categories in one sentence, is high severity. `located[i]` is `findings[i]`'s source with
+    /// Entry-wide adjustments, in place: crisis language withholds reframes (tiers A and abuse:
+    /// the whole entry; tier B and someone-else: its sentence), and a category repeated three
+    /// times in the entry, or three categories in one sentence, is high severity. `located[i]` is `findings[i]`'s source with
     /// the byte offset its positions are relative to. Returns the crisis support to show.
     pub(crate) fn entry_wide(
         &self,
@@ -617,22 +624,32 @@ impl Engine {
     ) -> Option<Support> {
         let sentence =
             |(l, base): (&Located, usize)| (l.raw.sentence.0 + base, l.raw.sentence.1 + base);
-        // Crisis: find the most urgent tier and the sentences it covers.
-        let mut tier: Option<CrisisTier> = None;
+        // Crisis: the most urgent tier of each kind (suicide and self-harm; abuse), with the
+        // pack of the rule that found it, and the sentences crisis language covers.
+        let mut suicide: Option<(CrisisTier, usize)> = None;
+        let mut abuse: Option<(CrisisTier, usize)> = None;
         let mut urgent = false;
-        let mut crisis_pack = None;
         let mut crisis_sentences: Vec<(usize, usize)> = Vec::new();
         for &(l, base) in located {
             let rule = &self.rules[l.raw.rule as usize];
             if let Some(t) = rule.tier {
-                if tier.is_none_or(|cur| t.urgency() < cur.urgency()) {
-                    tier = Some(t);
-                    crisis_pack = Some(rule.pack);
+                let kind = if t.is_abuse() {
+                    &mut abuse
+                } else {
+                    &mut suicide
+                };
+                if kind.is_none_or(|(cur, _)| t.urgency() < cur.urgency()) {
+                    *kind = Some((t, rule.pack));
                 }
                 urgent |= rule.urgent;
                 crisis_sentences.push(sentence((l, base)));
             }
         }
+        let tier = [suicide, abuse]
+            .into_iter()
+            .flatten()
+            .map(|(t, _)| t)
+            .min_by_key(|t| t.urgency());
 
         // Rumination: the same category three or more times in an entry is high severity, and
         // so is a sentence where three or more categories stack up. Counted in flat arrays (a
@@ -673,7 +690,7 @@ impl Engine {
             }
             f.severity = Severity::from_level(level);
             let withheld = match tier {
-                Some(CrisisTier::A) => true,
+                Some(t) if t.whole_entry() => true,
                 Some(_) => crisis_sentences
                     .iter()
                     .any(|(s, e)| f.bytes.start < *e && f.bytes.end > *s),
@@ -688,7 +705,7 @@ impl Engine {
             }
             f.reframes_withheld = withheld;
         }
-        tier.map(|t| self.support(t, urgent, crisis_pack))
+        self.support(suicide, abuse, urgent)
     }
 
     /// One span, one primary category: overlapping findings collapse into the one whose
@@ -844,9 +861,62 @@ impl Engine {
         out
     }
 
-    fn support(&self, tier: CrisisTier, urgent: bool, pack: Option<usize>) -> Support {
-        // The crisis rule's own pack first, then any pack with support text.
-        let order = pack.into_iter().chain(0..self.packs.len());
+    /// The support to show for an entry's crisis language.
+    ///
+    /// Suicide and self-harm (tiers a, b, someone-else) and abuse (tier abuse) are two kinds,
+    /// and each contributes at most one message: the suicide tiers collapse to the most urgent
+    /// one found, as they always have. When an entry holds both kinds, one support still comes
+    /// back (the `Support` type and every host stay as they are): `tier` is the more urgent of
+    /// the two (a > abuse > b > someone-else), its message comes first and the other kind's
+    /// message follows in the same string, and the resources are the first kind's, then the
+    /// other kind's that are not already listed (emergency numbers move to the top when a rule
+    /// was urgent). So tier A keeps its own message, lines and emergency number ahead of the
+    /// abuse ones, and someone who writes both about being hurt and about wanting to die is
+    /// shown both kinds of help, without a second panel to dismiss. Simpler than a list of
+    /// supports, which every host (CLI, LSP, JSON, wasm) would have to learn to show.
+    fn support(
+        &self,
+        suicide: Option<(CrisisTier, usize)>,
+        abuse: Option<(CrisisTier, usize)>,
+        urgent: bool,
+    ) -> Option<Support> {
+        let mut parts: Vec<(CrisisTier, String, Vec<Resource>)> = [suicide, abuse]
+            .into_iter()
+            .flatten()
+            .map(|(tier, pack)| {
+                let (message, resources) = self.support_text(tier, pack);
+                (tier, message, resources)
+            })
+            .collect();
+        parts.sort_by_key(|(t, _, _)| t.urgency());
+        let mut parts = parts.into_iter();
+        let (tier, mut message, mut resources) = parts.next()?;
+        for (_, more, listed) in parts {
+            message.push(' ');
+            message.push_str(&more);
+            for r in listed {
+                if !resources.iter().any(|o| o.contact == r.contact) {
+                    resources.push(r);
+                }
+            }
+        }
+        if urgent {
+            resources.sort_by_key(|r| !r.emergency);
+        }
+        Some(Support {
+            tier,
+            message,
+            resources,
+            urgent,
+        })
+    }
+
+    /// One tier's message and resources: from the crisis rule's own pack first, then from any
+    /// pack with support text, in the chosen locale or the pack's default one. A pack whose
+    /// locale has no `abuse` text (packs written before the tier existed) gives a short neutral
+    /// message and that locale's emergency resources for it, never its suicide lines.
+    fn support_text(&self, tier: CrisisTier, pack: usize) -> (String, Vec<Resource>) {
+        let order = std::iter::once(pack).chain(0..self.packs.len());
         for p in order {
             let pack = &self.packs[p];
             let locale = self
@@ -854,30 +924,33 @@ impl Engine {
                 .as_ref()
                 .filter(|l| pack.support.contains_key(*l))
                 .or(pack.support_default.as_ref());
-            if let Some(text) = locale.and_then(|l| pack.support.get(l)) {
-                let message = match tier {
-                    CrisisTier::A => &text.tier_a,
-                    CrisisTier::B => &text.tier_b,
-                    CrisisTier::SomeoneElse => &text.someone_else,
-                };
-                let mut resources = text.resources.clone();
-                if urgent {
-                    resources.sort_by_key(|r| !r.emergency);
-                }
-                return Support {
-                    tier,
-                    message: message.clone(),
-                    resources,
-                    urgent,
-                };
-            }
+            let Some(text) = locale.and_then(|l| pack.support.get(l)) else {
+                continue;
+            };
+            return match tier {
+                CrisisTier::A => (text.tier_a.clone(), text.resources.clone()),
+                CrisisTier::B => (text.tier_b.clone(), text.resources.clone()),
+                CrisisTier::SomeoneElse => (text.someone_else.clone(), text.resources.clone()),
+                CrisisTier::Abuse => (
+                    text.abuse
+                        .clone()
+                        .unwrap_or_else(|| FALLBACK_ABUSE.to_string()),
+                    text.abuse_resources.clone().unwrap_or_else(|| {
+                        text.resources
+                            .iter()
+                            .filter(|r| r.emergency)
+                            .cloned()
+                            .collect()
+                    }),
+                ),
+            };
         }
-        Support {
-            tier,
-            message: FALLBACK_SUPPORT.to_string(),
-            resources: Vec::new(),
-            urgent,
-        }
+        let fallback = if tier.is_abuse() {
+            FALLBACK_ABUSE
+        } else {
+            FALLBACK_SUPPORT
+        };
+        (fallback.to_string(), Vec::new())
     }
 
     /// Metadata of the loaded packs, in load order.
@@ -1041,6 +1114,10 @@ impl Engine {
 
 /// Used only if no loaded pack has support text (a custom crisis pack without `[support]`).
 const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. You don't have to hold it alone. If you're thinking about ending your life or hurting yourself, please reach out to someone you trust or your local emergency number right now.";
+
+/// Used for abuse disclosures when the pack holding the support text has no `abuse` message
+/// for the locale: neutral, no blame, no numbers (the locale's emergency resources follow).
+const FALLBACK_ABUSE: &str = "What you describe sounds frightening, and it is not your fault. If you are in danger right now, please call your local emergency number. Talking to someone you trust can help too.";
 
 /// "idiot" -> "an idiot", "failure" -> "a failure" (by spelling; good enough for labels).
 /// The order findings are reported in: by position, then category precedence, then rule id.

@@ -93,7 +93,7 @@ pub struct Finding {
     /// always empty on crisis findings.
     pub reframes: Vec<Reframe>,
     /// True when reframes exist for this finding but are withheld because crisis language
-    /// appears in the same entry (tier A) or sentence (tier B).
+    /// appears in the same entry (tiers A and abuse) or sentence (tier B, someone-else).
     pub reframes_withheld: bool,
 }
 
@@ -112,10 +112,15 @@ pub struct Resource {
 }
 
 /// The calm support message shown when crisis language appears. It replaces reframes.
+///
+/// An entry gets one `Support`. When it holds both suicide or self-harm language and an abuse
+/// disclosure, `tier` is the more urgent of the two (a, then abuse, then b, then
+/// someone-else), `message` holds both messages (the more urgent first) and `resources` both
+/// lists (the more urgent first, no contact twice).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Support {
-    /// The most urgent tier found in the text.
+    /// The most urgent tier found in the text (a, then abuse, then b, then someone-else).
     pub tier: CrisisTier,
     /// The message, in the chosen locale.
     pub message: String,

@@ -190,10 +190,7 @@ fn assert_parts_match_whole(parts: &[String], seps: &[&str]) {
     let all = ENGINE.analyze(&whole);
     check_analysis(&whole, &all);
     let counts = per_category(&all);
-    let tier_a = all
-        .support
-        .as_ref()
-        .is_some_and(|s| s.tier == CrisisTier::A);
+    let tier_a = all.support.as_ref().is_some_and(|s| s.tier.whole_entry());
     let mut matched = 0;
     let mut most_urgent: Option<CrisisTier> = None;
     for (p, &start) in parts.iter().zip(&starts) {

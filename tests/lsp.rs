@@ -39,6 +39,11 @@ resources = [
   { name = "Test Line", contact = "call 000-TEST", region = "US" },
   { name = "Emergency services", contact = "call 911", region = "US", emergency = true },
 ]
+abuse = "That sounds hard, and it isn't your fault."
+abuse-resources = [
+  { name = "Safe Line", contact = "call 000-SAFE", region = "US" },
+  { name = "Emergency services", contact = "call 911", region = "US", emergency = true },
+]
 
 [support.locales."en-GB"]
 tier-a = "You don't have to hold this alone. Someone in the UK can listen right now."
@@ -98,6 +103,17 @@ message = "This sounds really heavy."
 [rule.examples]
 flag = ["I want to [vanish forever].", "Sometimes I could [vanish forever]."]
 pass = ["Forever is a long time.", "I want to vanish for a weekend."]
+
+[[rule]]
+id = "test.bruise"
+category = "crisis"
+severity = "crisis"
+tier = "abuse"
+triggers = ["shoves me around"]
+message = "That sounds hard."
+[rule.examples]
+flag = ["He [shoves me around].", "She [shoves me around] at home."]
+pass = ["He shoves the boxes around.", "Around the house."]
 
 [[rule]]
 id = "test.fade"
@@ -903,6 +919,33 @@ fn crisis_language_gets_the_support_message_and_no_rewrites() {
             diag(range(2, 9, 2, 21), 2, "self_attack", "test.goblin", GOBLIN),
         ]
     );
+    // Abuse (DOMAIN.md §2.5): like tier A, only the support diagnostic, with the abuse text
+    // and lines, no rewrite, and the other note in the document set aside.
+    let uri = "file:///j/home.md";
+    lsp.open(
+        uri,
+        "markdown",
+        "I'm a grumpy gremlin.\n\nHe shoves me around.\n",
+    );
+    let support_abuse = "That sounds hard, and it isn't your fault.\n\n- Safe Line: call 000-SAFE \
+                         (US)\n- Emergency services: call 911 (US)";
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(2, 3, 2, 19),
+            1,
+            "crisis",
+            "test.bruise",
+            support_abuse
+        )]
+    );
+    let titles: Vec<Value> = lsp
+        .code_actions(uri, range(0, 0, 3, 0))
+        .iter()
+        .map(|a| a["title"].clone())
+        .collect();
+    assert_eq!(titles, [json!("Show support resources")]);
+
     // Crisis cannot be turned off, by command or by settings.
     let refused = lsp.request(
         "workspace/executeCommand",

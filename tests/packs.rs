@@ -244,3 +244,87 @@ fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A crisis pack written before the `abuse` tier existed (no `abuse` support text) plus one
+/// abuse rule of its own.
+const OLD_SUPPORT: &str = r#"[pack]
+id = "mine"
+version = "0.1.0"
+language = "en"
+license = "CC0-1.0"
+description = "test pack"
+
+[[rule]]
+id = "mine.bruise"
+category = "crisis"
+severity = "crisis"
+tier = "abuse"
+triggers = ["shoves me around"]
+message = "That sounds hard."
+[rule.examples]
+flag = ["He [shoves me around].", "She [shoves me around] at home."]
+pass = ["He shoves the boxes around.", "Around the house."]
+
+[support]
+default-locale = "en-US"
+
+[support.locales."en-US"]
+tier-a = "Tier A text."
+tier-b = "Tier B text."
+someone-else = "Someone-else text."
+resources = [
+  { name = "Test Line", contact = "call 000-TEST" },
+  { name = "Test Emergency", contact = "call 999-TEST", emergency = true },
+]
+"#;
+
+#[test]
+fn a_pack_without_abuse_support_text_loads_and_falls_back() {
+    let build = |toml: String| {
+        EngineBuilder::new()
+            .builtin_packs(false)
+            .add_pack_source("mine.toml", toml)
+            .build()
+    };
+    let engine = build(OLD_SUPPORT.to_string()).unwrap();
+    assert!(engine.test_examples(&[]).passed());
+    let a = engine.analyze("He shoves me around.");
+    let s = a.support.expect("support");
+    assert_eq!(s.tier, kindly::CrisisTier::Abuse);
+    // A neutral acknowledgement, never the suicide text, and only the emergency line.
+    assert!(s.message.contains("not your fault"), "{}", s.message);
+    assert!(!s.message.contains("Tier"), "{}", s.message);
+    let contacts: Vec<&str> = s.resources.iter().map(|r| r.contact.as_str()).collect();
+    assert_eq!(contacts, ["call 999-TEST"]);
+
+    // With its own abuse text and resources, the pack's words are used.
+    let with_text = OLD_SUPPORT.replace(
+        "resources = [\n  { name = \"Test Line\"",
+        "abuse = \"Abuse text.\"\nabuse-resources = [{ name = \"Abuse Line\", contact = \"call 111-TEST\" }]\nresources = [\n  { name = \"Test Line\"",
+    );
+    let s = build(with_text)
+        .unwrap()
+        .analyze("He shoves me around.")
+        .support
+        .unwrap();
+    assert_eq!(s.message, "Abuse text.");
+    assert_eq!(s.resources.len(), 1);
+    assert_eq!(s.resources[0].name, "Abuse Line");
+
+    // Support keys and tiers are still checked strictly.
+    for (from, to, error) in [
+        (
+            "tier-b = ",
+            "abuse-resorces = []\ntier-b = ",
+            "unknown field `abuse-resorces`",
+        ),
+        (
+            "tier = \"abuse\"",
+            "tier = \"abused\"",
+            "unknown tier 'abused' (expected a, b, someone-else or abuse)",
+        ),
+    ] {
+        let err = build(OLD_SUPPORT.replace(from, to)).unwrap_err();
+        assert!(err.to_string().contains(error), "{err}");
+    }
+}

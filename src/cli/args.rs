@@ -8,9 +8,9 @@ const ABOUT: &str = "Notices harsh self-talk in your own writing and offers kind
 
 const LONG_ABOUT: &str = "\
 Notices harsh self-talk in your own writing (\"I'm so lazy\", \"I always mess up\") and \
-offers kinder ways to say it. If a page holds words about not wanting to be alive or about \
-hurting yourself, kindly sets its suggestions aside and shows a calm support message with \
-people you can reach instead.
+offers kinder ways to say it. If a page holds words about not wanting to be alive, about \
+hurting yourself or about someone hurting you, kindly sets its suggestions aside and shows a \
+calm support message with people you can reach instead.
 
 Everything runs on this computer: nothing you write is stored or sent anywhere.";
 

@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Safety rules kept here: a crisis finding prints its location and the support message with
-//! resources, never its words and never a snippet of its line; with a tier-A crisis the whole
+//! resources, never its words and never a snippet of its line; with a tier-A or abuse crisis the whole
 //! file shows only the support panel; notes whose reframes are withheld are set aside, and no
 //! note shows the source line of a crisis finding. Severity is never printed: no grades.
 
@@ -21,7 +21,7 @@ use super::term::{
     paint, plural, sanitize, wrap, CATEGORY, DIM, EMPHASIS, KIND, LOCATION, SUPPORT,
 };
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use kindly::{Analysis, Category, CrisisTier, Finding, Support};
+use kindly::{Analysis, Category, Finding, Support};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -75,7 +75,7 @@ pub(crate) fn render_file(
     let others = analysis.findings.len() - crisis.len();
 
     if let Some(support) = &analysis.support {
-        if support.tier == CrisisTier::A {
+        if support.tier.whole_entry() {
             // Whole-entry takeover: the support panel only.
             render_support(&path, &crisis, support, others, "in this file", out);
             shown.set_aside = others;

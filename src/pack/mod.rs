@@ -630,6 +630,9 @@ pub(crate) struct SupportText {
     pub tier_b: String,
     pub someone_else: String,
     pub resources: Vec<crate::finding::Resource>,
+    /// For tier `abuse`; `None` when the pack has no `abuse` text for this locale.
+    pub abuse: Option<String>,
+    pub abuse_resources: Option<Vec<crate::finding::Resource>>,
 }
 
 /// A pack's metadata and shared data, as compiled.
@@ -903,6 +906,16 @@ pub(crate) fn compile(
         let mut support_default = None;
         if let Some(s) = &main_file.support {
             let s = s.get_ref();
+            let resources = |list: &[schema::ResourceSpec]| -> Vec<crate::finding::Resource> {
+                list.iter()
+                    .map(|r| crate::finding::Resource {
+                        name: r.name.clone(),
+                        contact: r.contact.clone(),
+                        region: r.region.clone(),
+                        emergency: r.emergency,
+                    })
+                    .collect()
+            };
             for (locale, text) in &s.locales {
                 support.insert(
                     locale.clone(),
@@ -910,16 +923,9 @@ pub(crate) fn compile(
                         tier_a: text.tier_a.clone(),
                         tier_b: text.tier_b.clone(),
                         someone_else: text.someone_else.clone(),
-                        resources: text
-                            .resources
-                            .iter()
-                            .map(|r| crate::finding::Resource {
-                                name: r.name.clone(),
-                                contact: r.contact.clone(),
-                                region: r.region.clone(),
-                                emergency: r.emergency,
-                            })
-                            .collect(),
+                        resources: resources(&text.resources),
+                        abuse: text.abuse.clone(),
+                        abuse_resources: text.abuse_resources.as_deref().map(resources),
                     },
                 );
             }
@@ -1179,7 +1185,7 @@ fn compile_rule(
             Error::new(
                 ErrorKind::UnknownValue,
                 format!(
-                    "unknown tier '{}' (expected a, b or someone-else)",
+                    "unknown tier '{}' (expected a, b, someone-else or abuse)",
                     t.get_ref()
                 ),
             )
@@ -1188,7 +1194,7 @@ fn compile_rule(
         (None, Category::Crisis) => {
             return Err(Error::new(
                 ErrorKind::Invalid,
-                "a crisis rule needs tier = \"a\", \"b\" or \"someone-else\"",
+                "a crisis rule needs tier = \"a\", \"b\", \"someone-else\" or \"abuse\"",
             )
             .at(at(spec.category.span().start)))
         }

@@ -178,6 +178,11 @@ pub(crate) struct SupportLocale {
     pub tier_b: String,
     pub someone_else: String,
     pub resources: Vec<ResourceSpec>,
+    /// Message for abuse disclosures (tier `abuse`). Optional, so packs written before the tier
+    /// existed still load; without it the engine shows a short neutral fallback.
+    pub abuse: Option<String>,
+    /// Resources for abuse disclosures; without them, this locale's emergency resources.
+    pub abuse_resources: Option<Vec<ResourceSpec>>,
 }
 
 #[derive(Debug, Deserialize)]

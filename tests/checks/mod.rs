@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use kindly::{Analysis, Category, CrisisTier};
+use kindly::{Analysis, Category};
 
 /// Line and column (1-based, columns in chars) of byte `offset`, counting `\n`, `\r\n` and a
 /// lone `\r` as one line break each.
@@ -29,13 +29,14 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// Panics unless `analysis` is a well-formed analysis of `text`: spans non-empty, inside the
 /// text, on char boundaries, in order and disjoint; chars, UTF-16 and line:column agree with
-/// the bytes; crisis findings carry no words and no reframes; tier A withholds every reframe.
+/// the bytes; crisis findings carry no words, no tags and no reframes; tier A and abuse
+/// withhold every reframe.
 #[track_caller]
 pub fn check_analysis(text: &str, analysis: &Analysis) {
     let tier_a = analysis
         .support
         .as_ref()
-        .is_some_and(|s| s.tier == CrisisTier::A);
+        .is_some_and(|s| s.tier.whole_entry());
     let mut last_end = 0;
     let mut crisis_seen = false;
     for f in &analysis.findings {
@@ -68,10 +69,14 @@ pub fn check_analysis(text: &str, analysis: &Analysis) {
         if f.category == Category::Crisis {
             crisis_seen = true;
             assert!(f.text.is_none() && f.reframes.is_empty() && f.tier.is_some());
+            assert!(f.tags.is_empty(), "crisis finding tagged {:?}", f.tags);
         } else {
             assert_eq!(f.text.as_deref(), Some(&text[s..e]), "finding text");
             assert!(f.reframes.len() <= 3);
-            assert!(!tier_a || f.reframes.is_empty(), "reframe next to tier A");
+            assert!(
+                !tier_a || f.reframes.is_empty(),
+                "reframe next to tier A or abuse"
+            );
         }
     }
     assert_eq!(

@@ -1,7 +1,7 @@
 //! What the editor shows: findings as diagnostics, hovers and code actions.
 //!
 //! The safety rules of the human output hold here too (DOMAIN.md sections 2.2 and 2.4): with a
-//! tier-A crisis only the crisis diagnostics are shown; a note whose reframes are withheld near
+//! tier-A or abuse crisis only the crisis diagnostics are shown; a note whose reframes are withheld near
 //! crisis language is set aside rather than shown without them; a crisis diagnostic carries the
 //! support message and resources, never a reframe, a rewrite or a "thinking trap" label; and no
 //! message repeats the words of a crisis finding.
@@ -16,7 +16,7 @@
 //! | low      | Hint          |
 
 use super::position::LineIndex;
-use kindly::{Category, CrisisTier, Finding, FindingId, Severity, Support};
+use kindly::{Category, Finding, FindingId, Severity, Support};
 use lsp_types::{
     CodeAction, CodeActionKind, CodeActionOrCommand, Command, Diagnostic, DiagnosticSeverity,
     DocumentChanges, NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier,
@@ -51,7 +51,7 @@ pub(crate) fn visible<'a>(
     support: Option<&Support>,
     filter: Filter<'_>,
 ) -> Vec<(FindingId, &'a Finding)> {
-    let takeover = support.is_some_and(|s| s.tier == CrisisTier::A);
+    let takeover = support.is_some_and(|s| s.tier.whole_entry());
     findings
         .filter(|(_, f)| {
             if f.category == Category::Crisis {
