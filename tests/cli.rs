@@ -823,6 +823,71 @@ fn crisis_in_json_has_offsets_only() {
     assert!(!stdout(&o).to_lowercase().contains("want to die"));
 }
 
+/// DOMAIN.md §2.5: "if I were better he wouldn't beat me" is an abuse disclosure, not
+/// personalization. The file shows only the abuse support panel, in text and in JSON.
+#[test]
+fn abuse_disclosure_shows_the_abuse_support_panel_only() {
+    let dir = TempDir::new();
+    let text = "he hits me when I'm late. If I were better he wouldn't beat me.\n";
+    let support = kindly::Engine::new()
+        .unwrap()
+        .analyze(text)
+        .support
+        .expect("abuse is caught");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), text);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with("<stdin>:1:1  support  (also 1:27)\n"),
+        "{out}"
+    );
+    assert!(
+        collapse(&out).contains(&collapse(&support.message)),
+        "{out}"
+    );
+    assert!(
+        out.contains("- National Domestic Violence Hotline: call 1-800-799-7233"),
+        "{out}"
+    );
+    for absent in [
+        "personalization",
+        "carrying all the blame",
+        "kinder ways",
+        "988",
+        "beat",
+        "hits me",
+    ] {
+        assert!(!out.contains(absent), "{absent:?} in {out}");
+    }
+
+    let o = run_with_stdin(kindly(dir.path()).args(["check", "--format", "json"]), text);
+    let v = json(&o);
+    let file = &v["files"][0];
+    assert_eq!(file["support"]["tier"], "abuse");
+    for f in file["findings"].as_array().unwrap() {
+        assert_eq!(f["category"], "crisis");
+        assert_eq!(f["tier"], "abuse");
+        assert_eq!(f["tags"], serde_json::json!([]));
+        assert_eq!(f["reframes"], serde_json::json!([]));
+        assert!(f["text"].is_null());
+    }
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["--locale", "en-GB", "check", "--format", "jsonl"]),
+        text,
+    );
+    let lines = jsonl(&o);
+    assert_eq!(lines[0]["type"], "support");
+    assert_eq!(lines[0]["tier"], "abuse");
+    assert!(
+        lines[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("0808 2000 247"),
+        "{}",
+        lines[0]
+    );
+}
+
 #[test]
 fn locale_picks_the_resources() {
     let dir = TempDir::new();

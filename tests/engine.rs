@@ -312,6 +312,152 @@ fn crisis_idioms_produce_nothing() {
     }
 }
 
+/// DOMAIN.md §2.5: an abuse disclosure is never a thinking trap. The self-blame in it
+/// ("If I were better he wouldn't") is not personalization, nothing in the entry gets a
+/// reframe, and the support is an acknowledgement with abuse resources, not suicide lines.
+#[test]
+fn abuse_disclosure_gets_abuse_support_and_no_reframes_anywhere() {
+    let text = "he hits me when I'm late. If I were better he wouldn't beat me.";
+    let a = engine().analyze(text);
+    assert!(!a.findings.is_empty());
+    for f in &a.findings {
+        assert_eq!(f.category, Category::Crisis, "{f:?}");
+        assert_eq!(f.tier, Some(CrisisTier::Abuse), "{f:?}");
+        assert!(f.tags.is_empty(), "no thinking-trap tag: {f:?}");
+        assert!(f.reframes.is_empty() && f.text.is_none(), "{f:?}");
+    }
+    let support = a.support.as_ref().expect("support");
+    assert_eq!(support.tier, CrisisTier::Abuse);
+    assert!(
+        support.message.contains("isn't your fault")
+            && support.message.contains("1-800-799-7233")
+            && support.message.contains("911"),
+        "{}",
+        support.message
+    );
+    assert!(!support.message.contains("988"), "{}", support.message);
+    assert!(!support.urgent);
+    let names: Vec<&str> = support.resources.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names[0], "National Domestic Violence Hotline", "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("988")), "{names:?}");
+
+    // A harsh label elsewhere in the entry is set aside too, as with tier A.
+    let a = engine().analyze("I'm such an idiot. My dad hits me when he's drunk.");
+    let label = a
+        .findings
+        .iter()
+        .find(|f| f.category == Category::Labeling)
+        .expect("the label is still found");
+    assert!(label.reframes.is_empty() && label.reframes_withheld);
+
+    let uk = EngineBuilder::new().locale("en-GB").build().unwrap();
+    let s = uk.analyze(text).support.unwrap();
+    assert_eq!(s.tier, CrisisTier::Abuse);
+    assert!(
+        s.message.contains("0808 2000 247") && s.message.contains("999"),
+        "{}",
+        s.message
+    );
+    assert!(!s.message.contains("Samaritans"), "{}", s.message);
+    assert!(s
+        .resources
+        .iter()
+        .any(|r| r.emergency && r.contact == "call 999"));
+}
+
+#[test]
+fn abuse_disclosures_are_caught() {
+    for text in [
+        "My dad hits me if my grades drop.",
+        "Mum slapped me across the face this morning.",
+        "my stepdad beat me up again",
+        "He shoved me against the wall and walked off.",
+        "I get hit when I talk back.",
+        "She threatened to take the kids if I go to my sister's.",
+        "My husband said he'd kill me if I ever leave.",
+        "He forced me to have sex even though I was crying.",
+        "My boyfriend won't let me see my friends anymore.",
+        "I deserve it when she hits me.",
+        "I made him angry so he hit me.",
+        "if i was quieter he wouldnt hit me so much",
+        "I'm in an abusive relationship.",
+        "My ex used to hit me and I still flinch.",
+    ] {
+        let a = engine().analyze(text);
+        assert_eq!(
+            a.support.as_ref().map(|s| s.tier),
+            Some(CrisisTier::Abuse),
+            "missed: {text}"
+        );
+        assert!(a.findings.iter().all(|f| f.reframes.is_empty()), "{text}");
+    }
+}
+
+#[test]
+fn abuse_look_alikes_produce_nothing() {
+    for text in [
+        "He hit me with a pillow and we couldn't stop laughing.",
+        "Got hit by the ball at practice.",
+        "She beat me at chess again.",
+        "He smashed me at tennis.",
+        "The show was about a man who beats his wife.",
+        "It hit me that I'd forgotten her birthday.",
+        "The heat is beating me today.",
+        "That test beat me up.",
+        "He hit me up last night about the party.",
+        "That film choked me up.",
+        "My little brother kicked me under the table.",
+        "We had a pillow fight and she whacked me in the head.",
+        "If he ever hit me I'd be gone the same day.",
+        "He'd never hit me.",
+        "My mom is going to kill me when she sees the car.",
+        "My mom won't let me see my friends until my grades go up.",
+        "My mum forced me to eat broccoli.",
+    ] {
+        check(text, None);
+    }
+}
+
+/// Suicide tier A stays the most urgent: its message and its lines come first, and an abuse
+/// disclosure in the same entry adds its own message and lines after them. With abuse and a
+/// passive tier-B wish, abuse leads and the check-in follows.
+#[test]
+fn suicide_and_abuse_in_one_entry_show_both_the_more_urgent_first() {
+    let a = engine().analyze("I want to die. He hits me when I'm late.");
+    let tiers: Vec<_> = a.findings.iter().map(|f| f.tier).collect();
+    assert_eq!(tiers, [Some(CrisisTier::A), Some(CrisisTier::Abuse)]);
+    let s = a.support.unwrap();
+    assert_eq!(s.tier, CrisisTier::A);
+    let suicide_line = s.message.find("988").expect("tier A's line");
+    let abuse_line = s.message.find("1-800-799-7233").expect("the abuse line");
+    assert!(suicide_line < abuse_line, "{}", s.message);
+    let contacts: Vec<&str> = s.resources.iter().map(|r| r.contact.as_str()).collect();
+    assert_eq!(contacts[0], "call or text 988", "{contacts:?}");
+    assert!(contacts.contains(&"call 1-800-799-7233 or text START to 88788"));
+    assert_eq!(
+        contacts.iter().filter(|c| **c == "call 911").count(),
+        1,
+        "no contact twice: {contacts:?}"
+    );
+
+    // A plan: emergency numbers first, still one of each.
+    let s = engine()
+        .analyze("I'm going to kill myself tonight. He hits me.")
+        .support
+        .unwrap();
+    assert_eq!((s.tier, s.urgent), (CrisisTier::A, true));
+    assert_eq!(s.resources[0].contact, "call 911");
+
+    let s = engine()
+        .analyze("Some days I wish I could sleep and not wake up. My dad hits me.")
+        .support
+        .unwrap();
+    assert_eq!(s.tier, CrisisTier::Abuse);
+    let abuse_line = s.message.find("1-800-799-7233").expect("the abuse line");
+    let check_in = s.message.find("988").expect("tier B's line");
+    assert!(abuse_line < check_in, "{}", s.message);
+}
+
 #[test]
 fn support_locale_is_configurable() {
     let uk = EngineBuilder::new().locale("en-GB").build().unwrap();
