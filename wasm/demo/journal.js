@@ -117,9 +117,10 @@ function renderNotes() {
   $('notes-empty').hidden = shown.length > 0 || analysis.support !== null;
 }
 
-const urgency = { a: 0, b: 1, 'someone-else': 2 };
+const urgency = { a: 0, abuse: 1, b: 2, 'someone-else': 3 };
 const SUPPORT_TITLES = {
   a: "You don't have to carry this alone",
+  abuse: "It isn't your fault",
   b: 'If things ever feel like too much',
   'someone-else': "If you're worried about someone",
 };

@@ -9,8 +9,12 @@ export type Category =
 
 export type Severity = 'low' | 'moderate' | 'high' | 'crisis';
 export type Confidence = 'low' | 'medium' | 'high';
-/** `a`: explicit (whole-entry support); `b`: passive or flippant; `someone-else`: about another person. */
-export type CrisisTier = 'a' | 'b' | 'someone-else';
+/**
+ * `a`: explicit (whole-entry support); `b`: passive or flippant; `someone-else`: about another
+ * person; `abuse`: the writer describes being hurt, forced, threatened or controlled (whole-entry
+ * support with abuse resources). Most urgent first: a, abuse, b, someone-else.
+ */
+export type CrisisTier = 'a' | 'b' | 'someone-else' | 'abuse';
 
 /** A kinder way to say it. */
 export interface Reframe {
@@ -66,6 +70,8 @@ export interface Resource {
 
 /** The calm message shown when crisis language appears. It replaces reframes. */
 export interface Support {
+  /** The most urgent tier found. With both suicide language and abuse in one text, `message`
+   * and `resources` hold both, the more urgent first. */
   tier: CrisisTier;
   message: string;
   resources: Resource[];
