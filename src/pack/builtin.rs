@@ -4,74 +4,55 @@ use super::{parse_pack, ParsedPack, Resolver, SourceFile};
 use crate::error::{Error, ErrorKind, Result};
 use std::sync::{Arc, OnceLock};
 
-/// Every file of the built-in English pack, by path relative to the repository. A test checks
-/// that this list matches the files in `rules/en/`.
-pub(crate) const ENGLISH: &[(&str, &str)] = &[
-    (
-        "rules/en/pack.toml",
-        include_str!("../../rules/en/pack.toml"),
-    ),
-    (
-        "rules/en/labeling.toml",
-        include_str!("../../rules/en/labeling.toml"),
-    ),
-    (
-        "rules/en/self_attack.toml",
-        include_str!("../../rules/en/self_attack.toml"),
-    ),
-    (
-        "rules/en/comparison.toml",
-        include_str!("../../rules/en/comparison.toml"),
-    ),
-    (
-        "rules/en/overgeneralization.toml",
-        include_str!("../../rules/en/overgeneralization.toml"),
-    ),
-    (
-        "rules/en/all_or_nothing.toml",
-        include_str!("../../rules/en/all_or_nothing.toml"),
-    ),
-    (
-        "rules/en/should_statement.toml",
-        include_str!("../../rules/en/should_statement.toml"),
-    ),
-    (
-        "rules/en/catastrophizing.toml",
-        include_str!("../../rules/en/catastrophizing.toml"),
-    ),
-    (
-        "rules/en/mind_reading.toml",
-        include_str!("../../rules/en/mind_reading.toml"),
-    ),
-    (
-        "rules/en/fortune_telling.toml",
-        include_str!("../../rules/en/fortune_telling.toml"),
-    ),
-    (
-        "rules/en/personalization.toml",
-        include_str!("../../rules/en/personalization.toml"),
-    ),
-    (
-        "rules/en/discounting_positive.toml",
-        include_str!("../../rules/en/discounting_positive.toml"),
-    ),
-    (
-        "rules/en/emotional_reasoning.toml",
-        include_str!("../../rules/en/emotional_reasoning.toml"),
-    ),
-    (
-        "rules/en/crisis.toml",
-        include_str!("../../rules/en/crisis.toml"),
-    ),
-];
+/// Lists the files of the built-in English pack once, for both the full and the lean copy.
+macro_rules! english_pack {
+    ($dir:expr) => {
+        english_pack!(
+            $dir;
+            "pack.toml",
+            "labeling.toml",
+            "self_attack.toml",
+            "comparison.toml",
+            "overgeneralization.toml",
+            "all_or_nothing.toml",
+            "should_statement.toml",
+            "catastrophizing.toml",
+            "mind_reading.toml",
+            "fortune_telling.toml",
+            "personalization.toml",
+            "discounting_positive.toml",
+            "emotional_reasoning.toml",
+            "crisis.toml",
+        )
+    };
+    ($dir:expr; $($file:literal),+ $(,)?) => {
+        &[$((concat!("rules/en/", $file), include_str!(concat!($dir, $file)))),+]
+    };
+}
 
-struct Embedded;
+/// The built-in English pack as written, by path relative to the repository, main file first.
+/// A test checks that this list matches the files in `rules/en/`.
+#[cfg(any(test, not(feature = "lean-pack")))]
+const FULL: &[(&str, &str)] = english_pack!("../../rules/en/");
+
+/// The same files without examples, `why` notes and comments, written by `build.rs`.
+#[cfg(any(test, feature = "lean-pack"))]
+const LEAN: &[(&str, &str)] = english_pack!(concat!(env!("OUT_DIR"), "/lean/rules/en/"));
+
+/// The files embedded in this build.
+#[cfg(not(feature = "lean-pack"))]
+pub(crate) const ENGLISH: &[(&str, &str)] = FULL;
+#[cfg(feature = "lean-pack")]
+pub(crate) const ENGLISH: &[(&str, &str)] = LEAN;
+
+/// Finds included files among one set of embedded files.
+struct Embedded(&'static [(&'static str, &'static str)]);
 
 impl Resolver for Embedded {
     fn resolve(&self, main: &SourceFile, include: &str) -> std::result::Result<SourceFile, String> {
         let dir = main.name.rsplit_once('/').map_or("", |(d, _)| d);
         let wanted = format!("{dir}/{include}");
-        ENGLISH
+        self.0
             .iter()
             .find(|(name, _)| *name == wanted)
             .map(|(name, text)| SourceFile {
@@ -87,18 +68,27 @@ impl Resolver for Embedded {
 /// The embedded packs, parsed once per process.
 pub(crate) fn parse_builtin() -> Result<&'static [ParsedPack]> {
     static PARSED: OnceLock<std::result::Result<Vec<ParsedPack>, Error>> = OnceLock::new();
-    let parsed = PARSED.get_or_init(|| {
-        let (name, text) = ENGLISH[0];
-        let main = SourceFile {
-            name: name.to_string(),
-            text: text.to_string(),
-        };
-        Ok(vec![parse_pack(main, &Embedded)?])
-    });
+    let parsed =
+        PARSED.get_or_init(|| Ok(vec![parse_files(ENGLISH, cfg!(feature = "lean-pack"))?]));
     match parsed {
         Ok(v) => Ok(v.as_slice()),
         Err(e) => Err(e.clone()),
     }
+}
+
+/// Parses a pack from embedded files, the first being its main file.
+fn parse_files(
+    files: &'static [(&'static str, &'static str)],
+    examples_stripped: bool,
+) -> Result<ParsedPack> {
+    let (name, text) = files.first().copied().unwrap_or_default();
+    let main = SourceFile {
+        name: name.to_string(),
+        text: text.to_string(),
+    };
+    let mut pack = parse_pack(main, &Embedded(files))?;
+    pack.examples_stripped = examples_stripped;
+    Ok(pack)
 }
 
 /// The English context cues, compiled once; packs in English without their own `[context]`
@@ -124,4 +114,129 @@ pub(crate) fn english_cues() -> Result<Arc<super::Cues>> {
 /// Names and contents of the embedded files (for tests and `kindly rules --files`).
 pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
     ENGLISH.iter().copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::{compile, Compiled, Rule};
+    use std::collections::BTreeMap;
+
+    fn compiled(files: &'static [(&'static str, &'static str)], stripped: bool) -> Compiled {
+        let pack = parse_files(files, stripped).unwrap();
+        let cues = BTreeMap::from([("en".to_string(), english_cues().unwrap())]);
+        compile(&[(&pack, false)], &cues).unwrap()
+    }
+
+    /// Everything about a rule that decides what it finds and says: all but its examples, its
+    /// `why` note and its location (lines move in the lean copy). No `..`, so a new field of
+    /// `Rule` has to be sorted into one group or the other here.
+    fn behaviour(rule: &Rule) -> String {
+        let Rule {
+            id,
+            pack,
+            category,
+            severity,
+            confidence,
+            tier,
+            urgent,
+            pattern,
+            pattern_source,
+            capture_names,
+            triggers,
+            message,
+            why: _,
+            policy,
+            exceptions,
+            requires,
+            followed_by,
+            not_followed_by,
+            preceded_by,
+            not_preceded_by,
+            reframes,
+            examples_flag: _,
+            examples_pass: _,
+            location: _,
+        } = rule;
+        format!(
+            "{:?}",
+            (
+                (id, pack, category, severity, confidence, tier, urgent),
+                (pattern, pattern_source, capture_names, triggers, message),
+                (policy, exceptions, requires),
+                (followed_by, not_followed_by, preceded_by, not_preceded_by),
+                reframes,
+            )
+        )
+    }
+
+    #[test]
+    fn the_lean_pack_compiles_to_the_same_rules() {
+        let full = compiled(FULL, false);
+        let lean = compiled(LEAN, true);
+        assert_eq!(full.rules.len(), lean.rules.len());
+        for (f, l) in full.rules.iter().zip(&lean.rules) {
+            assert_eq!(behaviour(f), behaviour(l), "rule {}", f.id);
+            assert!(f.examples_flag.len() >= 2 && f.examples_pass.len() >= 2);
+            assert!(l.examples_flag.is_empty() && l.examples_pass.is_empty() && l.why.is_none());
+        }
+        assert_eq!(format!("{:?}", full.packs), format!("{:?}", lean.packs));
+        assert_eq!(full.literals, lean.literals);
+        assert_eq!(full.literal_rules, lean.literal_rules);
+        // The context cues too (the compiled packs above share the process-wide ones).
+        let context = |files| {
+            let pack = parse_files(files, false).unwrap();
+            let cues = pack.files[0]
+                .1
+                .context
+                .as_ref()
+                .map(|c| format!("{:?}", c.get_ref()));
+            cues.unwrap()
+        };
+        assert_eq!(context(FULL), context(LEAN));
+    }
+
+    #[test]
+    fn the_lean_pack_has_no_examples_notes_or_comments() {
+        assert_eq!(
+            FULL.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            LEAN.iter().map(|(n, _)| n).collect::<Vec<_>>()
+        );
+        for (name, text) in LEAN {
+            for line in text.lines() {
+                let line = line.trim_start();
+                assert!(
+                    !line.starts_with('#')
+                        && !line.starts_with("why")
+                        && !line.starts_with("[rule.examples]")
+                        && !line.starts_with("authors"),
+                    "{name}: {line}"
+                );
+            }
+        }
+        let size = |files: &[(&str, &str)]| files.iter().map(|(_, t)| t.len()).sum::<usize>();
+        assert!(
+            size(LEAN) < size(FULL) * 4 / 5,
+            "{} vs {}",
+            size(LEAN),
+            size(FULL)
+        );
+    }
+
+    #[test]
+    fn only_the_stripped_builtin_may_lack_examples() {
+        let pack = "[pack]\nid = 'p'\nversion = '1'\nlanguage = 'en'\nlicense = 'MIT'\ndescription = 'd'\n\n[[rule]]\nid = 'p.r'\ncategory = 'labeling'\nseverity = 'low'\ntriggers = ['blob']\nmessage = 'm'\n[[rule.reframe]]\ntext = 'r'\n";
+        let cues = BTreeMap::from([("en".to_string(), english_cues().unwrap())]);
+        let source = || SourceFile {
+            name: "p.toml".into(),
+            text: pack.into(),
+        };
+        let mut parsed = parse_pack(source(), &crate::pack::NoIncludes).unwrap();
+        let err = compile(&[(&parsed, true)], &cues).err().unwrap();
+        assert_eq!(err.kind(), crate::ErrorKind::Examples);
+        assert_eq!(err.location().map(|l| (l.line, l.column)), Some((9, 6)));
+        parsed.examples_stripped = true;
+        let rules = compile(&[(&parsed, true)], &cues).unwrap().rules;
+        assert_eq!(rules.len(), 1);
+    }
 }

@@ -663,6 +663,10 @@ pub(crate) struct Compiled {
 /// A pack that has been read and parsed but not compiled.
 pub(crate) struct ParsedPack {
     pub files: Vec<(SourceFile, PackFile)>,
+    /// True only for the lean copy of the built-in pack (`lean-pack` feature), whose rules come
+    /// without `[rule.examples]`: build.rs stripped them, and the full pack they were copied
+    /// from is checked by the test suite. Every other pack must carry examples.
+    pub examples_stripped: bool,
 }
 
 /// Reads a pack's main file and its includes.
@@ -711,7 +715,10 @@ pub(crate) fn parse_pack(main: SourceFile, resolver: &dyn Resolver) -> Result<Pa
         }
         files.push((file, parsed));
     }
-    Ok(ParsedPack { files })
+    Ok(ParsedPack {
+        files,
+        examples_stripped: false,
+    })
 }
 
 /// Compiles parsed packs. `default_cues` supplies the context cues of languages whose packs do
@@ -978,6 +985,7 @@ pub(crate) fn compile(
                 let rule_no = rules.len() as u32;
                 let rule = compile_rule(
                     validate,
+                    p.examples_stripped,
                     spec,
                     file,
                     &lines,
@@ -1133,6 +1141,7 @@ fn parse_template(text: &Spanned<String>, file: &SourceFile) -> Result<Template>
 #[allow(clippy::too_many_arguments)]
 fn compile_rule(
     validate: bool,
+    examples_stripped: bool,
     spec: &RuleSpec,
     file: &SourceFile,
     lines: &LineIndex,
@@ -1431,8 +1440,47 @@ fn compile_rule(
         }
     }
 
-    // Examples.
+    let (examples_flag, examples_pass) = compile_examples(spec, examples_stripped, &at)?;
+
+    Ok(Rule {
+        id: Arc::from(spec.id.get_ref().as_str()),
+        pack: pack_no,
+        category,
+        severity,
+        confidence,
+        tier,
+        urgent: spec.urgent,
+        pattern_source: spec.pattern.as_ref().map(|p| p.get_ref().clone()),
+        pattern,
+        capture_names,
+        triggers,
+        message,
+        why: spec.why.clone(),
+        policy,
+        exceptions,
+        requires,
+        followed_by,
+        not_followed_by,
+        preceded_by,
+        not_preceded_by,
+        reframes,
+        examples_flag,
+        examples_pass,
+        location: at(spec.id.span().start),
+    })
+}
+
+/// A rule's `flag` and `pass` examples, checked: at least two of each, every `flag` example
+/// marks its span and no `pass` example does. Rules of the lean built-in pack have none.
+fn compile_examples(
+    spec: &RuleSpec,
+    examples_stripped: bool,
+    at: &dyn Fn(usize) -> Location,
+) -> Result<(Vec<Example>, Vec<Example>)> {
     let Some(examples) = &spec.examples else {
+        if examples_stripped {
+            return Ok((Vec::new(), Vec::new()));
+        }
         return Err(Error::new(
             ErrorKind::Examples,
             "missing [rule.examples]: every rule needs at least 2 'flag' examples (with [the span] marked) and 2 'pass' look-alikes",
@@ -1485,33 +1533,7 @@ fn compile_rule(
             }
         }
     }
-
-    Ok(Rule {
-        id: Arc::from(spec.id.get_ref().as_str()),
-        pack: pack_no,
-        category,
-        severity,
-        confidence,
-        tier,
-        urgent: spec.urgent,
-        pattern_source: spec.pattern.as_ref().map(|p| p.get_ref().clone()),
-        pattern,
-        capture_names,
-        triggers,
-        message,
-        why: spec.why.clone(),
-        policy,
-        exceptions,
-        requires,
-        followed_by,
-        not_followed_by,
-        preceded_by,
-        not_preceded_by,
-        reframes,
-        examples_flag,
-        examples_pass,
-        location: at(spec.id.span().start),
-    })
+    Ok((examples_flag, examples_pass))
 }
 
 /// Splits an example into its text and the `[marked]` spans. `\[` and `\]` are literal.
