@@ -282,10 +282,12 @@ impl Engine {
             None
         } else {
             Some(
+                // Lowercased literals, searched for in ASCII-lowercased text (see
+                // `Engine::candidates`): the same matches as an ASCII-case-insensitive automaton,
+                // which is twice the size and about three times slower to build.
                 AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    .build(keep_lits.iter().map(|l| l.text.as_str()))
+                    .build(keep_lits.iter().map(|l| l.text.to_ascii_lowercase()))
                     .map_err(|e| {
                         Error::new(
                             ErrorKind::Limit,
@@ -340,8 +342,11 @@ impl Engine {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
+        // One lowercased copy serves the automaton and every sentence's rule patterns;
+        // `to_ascii_lowercase` keeps every byte offset.
+        let lowered = scan.to_ascii_lowercase();
         let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(scan) {
+        for m in ac.find_overlapping_iter(&lowered) {
             let lit = m.pattern().as_u32();
             if let Some(rule) = only_rule {
                 if !self.literal_rules[lit as usize].contains(&rule) {
@@ -368,14 +373,12 @@ impl Engine {
         // rule's automaton stays hot in the CPU cache while it runs over every sentence that
         // needs it (about twice as fast on journal text as the interleaved order).
         let mut sentences: Vec<(usize, usize)> = Vec::new();
-        let mut lowered: Vec<String> = Vec::new();
         let mut jobs: Vec<(u32, u32, usize, usize)> = Vec::with_capacity(hits.len());
         let mut i = 0;
         while i < hits.len() {
             let (ss, se) = text::sentence_bounds(scan, hits[i].start);
             let sentence_index = sentences.len() as u32;
             sentences.push((ss, se));
-            lowered.push(scan[ss..se].to_ascii_lowercase());
             let mut j = i + 1;
             while j < hits.len() && hits[j].start < se {
                 j += 1;
@@ -403,7 +406,8 @@ impl Engine {
                 jobs[k..l].iter().map(|j| (j.0, j.2, j.3)).collect();
             k = l;
             let s = s as usize;
-            self.evaluate_rule(scan, sentences[s], &lowered[s], r, &group, &mut out);
+            let (ss, se) = sentences[s];
+            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, &group, &mut out);
         }
         out
     }
@@ -992,8 +996,9 @@ impl Engine {
         let Some(ac) = &self.automaton else {
             return lines;
         };
+        let lowered = text.to_ascii_lowercase();
         let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
+        for m in ac.find_overlapping_iter(&lowered) {
             let lit = m.pattern().as_u32();
             if let Some(end) =
                 text::word_bounded(text, m.start(), m.end(), self.literal_prefix[lit as usize])
