@@ -337,16 +337,15 @@ impl Engine {
         self.finish(original, scan, raw)
     }
 
-    /// STAGE 2 and 3: one automaton pass, then context filters around each hit.
-    pub(crate) fn candidates(&self, scan: &str, only_rule: Option<u32>) -> Vec<RawFinding> {
+    /// STAGE 2: the trigger hits in `text` that pass the word-boundary check, sorted. The
+    /// automaton runs over `lowered` (`text` passed through `to_ascii_lowercase`, so offsets
+    /// agree); with `only_rule`, hits of other rules' triggers are left out.
+    fn trigger_hits(&self, text: &str, lowered: &str, only_rule: Option<u32>) -> Vec<Hit> {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
-        // One lowercased copy serves the automaton and every sentence's rule patterns;
-        // `to_ascii_lowercase` keeps every byte offset.
-        let lowered = scan.to_ascii_lowercase();
         let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(&lowered) {
+        for m in ac.find_overlapping_iter(lowered) {
             let lit = m.pattern().as_u32();
             if let Some(rule) = only_rule {
                 if !self.literal_rules[lit as usize].contains(&rule) {
@@ -354,7 +353,7 @@ impl Engine {
                 }
             }
             if let Some(end) =
-                text::word_bounded(scan, m.start(), m.end(), self.literal_prefix[lit as usize])
+                text::word_bounded(text, m.start(), m.end(), self.literal_prefix[lit as usize])
             {
                 hits.push(Hit {
                     start: m.start(),
@@ -363,10 +362,19 @@ impl Engine {
                 });
             }
         }
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        hits
+    }
+
+    /// STAGE 2 and 3: one automaton pass, then context filters around each hit.
+    pub(crate) fn candidates(&self, scan: &str, only_rule: Option<u32>) -> Vec<RawFinding> {
+        // One lowercased copy serves the automaton and every sentence's rule patterns;
+        // `to_ascii_lowercase` keeps every byte offset.
+        let lowered = scan.to_ascii_lowercase();
+        let hits = self.trigger_hits(scan, &lowered, only_rule);
         if hits.is_empty() {
             return Vec::new();
         }
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
 
         // The sentence around each run of hits, then one job per (rule, sentence) with the
         // rule's triggers in it. Jobs run rule by rule rather than sentence by sentence, so one
@@ -402,12 +410,10 @@ impl Engine {
             while l < jobs.len() && jobs[l].0 == r && jobs[l].1 == s {
                 l += 1;
             }
-            let group: Vec<(u32, usize, usize)> =
-                jobs[k..l].iter().map(|j| (j.0, j.2, j.3)).collect();
+            let group = &jobs[k..l];
             k = l;
-            let s = s as usize;
-            let (ss, se) = sentences[s];
-            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, &group, &mut out);
+            let (ss, se) = sentences[s as usize];
+            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, group, &mut out);
         }
         out
     }
@@ -419,7 +425,8 @@ impl Engine {
         sentence: (usize, usize),
         lower: &str,
         r: u32,
-        group: &[(u32, usize, usize)],
+        // This rule's jobs in this sentence: (rule, sentence, trigger start, trigger end).
+        group: &[(u32, u32, usize, usize)],
         out: &mut Vec<RawFinding>,
     ) {
         let (ss, _) = sentence;
@@ -450,10 +457,10 @@ impl Engine {
                     // The trigger must lie inside the whole match (a span group may leave
                     // out the trigger, e.g. a "but" that introduces the reported clause).
                     let (ws, we) = (ss + whole.start(), ss + whole.end());
-                    let Some(&(_, ts, te)) = group
+                    let Some(&(_, _, ts, te)) = group
                         .iter()
-                        .find(|(_, s, e)| *s >= ms && *e <= me)
-                        .or_else(|| group.iter().find(|(_, s, e)| *s >= ws && *e <= we))
+                        .find(|(_, _, s, e)| *s >= ms && *e <= me)
+                        .or_else(|| group.iter().find(|(_, _, s, e)| *s >= ws && *e <= we))
                     else {
                         continue;
                     };
@@ -485,7 +492,7 @@ impl Engine {
                 }
             }
             None => {
-                for &(_, ts, te) in group {
+                for &(_, _, ts, te) in group {
                     let cand = Candidate {
                         sentence,
                         span: (ts, te),
@@ -993,24 +1000,8 @@ impl Engine {
     /// For rule authors ("why does my rule not fire here?"); one line per candidate.
     pub fn trace(&self, text: &str) -> Vec<String> {
         let mut lines = Vec::new();
-        let Some(ac) = &self.automaton else {
-            return lines;
-        };
         let lowered = text.to_ascii_lowercase();
-        let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(&lowered) {
-            let lit = m.pattern().as_u32();
-            if let Some(end) =
-                text::word_bounded(text, m.start(), m.end(), self.literal_prefix[lit as usize])
-            {
-                hits.push(Hit {
-                    start: m.start(),
-                    end,
-                    literal: lit,
-                });
-            }
-        }
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        let hits = self.trigger_hits(text, &lowered, None);
         let mut seen: BTreeSet<(u32, usize)> = BTreeSet::new();
         for h in &hits {
             let sentence = text::sentence_bounds(text, h.start);
@@ -1033,12 +1024,13 @@ impl Engine {
                     continue;
                 };
                 let Some(re) = lazy.get() else { continue };
-                let mut sentence_text = text[sentence.0..sentence.1].to_string();
-                if lazy.wants_lowercase() {
-                    sentence_text.make_ascii_lowercase();
-                }
+                let sentence_text = if lazy.wants_lowercase() {
+                    &lowered[sentence.0..sentence.1]
+                } else {
+                    &text[sentence.0..sentence.1]
+                };
                 let mut any = false;
-                for caps in re.captures_iter(&sentence_text) {
+                for caps in re.captures_iter(sentence_text) {
                     let Some(whole) = caps.get(0) else { continue };
                     let m = caps
                         .name("span")
