@@ -2,10 +2,10 @@
 //! judging themselves, now (DOMAIN.md section 4). Each filter looks at a few words around the
 //! candidate, never at the whole text.
 
+use crate::pack::matcher::Regex;
 use crate::pack::schema::QuestionSwitch;
 use crate::pack::{Cues, Rule};
 use crate::text::{self, is_word_char};
-use regex::Regex;
 
 /// A candidate: the sentence that holds it, the matched span and the trigger inside it.
 #[derive(Clone, Copy, Debug)]
@@ -291,7 +291,8 @@ pub(crate) fn check(
         // "I'll never be a morning person and that's fine".
         // At the end of the sentence any cue counts; in the middle only cues of three or more
         // words, which are specific enough ("and today I can see", "then I realized").
-        let multiword = |m: &regex::Match| m.as_str().split_whitespace().count() >= 3;
+        let multiword =
+            |m: &crate::pack::matcher::Match| m.as_str().split_whitespace().count() >= 3;
         if let Some(re) = &cues.retractions {
             let rest = &text[me..se];
             if re

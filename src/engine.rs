@@ -217,6 +217,7 @@ struct Hit {
 }
 
 /// A resolved finding with what rendering needs from the text around it.
+#[derive(Clone)]
 pub(crate) struct Located {
     pub raw: RawFinding,
     /// The span as scanned (reframe rotation is keyed on it).

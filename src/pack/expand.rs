@@ -80,10 +80,10 @@ pub(crate) fn phrase_regex(phrase: &str) -> String {
                 out.push_str(APOSTROPHE_CLASS);
             } else if j + 1 == chars.len() && c.is_alphabetic() && i + 1 == words.len() && !prefix {
                 // Allow the final letter to be stretched: "so" also matches "sooo".
-                let lit = regex::escape(&c.to_string());
+                let lit = regex_syntax::escape(&c.to_string());
                 out.push_str(&format!("{lit}(?:{lit}{{2,}})?"));
             } else {
-                out.push_str(&regex::escape(&c.to_string()));
+                out.push_str(&regex_syntax::escape(&c.to_string()));
             }
         }
     }
@@ -200,6 +200,13 @@ pub(crate) fn is_identifier(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pack::matcher::{Options, Regex};
+
+    const OPTS: Options = Options {
+        case_insensitive: true,
+        size_limit: 1 << 20,
+        dfa_cache: 1 << 20,
+    };
 
     #[test]
     fn trigger_literals_cover_apostrophes() {
@@ -229,12 +236,12 @@ mod tests {
 
     #[test]
     fn phrase_regex_stretches_last_letter_and_folds_apostrophes() {
-        let re = regex::Regex::new(&format!("(?i)^{}$", phrase_regex("i'm so"))).unwrap();
+        let re = Regex::build(&format!("^{}$", phrase_regex("i'm so")), OPTS).unwrap();
         for ok in ["i'm so", "I’m   SOOO", "im so"] {
             assert!(re.is_match(ok), "{ok}");
         }
         assert!(!re.is_match("i'm soo"), "two letters are not a stretch");
-        let re = regex::Regex::new(&format!("(?i)^{}$", phrase_regex("fail*"))).unwrap();
+        let re = Regex::build(&format!("^{}$", phrase_regex("fail*")), OPTS).unwrap();
         assert!(re.is_match("failing"));
     }
 

@@ -5,13 +5,14 @@
 
 pub(crate) mod builtin;
 pub(crate) mod expand;
+pub(crate) mod matcher;
 pub(crate) mod schema;
 
 use crate::category::{Category, Confidence, CrisisTier, Severity};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::template::{Template, STANDARD_SLOTS};
 use expand::{alternation, expand_pattern, trigger_literals, TriggerLiteral};
-use regex::{Regex, RegexBuilder};
+use matcher::{BuildError, Regex};
 use schema::{ContextCues, PackFile, QuestionSwitch, RuleSpec, Switch};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -305,17 +306,19 @@ fn build_pattern(src: &str, lowercase: bool) -> std::result::Result<Regex, Strin
     } else {
         fast_pattern(src)
     };
-    RegexBuilder::new(&src)
-        .case_insensitive(!lowercase)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(DFA_CACHE_LIMIT)
-        .build()
-        .map_err(|e| match e {
-            regex::Error::CompiledTooBig(limit) => format!(
-                "the pattern would compile larger than the {limit}-byte limit; split it into several rules or shorten its lexicons"
-            ),
-            other => format!("invalid regular expression: {}", other.to_string().replace('\n', "\n    ")),
-        })
+    let options = matcher::Options {
+        case_insensitive: !lowercase,
+        size_limit: REGEX_SIZE_LIMIT,
+        dfa_cache: DFA_CACHE_LIMIT,
+    };
+    Regex::build(&src, options).map_err(|e| match e {
+        BuildError::TooBig(limit) => format!(
+            "the pattern would compile larger than the {limit}-byte limit; split it into several rules or shorten its lexicons"
+        ),
+        BuildError::Syntax(m) | BuildError::Other(m) => {
+            format!("invalid regular expression: {}", m.replace('\n', "\n    "))
+        }
+    })
 }
 
 impl Cues {
@@ -415,7 +418,7 @@ impl LazyRegex {
     pub(crate) fn find_iter<'r, 'h>(
         &'r self,
         hay: &'h str,
-    ) -> impl Iterator<Item = regex::Match<'h>> + 'r
+    ) -> impl Iterator<Item = matcher::Match<'h>> + 'r
     where
         'h: 'r,
     {
