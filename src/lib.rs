@@ -61,7 +61,7 @@ pub use engine::{Engine, EngineBuilder, PackInfo, RuleInfo};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 pub use selftest::{ExampleFailure, ExampleReport};
-pub use stream::Stream;
+pub use stream::{Spilled, SpilledFindings, SpillingStream, Stream};
 
 // The README's Rust example is compiled and run as a doctest, so it cannot go stale.
 #[cfg(doctest)]

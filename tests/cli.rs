@@ -1154,3 +1154,164 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     assert_eq!(code(&lossy), 1, "{}", stderr(&lossy));
     assert!(stderr(&lossy).contains(&format!("first bad byte at offset {at}")));
 }
+
+/// Twenty-nine dated paragraphs, each a window or more at the chunk sizes below: findings
+/// early and late, a category found once early and twice near the end (its first finding is
+/// high severity only because of the later ones), one found twice (never raised), tier B
+/// crisis language in paragraph 20 sharing its line with two findings, and with `tier_a`
+/// tier A crisis language in paragraph 27 (the whole file then shows only the support panel).
+fn journal_with_crisis(tier_a: bool) -> String {
+    let mut t = String::from("Day 1. Everyone else is better than me at this.\n");
+    for i in 2..30 {
+        t.push('\n');
+        t.push_str(&format!("Day {i}. Walked the dog 🐕 and made soup.\r\n"));
+        if i % 9 == 0 {
+            t.push_str("Honestly I'm so lazy, I skipped the gym again.\n");
+        }
+        if i == 3 || i == 22 || i == 26 {
+            t.push_str("I always mess things up when it matters.\n");
+        }
+        if i == 20 {
+            t.push_str("I wish I could sleep and not wake up, I'm such an idiot. I'm so lazy.\n");
+        }
+        if i == 24 {
+            t.push_str("Everyone else is better than me at this.\n");
+        }
+        if i == 27 && tier_a {
+            t.push_str("Some nights I want to die.\n");
+        }
+    }
+    t
+}
+
+/// Runs `args` on the files read whole, then streamed with several window sizes, and asserts
+/// the same standard output, standard error and exit code.
+fn assert_streamed_equals_whole(dir: &Path, args: &[&str], expect_code: i32) {
+    let whole = run(kindly(dir).args(args));
+    assert_eq!(code(&whole), expect_code, "{args:?}: {}", stderr(&whole));
+    for chunk in ["1", "700"] {
+        let streamed = run(kindly(dir)
+            .env("KINDLY_STREAM_FROM_BYTES", "1")
+            .env("KINDLY_STREAM_CHUNK_BYTES", chunk)
+            .args(args));
+        assert_eq!(stdout(&streamed), stdout(&whole), "{args:?}, chunk {chunk}");
+        assert_eq!(stderr(&streamed), stderr(&whole), "{args:?}, chunk {chunk}");
+        assert_eq!(code(&streamed), code(&whole), "{args:?}");
+    }
+}
+
+/// Large files are analysed a window of paragraphs at a time and their findings wait in a
+/// scratch file (src/cli/large.rs), yet the output must be byte for byte what the same file
+/// gives when read whole, in every format, whatever later windows hold: crisis language near
+/// the end still puts the support message first and withholds the reframes of findings many
+/// windows earlier, and a category repeated later still raises the severity of its first
+/// finding. `KINDLY_STREAM_CHUNK_BYTES` makes the windows small.
+#[test]
+fn streamed_output_equals_whole_file_output_in_every_format() {
+    let dir = TempDir::new();
+    dir.write("tier_b.txt", journal_with_crisis(false));
+    dir.write("tier_a.txt", journal_with_crisis(true));
+    dir.write(
+        "tier_b.md",
+        format!("# Journal\n\n{}", journal_with_crisis(false)),
+    );
+    for name in ["tier_b.txt", "tier_a.txt", "tier_b.md"] {
+        for format in ["human", "json", "jsonl"] {
+            for reframes in ["3", "0"] {
+                assert_streamed_equals_whole(
+                    dir.path(),
+                    &[
+                        "check",
+                        "--format",
+                        format,
+                        "--max-reframes",
+                        reframes,
+                        name,
+                    ],
+                    1,
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn several_files_with_errors_stream_in_order() {
+    let dir = TempDir::new();
+    dir.write("a.txt", journal_with_crisis(false));
+    dir.write("b.txt", journal_with_crisis(true));
+    dir.write("clean.txt", "Walked the dog and made soup.\n");
+    for format in ["human", "json", "jsonl"] {
+        assert_streamed_equals_whole(
+            dir.path(),
+            &[
+                "check",
+                "--format",
+                format,
+                "a.txt",
+                "missing.txt",
+                "clean.txt",
+                "b.txt",
+            ],
+            2,
+        );
+    }
+    for format in ["human", "json", "jsonl"] {
+        assert_streamed_equals_whole(dir.path(), &["check", "--format", format, "clean.txt"], 0);
+    }
+}
+
+/// The texts really test what they claim: findings in many windows, crisis language late,
+/// an early finding raised by later ones and tier B withholding a finding on its line.
+#[test]
+fn the_journal_has_what_the_equality_tests_rely_on() {
+    let dir = TempDir::new();
+    let t = journal_with_crisis(false);
+    dir.write("tier_b.txt", &t);
+    let doc = json(&run(kindly(dir.path()).args([
+        "check",
+        "--format",
+        "json",
+        "tier_b.txt",
+    ])));
+    let findings = doc["files"][0]["findings"].as_array().unwrap();
+    let start = |f: &serde_json::Value| f["bytes"]["start"].as_u64().unwrap() as usize;
+    let crisis: Vec<_> = findings
+        .iter()
+        .filter(|f| f["category"] == "crisis")
+        .collect();
+    assert_eq!(crisis.len(), 1);
+    assert_eq!(doc["files"][0]["support"]["tier"], "b");
+    assert!(start(crisis[0]) > t.len() / 2, "crisis language comes late");
+    assert!(
+        findings.iter().any(|f| start(f) < 100),
+        "a finding early on"
+    );
+    assert!(findings
+        .iter()
+        .any(|f| f["reframes_withheld"] == true && f["category"] != "crisis"));
+    let over: Vec<_> = findings
+        .iter()
+        .filter(|f| f["category"] == "overgeneralization")
+        .collect();
+    assert_eq!(over.len(), 3, "{over:?}");
+    assert!(start(over[0]) < 400 && start(over[1]) > t.len() / 2);
+    assert_eq!(over[0]["severity"], "high", "raised by the later two");
+    let comparison: Vec<_> = findings
+        .iter()
+        .filter(|f| f["category"] == "comparison")
+        .collect();
+    assert_eq!(comparison.len(), 2);
+    assert_ne!(comparison[0]["severity"], "high");
+    let a = journal_with_crisis(true);
+    dir.write("tier_a.txt", &a);
+    let lines = jsonl(&run(kindly(dir.path()).args([
+        "check",
+        "--format",
+        "jsonl",
+        "tier_a.txt",
+    ])));
+    let first = &lines[0];
+    assert_eq!(first["type"], "support");
+    assert_eq!(first["tier"], "a");
+}

@@ -2,7 +2,9 @@
 //!
 //! Inputs are processed in chunks: each chunk is read, analysed and rendered on the rayon pool,
 //! then printed in order before the next starts, so output streams for large folders and
-//! memory stays bounded. The JSON document is the exception: it is written once at the end.
+//! memory stays bounded. The JSON document is written the same way, a file at a time. A large
+//! file's findings wait in a scratch file (`large.rs`) and are written from there when its
+//! turn comes, one at a time.
 
 use super::args::{CheckArgs, CheckFormat};
 use super::human::{self, Shown};
@@ -12,7 +14,7 @@ use super::large;
 use super::term::{paint, sanitize, ERROR};
 use super::Status;
 use anyhow::{Context, Result};
-use kindly::{Analysis, Engine};
+use kindly::{Analysis, Engine, Finding};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 
@@ -28,10 +30,30 @@ enum Mode {
     Plain,
 }
 
+/// What checking one input gave.
+enum Report<'e> {
+    /// The findings, in memory.
+    Whole(Analysis),
+    /// A large file's findings, in a scratch file; written out when printed.
+    Large {
+        streamed: large::Streamed<'e>,
+        path: std::path::PathBuf,
+    },
+}
+
+impl Report<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Report::Whole(a) => a.findings.len(),
+            Report::Large { streamed, .. } => streamed.spilled.len(),
+        }
+    }
+}
+
 /// One input, checked.
-struct Checked {
+struct Checked<'e> {
     display: String,
-    outcome: Result<Analysis, String>,
+    outcome: Result<Report<'e>, String>,
     /// Said on standard error but not an error (a file read with `--lossy`).
     note: Option<String>,
     /// Human or JSON Lines output for this input, rendered on the pool.
@@ -78,15 +100,19 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
     let mut notes_shown = 0;
     let mut support_files = 0;
     let mut found_any = false;
-    // For --format json only: the analyses, kept until the end.
-    let mut kept: Vec<Checked> = Vec::new();
+    // For --format json: the errors, said on standard error after the document.
+    let mut json_errors: Vec<(String, String)> = Vec::new();
+    let mut document = match args.format {
+        CheckFormat::Json => Some(json::DocumentWriter::begin(&mut stdout)?),
+        CheckFormat::Human | CheckFormat::Jsonl => None,
+    };
 
     for chunk in inputs.chunks(CHUNK) {
         let checked: Vec<Checked> = chunk
             .par_iter()
             .map(|input| check_one(engine, input, mode, args, opts))
             .collect();
-        for c in checked {
+        for mut c in checked {
             summary.files += 1;
             if let Some(note) = &c.note {
                 writeln!(
@@ -97,9 +123,9 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                 )?;
             }
             match &c.outcome {
-                Ok(analysis) => {
-                    summary.findings += analysis.findings.len();
-                    found_any |= !analysis.findings.is_empty();
+                Ok(report) => {
+                    summary.findings += report.len();
+                    found_any |= report.len() > 0;
                 }
                 Err(message) => {
                     summary.errors += 1;
@@ -113,61 +139,72 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                     }
                 }
             }
-            if c.shown.notes > 0 {
+            let shown = match (&mut c.outcome, &mut document) {
+                (Ok(Report::Large { streamed, path }), document) => {
+                    // Buffered: the findings are written a piece at a time.
+                    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
+                    let shown = write_large(
+                        &c.display,
+                        path,
+                        streamed,
+                        args,
+                        opts,
+                        document.as_mut(),
+                        &mut out,
+                    )
+                    .with_context(|| format!("writing the findings of {}", c.display))?;
+                    out.flush()?;
+                    shown
+                }
+                (Ok(Report::Whole(a)), Some(document)) => {
+                    let report = json::FileReport {
+                        path: &c.display,
+                        findings: &a.findings,
+                        support: a.support.as_ref(),
+                        error: None,
+                    };
+                    write_json(document, &report, &mut stdout)?;
+                    c.shown
+                }
+                (Err(message), Some(document)) => {
+                    json_errors.push((c.display.clone(), message.clone()));
+                    let report = json::FileReport {
+                        path: &c.display,
+                        findings: &[],
+                        support: None,
+                        error: Some(message),
+                    };
+                    write_json(document, &report, &mut stdout)?;
+                    c.shown
+                }
+                (_, None) => {
+                    stdout.write_all(c.rendered.as_bytes())?;
+                    c.shown
+                }
+            };
+            if shown.notes > 0 {
                 with_notes += 1;
             }
-            notes_shown += c.shown.notes;
-            if c.shown.support {
+            notes_shown += shown.notes;
+            if shown.support {
                 support_files += 1;
-            }
-            match args.format {
-                CheckFormat::Json => kept.push(c),
-                CheckFormat::Human | CheckFormat::Jsonl => {
-                    stdout.write_all(c.rendered.as_bytes())?;
-                }
             }
         }
         stdout.flush()?;
     }
 
-    if args.format == CheckFormat::Json {
-        let files = kept
-            .iter()
-            .map(|c| match &c.outcome {
-                Ok(a) => json::FileReport {
-                    path: &c.display,
-                    findings: &a.findings,
-                    support: a.support.as_ref(),
-                    error: None,
-                },
-                Err(message) => json::FileReport {
-                    path: &c.display,
-                    findings: &[],
-                    support: None,
-                    error: Some(message),
-                },
-            })
-            .collect();
-        let doc = json::Document {
-            version: json::VERSION,
-            files,
-            summary,
-        };
-        // Buffered: serde_json writes a token at a time, a system call each without it.
+    if let Some(document) = document {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
-        serde_json::to_writer_pretty(&mut out, &doc).context("writing JSON")?;
-        writeln!(out)?;
+        document.end(&summary, &mut out).context("writing JSON")?;
         out.flush()?;
         drop(out);
-        for c in &kept {
-            if let Err(message) = &c.outcome {
-                writeln!(
-                    stderr,
-                    "{} {}: {message}",
-                    paint(ERROR, "kindly:"),
-                    sanitize(&c.display)
-                )?;
-            }
+        for (display, message) in &json_errors {
+            writeln!(
+                stderr,
+                "{} {}: {message}",
+                paint(ERROR, "kindly:"),
+                sanitize(display)
+            )?;
         }
     }
 
@@ -192,13 +229,13 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
     })
 }
 
-fn check_one(
-    engine: &Engine,
+fn check_one<'e>(
+    engine: &'e Engine,
     input: &Input,
     mode: Mode,
     args: &CheckArgs,
     opts: human::Options,
-) -> Checked {
+) -> Checked<'e> {
     let markdown = match mode {
         Mode::Markdown => true,
         Mode::Plain => false,
@@ -208,7 +245,7 @@ fn check_one(
         let big =
             std::fs::metadata(path).is_ok_and(|m| m.is_file() && large::should_stream(m.len()));
         if big {
-            return check_large(engine, input, path, markdown, args, opts);
+            return check_large(engine, input, path, markdown, args);
         }
     }
     let (text, note) = match inputs::read(input, args.lossy) {
@@ -230,42 +267,95 @@ fn check_one(
     let (rendered, shown) = render(input, args, opts, lines, &outcome);
     Checked {
         display: input.display.clone(),
-        outcome,
+        outcome: outcome.map(Report::Whole),
         note,
         rendered,
         shown,
     }
 }
 
-/// A file too big to read whole: streamed, with its lines read back for human output.
-fn check_large(
-    engine: &Engine,
+/// One file's report in the JSON document.
+fn write_json(
+    document: &mut json::DocumentWriter,
+    report: &json::FileReport<'_>,
+    stdout: &mut impl Write,
+) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    document.file(report, &mut out).context("writing JSON")?;
+    out.flush()?;
+    Ok(())
+}
+
+/// A file too big to read whole: streamed, its findings kept in a scratch file until its
+/// output is written ([`write_large`]).
+fn check_large<'e>(
+    engine: &'e Engine,
     input: &Input,
     path: &std::path::Path,
     markdown: bool,
     args: &CheckArgs,
-    opts: human::Options,
-) -> Checked {
-    let (outcome, note, offsets_match_file) =
-        match large::analyse(engine, path, markdown, args.lossy) {
-            Ok(s) => (
-                Ok(without_reframes_if_asked(s.analysis, opts)),
-                s.note,
-                s.offsets_match_file,
-            ),
-            Err(e) => (Err(e), None, false),
-        };
-    let mut file = std::fs::File::open(path)
-        .ok()
-        .filter(|_| offsets_match_file);
-    let mut read = |f: &kindly::Finding| file.as_mut().and_then(|file| large::window(file, f));
-    let (rendered, shown) = render(input, args, opts, human::Lines::Lookup(&mut read), &outcome);
+) -> Checked<'e> {
+    let (outcome, note) = match large::analyse(engine, path, markdown, args.lossy) {
+        Ok(mut streamed) => {
+            let note = streamed.note.take();
+            let report = Report::Large {
+                streamed,
+                path: path.to_path_buf(),
+            };
+            (Ok(report), note)
+        }
+        Err(e) => (Err(e), None),
+    };
+    let mut rendered = String::new();
+    if let (CheckFormat::Jsonl, Err(e)) = (args.format, &outcome) {
+        jsonl(input, &[], None, Some(e), &mut rendered);
+    }
     Checked {
         display: input.display.clone(),
         outcome,
         note,
         rendered,
-        shown,
+        shown: Shown::default(),
+    }
+}
+
+/// Writes a large file's output, its findings read back one at a time, with its lines read
+/// back from the file for human output. `document` is the JSON document being written.
+fn write_large(
+    display: &str,
+    path: &std::path::Path,
+    streamed: &mut large::Streamed<'_>,
+    args: &CheckArgs,
+    opts: human::Options,
+    document: Option<&mut json::DocumentWriter>,
+    out: &mut impl Write,
+) -> std::io::Result<Shown> {
+    let spilled = &mut streamed.spilled;
+    let trim = |f: std::io::Result<Finding>| {
+        f.map(|mut f| {
+            if !opts.reframes {
+                f.reframes.clear();
+            }
+            f
+        })
+    };
+    match args.format {
+        CheckFormat::Human => {
+            let mut file = std::fs::File::open(path)
+                .ok()
+                .filter(|_| streamed.offsets_match_file);
+            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f));
+            human::render_spilled(display, human::Lines::Lookup(&mut read), spilled, opts, out)
+        }
+        CheckFormat::Jsonl | CheckFormat::Json => {
+            let support = spilled.support().cloned();
+            let findings = spilled.findings()?.map(trim);
+            match document {
+                Some(document) => document.file_from(display, findings, support.as_ref(), out)?,
+                None => json::lines_from(display, findings, support.as_ref(), out)?,
+            }
+            Ok(Shown::default())
+        }
     }
 }
 
@@ -297,17 +387,28 @@ fn render(
                 Ok(a) => (a.findings.as_slice(), a.support.as_ref(), None),
                 Err(e) => (&[][..], None, Some(e.as_str())),
             };
-            // Serializing plain data into a String cannot fail; if it ever did, say so in the
-            // output rather than dropping the input.
-            if let Err(e) = json::lines(&input.display, findings, support, error, &mut rendered) {
-                rendered = format!(
-                    "{{\"type\":\"error\",\"path\":{},\"message\":\"cannot write JSON: {}\"}}\n",
-                    serde_json::to_string(&input.display).unwrap_or_default(),
-                    e.to_string().replace('"', "'")
-                );
-            }
+            jsonl(input, findings, support, error, &mut rendered);
         }
         _ => {}
     }
     (rendered, shown)
+}
+
+/// The JSON Lines of one input read whole (or of an error).
+fn jsonl(
+    input: &Input,
+    findings: &[Finding],
+    support: Option<&kindly::Support>,
+    error: Option<&str>,
+    rendered: &mut String,
+) {
+    // Serializing plain data into a String cannot fail; if it ever did, say so in the output
+    // rather than dropping the input.
+    if let Err(e) = json::lines(&input.display, findings, support, error, rendered) {
+        *rendered = format!(
+            "{{\"type\":\"error\",\"path\":{},\"message\":\"cannot write JSON: {}\"}}\n",
+            serde_json::to_string(&input.display).unwrap_or_default(),
+            e.to_string().replace('"', "'")
+        );
+    }
 }

@@ -21,7 +21,7 @@ use super::term::{
     paint, plural, sanitize, wrap, CATEGORY, DIM, EMPHASIS, KIND, LOCATION, SUPPORT,
 };
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-use kindly::{Analysis, Category, Finding, Support};
+use kindly::{Analysis, Category, Finding, Spilled, Support};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -77,7 +77,8 @@ pub(crate) fn render_file(
     if let Some(support) = &analysis.support {
         if support.tier.whole_entry() {
             // Whole-entry takeover: the support panel only.
-            render_support(&path, &crisis, support, others, "in this file", out);
+            let mut locations = crisis.iter().map(|f| location(f));
+            let _ = render_support(&path, &mut locations, support, others, "in this file", out);
             shown.set_aside = others;
             shown.support = true;
             return shown;
@@ -95,7 +96,8 @@ pub(crate) fn render_file(
         .count();
     // Safety first: the support panel leads the file's output (DOMAIN.md section 5).
     if let Some(support) = &analysis.support {
-        render_support(&path, &crisis, support, withheld, "near it", out);
+        let mut locations = crisis.iter().map(|f| location(f));
+        let _ = render_support(&path, &mut locations, support, withheld, "near it", out);
         shown.support = true;
     }
     for f in &analysis.findings {
@@ -111,6 +113,102 @@ pub(crate) fn render_file(
         shown.notes += 1;
     }
     shown
+}
+
+/// A crisis finding's place in the support panel.
+fn location(f: &Finding) -> String {
+    format!("{}:{}", f.line, f.column)
+}
+
+/// [`render_file`] for a large file whose findings are read back one at a time from a
+/// scratch file: the same output, written to `out` as it goes.
+pub(crate) fn render_spilled(
+    path: &str,
+    mut lines: Lines<'_>,
+    spilled: &mut Spilled<'_>,
+    opts: Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Shown> {
+    let path = sanitize(path);
+    let mut shown = Shown::default();
+    let others = spilled.len() - spilled.crisis_len();
+    let mut crisis_lines: BTreeSet<usize> = BTreeSet::new();
+    if let Some(support) = spilled.support().cloned() {
+        let whole_entry = support.tier.whole_entry();
+        let (set_aside, where_) = if whole_entry {
+            (others, "in this file")
+        } else {
+            (spilled.withheld_len(), "near it")
+        };
+        let mut failed: Option<std::io::Error> = None;
+        let mut locations = spilled.crisis_findings()?.map_while(|f| match f {
+            Ok(f) => {
+                if !whole_entry {
+                    crisis_lines.extend(f.line..=f.end_line.max(f.line));
+                }
+                Some(location(&f))
+            }
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        });
+        let mut writer = IoWriter { out, error: None };
+        let written = render_support(
+            &path,
+            &mut locations,
+            &support,
+            set_aside,
+            where_,
+            &mut writer,
+        );
+        drop(locations);
+        if let Some(e) = failed.or(writer.error) {
+            return Err(e);
+        }
+        written.map_err(|_| std::io::Error::other("formatting the support message"))?;
+        shown.support = true;
+        if whole_entry {
+            // Whole-entry takeover: the support panel only.
+            shown.set_aside = others;
+            return Ok(shown);
+        }
+    }
+    let mut one = String::new();
+    for f in spilled.findings()? {
+        let mut f = f?;
+        if f.category == Category::Crisis {
+            continue;
+        }
+        if f.reframes_withheld {
+            shown.set_aside += 1;
+            continue;
+        }
+        if !opts.reframes {
+            f.reframes.clear();
+        }
+        let near_crisis = (f.line..=f.end_line.max(f.line)).any(|l| crisis_lines.contains(&l));
+        one.clear();
+        render_finding(&path, &mut lines, &f, !near_crisis, opts, &mut one);
+        out.write_all(one.as_bytes())?;
+        shown.notes += 1;
+    }
+    Ok(shown)
+}
+
+/// A `fmt::Write` over an `io::Write`, keeping the first error.
+struct IoWriter<'a> {
+    out: &'a mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl Write for IoWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.out.write_all(s.as_bytes()).map_err(|e| {
+            self.error.get_or_insert(e);
+            std::fmt::Error
+        })
+    }
 }
 
 fn header(path: &str, f: &Finding, out: &mut String) {
@@ -261,59 +359,64 @@ fn digits(mut n: usize) -> usize {
     d
 }
 
-/// The calm support panel: where, the message, the resources. Never the words.
+/// The calm support panel: where, the message, the resources. Never the words. `crisis` gives
+/// the crisis findings' `line:column` in order (read one at a time for a large file).
 fn render_support(
     path: &str,
-    crisis: &[&Finding],
+    crisis: &mut dyn Iterator<Item = String>,
     support: &Support,
     set_aside: usize,
     where_: &str,
-    out: &mut String,
-) {
-    let mut locations = crisis.iter().map(|f| format!("{}:{}", f.line, f.column));
-    let first = locations.next().unwrap_or_else(|| "1:1".to_string());
-    let rest: Vec<String> = locations.collect();
-    let _ = write!(
+    out: &mut dyn Write,
+) -> std::fmt::Result {
+    let first = crisis.next().unwrap_or_else(|| "1:1".to_string());
+    write!(
         out,
         "{}  {}",
         paint(LOCATION, &format!("{path}:{first}")),
         paint(SUPPORT, Category::Crisis.gentle_name())
-    );
-    if !rest.is_empty() {
-        let _ = write!(
-            out,
-            "  {}",
-            paint(DIM, &format!("(also {})", rest.join(", ")))
-        );
+    )?;
+    // "  (also 5:1, 9:3)" in DIM, written a location at a time: a large file can have many.
+    let mut any = false;
+    for location in crisis {
+        if any {
+            write!(out, ", {location}")?;
+        } else {
+            write!(out, "  {DIM}(also {location}")?;
+            any = true;
+        }
     }
-    out.push('\n');
-    out.push_str(&wrap(&sanitize(&support.message), WRAP, "  "));
+    if any {
+        write!(out, "){DIM:#}")?;
+    }
+    out.write_char('\n')?;
+    out.write_str(&wrap(&sanitize(&support.message), WRAP, "  "))?;
     if !support.resources.is_empty() {
-        out.push('\n');
+        out.write_char('\n')?;
         for r in &support.resources {
             let region = r
                 .region
                 .as_deref()
                 .map(|reg| format!(" ({})", sanitize(reg)))
                 .unwrap_or_default();
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  - {}: {}{region}",
                 sanitize(&r.name),
                 paint(EMPHASIS, &sanitize(&r.contact))
-            );
+            )?;
         }
     }
     if set_aside > 0 {
-        out.push('\n');
+        out.write_char('\n')?;
         let what = if set_aside == 1 {
             format!("1 other note {where_} is set aside for now.")
         } else {
             format!("{set_aside} other notes {where_} are set aside for now.")
         };
-        let _ = writeln!(out, "  {}", paint(DIM, &what));
+        writeln!(out, "  {}", paint(DIM, &what))?;
     }
-    out.push('\n');
+    out.write_char('\n')
 }
 
 /// The closing line on stderr: what was found, in a gentle register. `None` when nothing was

@@ -1,12 +1,16 @@
 //! Large files: read and analysed in pieces with [`kindly::Stream`], so checking a 1 GB journal
 //! export takes a few megabytes of memory instead of several gigabytes. Findings are the same as
-//! for a file read whole. Human output needs the line around each finding: it is read back from
-//! the file afterwards, a small window per finding.
+//! for a file read whole. They are kept in a scratch file in the temporary folder, not in
+//! memory ([`kindly::Stream::spill_to`]), and written out from there one at a time once the
+//! whole file is read: the support message comes first and depends on the whole file. Human
+//! output needs the line around each finding: it is read back from the file afterwards, a small
+//! window per finding.
 
 use super::inputs::io_reason;
-use kindly::{Analysis, DocumentKind, Engine, Finding, Span};
+use kindly::{DocumentKind, Engine, Finding, Span, Spilled};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Files at least this big are streamed.
 const STREAM_FROM_BYTES: u64 = 16 << 20;
@@ -24,9 +28,45 @@ pub(crate) fn should_stream(len: u64) -> bool {
 /// How much is read at a time.
 const READ_BYTES: usize = 1 << 20;
 
+/// How much text is analysed at a time: `KINDLY_STREAM_CHUNK_BYTES` (for tests, to get many
+/// windows from a small file), else the stream's default.
+fn chunk_size() -> Option<usize> {
+    std::env::var("KINDLY_STREAM_CHUNK_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+}
+
+/// A new scratch file in the temporary folder for the findings. It is removed at once, so
+/// nothing is left behind even if the process is killed; the open handle keeps its data
+/// until it is closed. (Where an open file cannot be removed, as on Windows, it stays.)
+fn scratch() -> Result<std::fs::File, String> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!(
+        "kindly-check-{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| {
+            format!(
+                "cannot create a scratch file in {}: {}",
+                dir.display(),
+                io_reason(&e)
+            )
+        })?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
 /// What streaming a file gave.
-pub(crate) struct Streamed {
-    pub analysis: Analysis,
+pub(crate) struct Streamed<'e> {
+    /// The findings, in the scratch file.
+    pub spilled: Spilled<'e>,
     /// Said with `--lossy` when bytes had to be replaced.
     pub note: Option<String>,
     /// False when replaced bytes shifted offsets, so windows cannot be read back by offset.
@@ -35,12 +75,12 @@ pub(crate) struct Streamed {
 
 /// Reads `path` piece by piece into a stream. Invalid UTF-8 is an error naming the byte offset
 /// of the first bad byte, or with `lossy` is replaced by U+FFFD (and a note says where).
-pub(crate) fn analyse(
-    engine: &Engine,
+pub(crate) fn analyse<'e>(
+    engine: &'e Engine,
     path: &Path,
     markdown: bool,
     lossy: bool,
-) -> Result<Streamed, String> {
+) -> Result<Streamed<'e>, String> {
     let kind = if markdown {
         DocumentKind::Markdown
     } else {
@@ -48,7 +88,10 @@ pub(crate) fn analyse(
     };
     let mut file =
         std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    let mut stream = engine.stream(kind);
+    let mut stream = engine.stream(kind).spill_to(scratch()?);
+    if let Some(bytes) = chunk_size() {
+        stream = stream.chunk_size(bytes);
+    }
     let mut buf = vec![0u8; READ_BYTES];
     // Bytes of an incomplete UTF-8 sequence at the end of the last read.
     let mut carry: Vec<u8> = Vec::new();
@@ -108,8 +151,11 @@ pub(crate) fn analyse(
             break;
         }
     }
+    let spilled = stream
+        .finish_spilled()
+        .map_err(|e| format!("cannot use the scratch file: {}", io_reason(&e)))?;
     Ok(Streamed {
-        analysis: stream.finish(),
+        spilled,
         note: first_bad.map(|at| {
             format!(
                 "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
