@@ -5,6 +5,7 @@
 
 pub(crate) mod builtin;
 pub(crate) mod expand;
+mod lexicon_hir;
 pub(crate) mod matcher;
 pub(crate) mod schema;
 
@@ -12,6 +13,7 @@ use crate::category::{Category, Confidence, CrisisTier, Severity};
 use crate::error::{Error, ErrorKind, Location, Result};
 use crate::template::{Template, STANDARD_SLOTS};
 use expand::{alternation, expand_pattern, trigger_literals, TriggerLiteral};
+use lexicon_hir::Lexicons;
 use matcher::{BuildError, Regex};
 use schema::{ContextCues, PackFile, QuestionSwitch, RuleSpec, Switch};
 use std::collections::{BTreeMap, BTreeSet};
@@ -290,35 +292,47 @@ fn build_regex(src: &str) -> std::result::Result<Regex, String> {
 }
 
 /// See [`LazyRegex::for_lowercase_text`].
+#[cfg(test)]
 fn build_lowercase_regex(src: &str) -> std::result::Result<Regex, String> {
     build_pattern(src, true)
 }
 
 fn build_pattern(src: &str, lowercase: bool) -> std::result::Result<Regex, String> {
-    if src.len() > MAX_PATTERN_BYTES {
-        return Err(format!(
-            "the pattern is {} bytes long once lexicons are expanded, over the {MAX_PATTERN_BYTES}-byte limit; split it into several rules or shorten its lexicons",
-            src.len()
-        ));
-    }
+    check_length(src.len())?;
     let src = if lowercase {
         lowercase_pattern(&fast_pattern(src))
     } else {
         fast_pattern(src)
     };
-    let options = matcher::Options {
+    Regex::build(&src, pattern_options(lowercase)).map_err(build_error_message)
+}
+
+fn check_length(len: usize) -> std::result::Result<(), String> {
+    if len > MAX_PATTERN_BYTES {
+        return Err(format!(
+            "the pattern is {len} bytes long once lexicons are expanded, over the {MAX_PATTERN_BYTES}-byte limit; split it into several rules or shorten its lexicons"
+        ));
+    }
+    Ok(())
+}
+
+fn pattern_options(lowercase: bool) -> matcher::Options {
+    matcher::Options {
         case_insensitive: !lowercase,
         size_limit: REGEX_SIZE_LIMIT,
         dfa_cache: DFA_CACHE_LIMIT,
-    };
-    Regex::build(&src, options).map_err(|e| match e {
+    }
+}
+
+fn build_error_message(e: BuildError) -> String {
+    match e {
         BuildError::TooBig(limit) => format!(
             "the pattern would compile larger than the {limit}-byte limit; split it into several rules or shorten its lexicons"
         ),
         BuildError::Syntax(m) | BuildError::Other(m) => {
             format!("invalid regular expression: {}", m.replace('\n', "\n    "))
         }
-    })
+    }
 }
 
 impl Cues {
@@ -353,7 +367,9 @@ impl Cues {
 /// eagerly at build time instead, so that every error is reported with its location up front.
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
+    /// The pattern with a placeholder for each lexicon it uses (see lexicon_hir.rs).
     source: String,
+    lexicons: Arc<Lexicons>,
     /// Compiled case-sensitively from a lowercased source, to be run on ASCII-lowercased text
     /// (see [`LazyRegex::for_lowercase_text`]).
     lowercase: bool,
@@ -361,9 +377,10 @@ pub(crate) struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(source: String) -> LazyRegex {
+    fn new(source: String, lexicons: &Arc<Lexicons>) -> LazyRegex {
         LazyRegex {
             source,
+            lexicons: Arc::clone(lexicons),
             lowercase: false,
             cell: std::sync::OnceLock::new(),
         }
@@ -375,10 +392,11 @@ impl LazyRegex {
     /// smaller than one that folds case itself (no `K`/`k`/Kelvin-sign classes).
     /// Patterns that turn case-insensitivity off somewhere (`(?-i:[A-Z][a-z]+)` for a name) keep
     /// matching the original text.
-    fn for_lowercase_text(source: String) -> LazyRegex {
+    fn for_lowercase_text(source: String, lexicons: &Arc<Lexicons>) -> LazyRegex {
         LazyRegex {
             lowercase: !source.contains("(?-i") && !source.contains("(?i"),
             source,
+            lexicons: Arc::clone(lexicons),
             cell: std::sync::OnceLock::new(),
         }
     }
@@ -389,11 +407,16 @@ impl LazyRegex {
     }
 
     fn build(&self) -> std::result::Result<Regex, String> {
-        if self.lowercase {
-            build_lowercase_regex(&self.source)
-        } else {
-            build_regex(&self.source)
+        let lexicons = &self.lexicons;
+        if self.lowercase && lexicons.can_splice(&self.source) {
+            check_length(lexicons.written_out_len(&self.source))?;
+            let rewrite = |src: &str| lowercase_pattern(&fast_pattern(src));
+            return lexicons
+                .parse_spliced(&rewrite(&self.source), rewrite)
+                .and_then(|hir| Regex::from_hir(&hir, pattern_options(true)))
+                .map_err(build_error_message);
         }
+        build_pattern(&lexicons.write_out(&self.source), self.lowercase)
     }
 
     /// The compiled regex. `None` only if a pattern that was never validated fails to compile,
@@ -825,10 +848,15 @@ pub(crate) fn compile(
                 lexicon_words.insert(name.clone(), list);
             }
         }
-        let mut lexicon_regex: BTreeMap<String, String> = lexicon_words
-            .iter()
-            .map(|(k, v)| (k.clone(), alternation(v.iter().map(String::as_str))))
-            .collect();
+        // Patterns hold a placeholder per lexicon reference; the lexicon's alternation is parsed
+        // once and spliced in (see lexicon_hir.rs).
+        let mut pieces = Lexicons::default();
+        let mut lexicon_regex: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in &lexicon_words {
+            let text = alternation(v.iter().map(String::as_str));
+            let stands_for = pieces.add(text.clone()).unwrap_or(text);
+            lexicon_regex.insert(k.clone(), stands_for);
+        }
         // Regex fragments ("{others}") may use lexicons; they are expanded once here and then
         // behave like lexicons inside patterns.
         let lexicons_only = lexicon_regex.clone();
@@ -861,7 +889,7 @@ pub(crate) fn compile(
                         .in_pack(&pack_id)
                     })?;
                 if validate {
-                    build_regex(&expanded).map_err(|m| {
+                    build_regex(&pieces.write_out(&expanded)).map_err(|m| {
                         Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}"))
                             .at(err_at(0))
                             .in_pack(&pack_id)
@@ -870,6 +898,7 @@ pub(crate) fn compile(
                 lexicon_regex.insert(name.clone(), format!("(?:{expanded})"));
             }
         }
+        let pieces = Arc::new(pieces);
 
         // Behaviours ("lazy" -> "I'm low on energy") and category reframes.
         let mut behaviors = BTreeMap::new();
@@ -996,6 +1025,7 @@ pub(crate) fn compile(
                     pack_no,
                     &lexicon_words,
                     &lexicon_regex,
+                    &pieces,
                     &pack_reframes,
                 )
                 .map_err(|e| e.in_rule(&id).in_pack(&pack_id))?;
@@ -1152,6 +1182,7 @@ fn compile_rule(
     pack_no: usize,
     lexicon_words: &BTreeMap<String, Vec<String>>,
     lexicon_regex: &BTreeMap<String, String>,
+    pieces: &Arc<Lexicons>,
     pack_reframes: &BTreeMap<Category, Vec<ReframeTemplate>>,
 ) -> Result<Rule> {
     let at = |offset: usize| lines.locate(file, offset);
@@ -1253,9 +1284,9 @@ fn compile_rule(
                 .at(value_at(e.offset))
         })?;
         let lazy = if what == "pattern" {
-            LazyRegex::for_lowercase_text(full)
+            LazyRegex::for_lowercase_text(full, pieces)
         } else {
-            LazyRegex::new(full)
+            LazyRegex::new(full, pieces)
         };
         if validate {
             // First against the author's own text, so syntax errors point at what they wrote.
@@ -1375,7 +1406,7 @@ fn compile_rule(
         if parts.is_empty() {
             return Ok(None);
         }
-        let lazy = LazyRegex::new(parts.join("|"));
+        let lazy = LazyRegex::new(parts.join("|"), pieces);
         if validate {
             lazy.force()
                 .map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))?;
@@ -1610,8 +1641,11 @@ mod tests {
         assert!(re.is_match("i'm lazy"));
         assert!(!re.is_match("I'm lazy"), "runs on lowercased text only");
         // Case-sensitive parts keep the pattern on the original text.
-        assert!(!LazyRegex::for_lowercase_text(r"(?-i:[A-Z][a-z]+)".into()).wants_lowercase());
-        assert!(LazyRegex::for_lowercase_text(r"[A-Z]+".into()).wants_lowercase());
+        assert!(
+            !LazyRegex::for_lowercase_text(r"(?-i:[A-Z][a-z]+)".into(), &Arc::default())
+                .wants_lowercase()
+        );
+        assert!(LazyRegex::for_lowercase_text(r"[A-Z]+".into(), &Arc::default()).wants_lowercase());
     }
 
     #[test]
@@ -1649,5 +1683,36 @@ mod tests {
         let off = src.find("bogus").unwrap();
         assert_eq!(enclosing_rule_id(src, off).as_deref(), Some("r.one"));
         assert_eq!(enclosing_rule_id(src, 3), None);
+    }
+}
+
+#[cfg(test)]
+mod splice_tests {
+    use super::*;
+
+    /// Splicing parsed lexicons into a pattern gives the same syntax tree as parsing the
+    /// pattern with its lexicons written out, for every built-in pattern that splices.
+    #[test]
+    fn spliced_patterns_equal_written_out_ones() {
+        let engine = crate::Engine::new().unwrap();
+        let mut spliced = 0;
+        for rule in engine.rules_raw() {
+            let Some(lazy) = &rule.pattern else { continue };
+            if !(lazy.lowercase && lazy.lexicons.can_splice(&lazy.source)) {
+                continue;
+            }
+            let rewrite = |src: &str| lowercase_pattern(&fast_pattern(src));
+            let a = lazy
+                .lexicons
+                .parse_spliced(&rewrite(&lazy.source), rewrite)
+                .ok()
+                .unwrap();
+            let b = matcher::parse(&rewrite(&lazy.lexicons.write_out(&lazy.source)), false)
+                .ok()
+                .unwrap();
+            assert!(a == b, "{}", rule.id);
+            spliced += 1;
+        }
+        assert!(spliced > 50, "{spliced}");
     }
 }
