@@ -149,7 +149,7 @@ impl Lexicons {
                         continue;
                     }
                     if start < i {
-                        parts.push(Hir::literal(text[start..i].as_bytes()));
+                        parts.push(Hir::literal(&text.as_bytes()[start..i]));
                     }
                     match self.lexicon(k, rewrite) {
                         Ok(h) => parts.push(h),
@@ -161,7 +161,7 @@ impl Lexicons {
                     twin = true;
                 }
                 if start < text.len() {
-                    parts.push(Hir::literal(text[start..].as_bytes()));
+                    parts.push(Hir::literal(&text.as_bytes()[start..]));
                 }
                 Some(Hir::concat(parts))
             }
