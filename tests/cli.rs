@@ -1189,14 +1189,21 @@ fn journal_with_crisis(tier_a: bool) -> String {
 fn assert_streamed_equals_whole(dir: &Path, args: &[&str], expect_code: i32) {
     let whole = run(kindly(dir).args(args));
     assert_eq!(code(&whole), expect_code, "{args:?}: {}", stderr(&whole));
-    for chunk in ["1", "700"] {
-        let streamed = run(kindly(dir)
-            .env("KINDLY_STREAM_FROM_BYTES", "1")
+    // The last run has no scratch file (as with a full temporary folder): its findings are
+    // kept in memory instead.
+    for (chunk, scratch) in [("1", true), ("700", true), ("700", false)] {
+        let mut cmd = kindly(dir);
+        cmd.env("KINDLY_STREAM_FROM_BYTES", "1")
             .env("KINDLY_STREAM_CHUNK_BYTES", chunk)
-            .args(args));
-        assert_eq!(stdout(&streamed), stdout(&whole), "{args:?}, chunk {chunk}");
-        assert_eq!(stderr(&streamed), stderr(&whole), "{args:?}, chunk {chunk}");
-        assert_eq!(code(&streamed), code(&whole), "{args:?}");
+            .args(args);
+        if !scratch {
+            cmd.env("KINDLY_NO_SCRATCH", "1");
+        }
+        let streamed = run(cmd);
+        let what = format!("{args:?}, chunk {chunk}, scratch file {scratch}");
+        assert_eq!(stdout(&streamed), stdout(&whole), "{what}");
+        assert_eq!(stderr(&streamed), stderr(&whole), "{what}");
+        assert_eq!(code(&streamed), code(&whole), "{what}");
     }
 }
 

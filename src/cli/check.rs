@@ -36,8 +36,10 @@ enum Report<'e> {
     Whole(Analysis),
     /// A large file's findings, in a scratch file; written out when printed.
     Large {
-        streamed: large::Streamed<'e>,
+        spilled: kindly::Spilled<'e>,
         path: std::path::PathBuf,
+        /// False when `--lossy` replaced bytes, so lines cannot be read back by offset.
+        offsets_match_file: bool,
     },
 }
 
@@ -45,7 +47,7 @@ impl Report<'_> {
     fn len(&self) -> usize {
         match self {
             Report::Whole(a) => a.findings.len(),
-            Report::Large { streamed, .. } => streamed.spilled.len(),
+            Report::Large { spilled, .. } => spilled.len(),
         }
     }
 }
@@ -140,13 +142,21 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                 }
             }
             let shown = match (&mut c.outcome, &mut document) {
-                (Ok(Report::Large { streamed, path }), document) => {
+                (
+                    Ok(Report::Large {
+                        spilled,
+                        path,
+                        offsets_match_file,
+                    }),
+                    document,
+                ) => {
                     // Buffered: the findings are written a piece at a time.
                     let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut stdout);
                     let shown = write_large(
                         &c.display,
                         path,
-                        streamed,
+                        *offsets_match_file,
+                        spilled,
                         args,
                         opts,
                         document.as_mut(),
@@ -245,7 +255,7 @@ fn check_one<'e>(
         let big =
             std::fs::metadata(path).is_ok_and(|m| m.is_file() && large::should_stream(m.len()));
         if big {
-            return check_large(engine, input, path, markdown, args);
+            return check_large(engine, input, path, markdown, args, opts);
         }
     }
     let (text, note) = match inputs::read(input, args.lossy) {
@@ -294,13 +304,40 @@ fn check_large<'e>(
     path: &std::path::Path,
     markdown: bool,
     args: &CheckArgs,
+    opts: human::Options,
 ) -> Checked<'e> {
-    let (outcome, note) = match large::analyse(engine, path, markdown, args.lossy) {
-        Ok(mut streamed) => {
-            let note = streamed.note.take();
+    let streamed = large::analyse(engine, path, markdown, args.lossy);
+    let (outcome, note) = match streamed {
+        Ok(large::Streamed {
+            findings: large::Findings::InMemory(analysis),
+            note,
+            offsets_match_file,
+        }) => {
+            // No scratch file: the findings were kept in memory, and are rendered now.
+            let outcome = Ok(without_reframes_if_asked(analysis, opts));
+            let mut file = std::fs::File::open(path)
+                .ok()
+                .filter(|_| offsets_match_file);
+            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f));
+            let lines = human::Lines::Lookup(&mut read);
+            let (rendered, shown) = render(input, args, opts, lines, &outcome);
+            return Checked {
+                display: input.display.clone(),
+                outcome: outcome.map(Report::Whole),
+                note,
+                rendered,
+                shown,
+            };
+        }
+        Ok(large::Streamed {
+            findings: large::Findings::Spilled(spilled),
+            note,
+            offsets_match_file,
+        }) => {
             let report = Report::Large {
-                streamed,
+                spilled,
                 path: path.to_path_buf(),
+                offsets_match_file,
             };
             (Ok(report), note)
         }
@@ -321,16 +358,17 @@ fn check_large<'e>(
 
 /// Writes a large file's output, its findings read back one at a time, with its lines read
 /// back from the file for human output. `document` is the JSON document being written.
+#[allow(clippy::too_many_arguments)]
 fn write_large(
     display: &str,
     path: &std::path::Path,
-    streamed: &mut large::Streamed<'_>,
+    offsets_match_file: bool,
+    spilled: &mut kindly::Spilled<'_>,
     args: &CheckArgs,
     opts: human::Options,
     document: Option<&mut json::DocumentWriter>,
     out: &mut impl Write,
 ) -> std::io::Result<Shown> {
-    let spilled = &mut streamed.spilled;
     let trim = |f: std::io::Result<Finding>| {
         f.map(|mut f| {
             if !opts.reframes {
@@ -343,7 +381,7 @@ fn write_large(
         CheckFormat::Human => {
             let mut file = std::fs::File::open(path)
                 .ok()
-                .filter(|_| streamed.offsets_match_file);
+                .filter(|_| offsets_match_file);
             let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f));
             human::render_spilled(display, human::Lines::Lookup(&mut read), spilled, opts, out)
         }

@@ -7,7 +7,7 @@
 //! window per finding.
 
 use super::inputs::io_reason;
-use kindly::{DocumentKind, Engine, Finding, Span, Spilled};
+use kindly::{Analysis, DocumentKind, Engine, Finding, Span, Spilled, SpillingStream, Stream};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,9 +39,13 @@ fn chunk_size() -> Option<usize> {
 /// A new scratch file in the temporary folder for the findings. It is removed at once, so
 /// nothing is left behind even if the process is killed; the open handle keeps its data
 /// until it is closed. (Where an open file cannot be removed, as on Windows, it stays.)
+/// `KINDLY_NO_SCRATCH` (for tests) acts as if none could be made.
 fn scratch() -> Result<std::fs::File, String> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir();
+    if std::env::var_os("KINDLY_NO_SCRATCH").is_some() {
+        return Err(format!("no scratch file in {}", dir.display()));
+    }
     let path = dir.join(format!(
         "kindly-check-{}-{}.tmp",
         std::process::id(),
@@ -63,10 +67,33 @@ fn scratch() -> Result<std::fs::File, String> {
     Ok(file)
 }
 
+/// Where a streamed file's findings are kept.
+pub(crate) enum Findings<'e> {
+    /// In a scratch file.
+    Spilled(Spilled<'e>),
+    /// In memory, when no scratch file could be made (a temporary folder that is full or
+    /// read-only): the file is still checked.
+    InMemory(Analysis),
+}
+
+/// A stream with or without a scratch file.
+enum Sink<'e> {
+    Spill(SpillingStream<'e>),
+    Memory(Stream<'e>),
+}
+
+impl Sink<'_> {
+    fn push(&mut self, piece: &str) {
+        match self {
+            Sink::Spill(s) => s.push(piece),
+            Sink::Memory(s) => s.push(piece),
+        }
+    }
+}
+
 /// What streaming a file gave.
 pub(crate) struct Streamed<'e> {
-    /// The findings, in the scratch file.
-    pub spilled: Spilled<'e>,
+    pub findings: Findings<'e>,
     /// Said with `--lossy` when bytes had to be replaced.
     pub note: Option<String>,
     /// False when replaced bytes shifted offsets, so windows cannot be read back by offset.
@@ -88,10 +115,14 @@ pub(crate) fn analyse<'e>(
     };
     let mut file =
         std::fs::File::open(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
-    let mut stream = engine.stream(kind).spill_to(scratch()?);
+    let mut stream = engine.stream(kind);
     if let Some(bytes) = chunk_size() {
         stream = stream.chunk_size(bytes);
     }
+    let mut stream = match scratch() {
+        Ok(scratch) => Sink::Spill(stream.spill_to(scratch)),
+        Err(_) => Sink::Memory(stream),
+    };
     let mut buf = vec![0u8; READ_BYTES];
     // Bytes of an incomplete UTF-8 sequence at the end of the last read.
     let mut carry: Vec<u8> = Vec::new();
@@ -151,11 +182,15 @@ pub(crate) fn analyse<'e>(
             break;
         }
     }
-    let spilled = stream
-        .finish_spilled()
-        .map_err(|e| format!("cannot use the scratch file: {}", io_reason(&e)))?;
+    let findings = match stream {
+        Sink::Spill(s) => Findings::Spilled(
+            s.finish_spilled()
+                .map_err(|e| format!("cannot use the scratch file: {}", io_reason(&e)))?,
+        ),
+        Sink::Memory(s) => Findings::InMemory(s.finish()),
+    };
     Ok(Streamed {
-        spilled,
+        findings,
         note: first_bad.map(|at| {
             format!(
                 "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
