@@ -233,9 +233,11 @@ impl Confidence {
 /// `b` and `someone-else`) and disclosures of abuse (tier `abuse`). Neither is ever a thinking
 /// trap; both replace reframes with a support message.
 ///
-/// The variants are declared most urgent first, so `Ord` orders tiers by urgency.
+/// The variants are declared most urgent first, so `Ord` orders tiers by urgency. More tiers
+/// may be added (`abuse` was), so a `match` on a tier needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum CrisisTier {
     /// Explicit: wish to die, intent, plan, self-harm, goodbye language. Whole-entry takeover.
     A,
