@@ -625,9 +625,18 @@ fn copy(l: &Located) -> Located {
     }
 }
 
-/// A located finding as bytes: little-endian numbers, strings with their length first.
+/// A located finding as bytes: numbers as LEB128, strings with their length first.
 fn encode(l: &Located, out: &mut Vec<u8>) {
-    let num = |out: &mut Vec<u8>, n: usize| out.extend_from_slice(&(n as u64).to_le_bytes());
+    // Seven bits a byte, the high bit set on all but the last (LEB128): most numbers here are
+    // small or offsets under 2^35, so a record takes about half the bytes of fixed `u64`s.
+    let num = |out: &mut Vec<u8>, n: usize| {
+        let mut n = n as u64;
+        while n >= 0x80 {
+            out.push((n as u8 & 0x7F) | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+    };
     let string = |out: &mut Vec<u8>, s: &str| {
         num(out, s.len());
         out.extend_from_slice(s.as_bytes());
@@ -670,8 +679,15 @@ fn decode(mut b: &[u8]) -> Option<Located> {
         Some(head)
     }
     fn num(b: &mut &[u8]) -> Option<usize> {
-        let bytes: [u8; 8] = take(b, 8)?.try_into().ok()?;
-        usize::try_from(u64::from_le_bytes(bytes)).ok()
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = take(b, 1)?[0];
+            n |= u64::from(byte & 0x7F) << shift;
+            if byte < 0x80 {
+                return usize::try_from(n).ok();
+            }
+        }
+        None
     }
     fn string(b: &mut &[u8]) -> Option<String> {
         let n = num(b)?;
@@ -878,6 +894,50 @@ mod tests {
                 assert_eq!(read, crisis);
             }
         }
+    }
+
+    #[test]
+    fn records_read_back_as_written() {
+        let big = usize::try_from(u64::from(u32::MAX) * 3).unwrap_or(usize::MAX);
+        let at = |n: usize| Position {
+            char: n,
+            utf16: n + 1,
+            line: 127,
+            column: 128,
+        };
+        let l = Located {
+            raw: RawFinding {
+                rule: 300,
+                start: big,
+                end: big + 11,
+                sentence: (0, usize::MAX),
+                level: -1,
+                slots: vec![
+                    ("word".into(), "lazy ✓".into()),
+                    (String::new(), String::new()),
+                ],
+                tags: vec![Category::Labeling, Category::ShouldStatement],
+            },
+            matched: "I'm so lazy".into(),
+            text: Some("I’m so lazy".into()),
+            start: at(big - 5),
+            end: at(big + 6),
+        };
+        let mut bytes = Vec::new();
+        encode(&l, &mut bytes);
+        let back = decode(&bytes).unwrap();
+        assert_eq!(back.raw.rule, 300);
+        assert_eq!((back.raw.start, back.raw.end), (big, big + 11));
+        assert_eq!(back.raw.sentence, (0, usize::MAX));
+        assert_eq!(back.raw.level, -1);
+        assert_eq!(back.raw.slots, l.raw.slots);
+        assert_eq!(back.raw.tags, l.raw.tags);
+        assert_eq!((back.matched, back.text), (l.matched, l.text));
+        assert_eq!((back.start, back.end), (l.start, l.end));
+        assert!(
+            decode(&bytes[..bytes.len() - 1]).is_none(),
+            "a cut record is refused"
+        );
     }
 
     #[cfg(feature = "markdown")]
