@@ -59,7 +59,9 @@ type CacheFn =
 struct Cache {
     dfa: Option<hybrid::dfa::Cache>,
     backtrack: backtrack::Cache,
-    pikevm: pikevm::Cache,
+    /// Made on first use: it is sized by the NFA (a few MB for the largest patterns) and only
+    /// long sentences need it, so most patterns never do.
+    pikevm: Option<pikevm::Cache>,
     slots: Slots,
 }
 
@@ -137,7 +139,7 @@ impl Regex {
         let create: CacheFn = Box::new(move || Cache {
             dfa: for_pool.dfa.as_ref().map(|d| d.create_cache()),
             backtrack: for_pool.backtrack.create_cache(),
-            pikevm: for_pool.pikevm.create_cache(),
+            pikevm: None,
             slots: for_pool.pikevm.create_captures(),
         });
         Ok(Regex {
@@ -155,7 +157,8 @@ impl Regex {
                 return found.is_some();
             }
         }
-        self.engines.pikevm.is_match(&mut cache.pikevm, input)
+        let vm = &self.engines.pikevm;
+        vm.is_match(cache.pikevm.get_or_insert_with(|| vm.create_cache()), input)
     }
 
     /// The leftmost-first match in `hay`.
@@ -210,7 +213,12 @@ impl Regex {
             .try_search(&mut cache.backtrack, &input, slots)
             .is_err()
         {
-            self.engines.pikevm.search(&mut cache.pikevm, &input, slots);
+            let vm = &self.engines.pikevm;
+            vm.search(
+                cache.pikevm.get_or_insert_with(|| vm.create_cache()),
+                &input,
+                slots,
+            );
         }
         slots.get_match().map(|m| (m.start(), m.end()))
     }
