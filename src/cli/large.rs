@@ -39,7 +39,7 @@ fn chunk_size() -> Option<usize> {
 /// A new scratch file in the temporary folder for the findings. It is removed at once, so
 /// nothing is left behind even if the process is killed; the open handle keeps its data
 /// until it is closed. (Where an open file cannot be removed, as on Windows, it stays.)
-/// `KINDLY_NO_SCRATCH` (for tests) acts as if none could be made.
+/// `KINDLY_NO_SCRATCH` (README, privacy) acts as if none could be made: findings stay in memory.
 fn scratch() -> Result<std::fs::File, String> {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir();
@@ -51,10 +51,13 @@ fn scratch() -> Result<std::fs::File, String> {
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create_new(true);
+    // The findings quote the user's words: only the user may read them, even in the moment
+    // before the file is removed.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
         .open(&path)
         .map_err(|e| {
             format!(
