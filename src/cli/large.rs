@@ -57,15 +57,13 @@ fn scratch() -> Result<std::fs::File, String> {
     // before the file is removed.
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let file = options
-        .open(&path)
-        .map_err(|e| {
-            format!(
-                "cannot create a scratch file in {}: {}",
-                dir.display(),
-                io_reason(&e)
-            )
-        })?;
+    let file = options.open(&path).map_err(|e| {
+        format!(
+            "cannot create a scratch file in {}: {}",
+            dir.display(),
+            io_reason(&e)
+        )
+    })?;
     let _ = std::fs::remove_file(&path);
     Ok(file)
 }
