@@ -65,6 +65,19 @@ function call(f) {
   }
 }
 
+/**
+ * A lone surrogate reaches the engine as U+FFFD, which is also one UTF-16 unit, so offsets still
+ * hold but a finding's `text` would show U+FFFD where the caller's string has the surrogate.
+ * Findings then take their text from the caller's own string.
+ */
+function withCallersText(text, analysis) {
+  if (typeof text.isWellFormed === 'function' && text.isWellFormed()) return analysis;
+  for (const f of analysis.findings) {
+    if (f.text !== null) f.text = text.slice(f.start, f.end);
+  }
+  return analysis;
+}
+
 function checkText(text, name = 'text') {
   if (typeof text !== 'string') {
     throw new TypeError(`kindly: ${name} must be a string, not ${text === null ? 'null' : typeof text}`);
@@ -142,7 +155,8 @@ export class Kindly {
     checkText(text);
     const markdown = markdownOption(options);
     const engine = this.#live();
-    return JSON.parse(call(() => (markdown ? engine.analyzeMarkdown(text) : engine.analyze(text))));
+    const analysis = JSON.parse(call(() => (markdown ? engine.analyzeMarkdown(text) : engine.analyze(text))));
+    return withCallersText(text, analysis);
   }
 
   /** Same as `analyze(text, { markdown: true })`. */
