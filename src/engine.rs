@@ -666,28 +666,15 @@ impl Engine {
         // Rumination: the same category three or more times in an entry is high severity, and
         // so is a sentence where three or more categories stack up. Counted in flat arrays (a
         // bit per category), since a document runs this on every keystroke.
-        let bit = |c: Category| 1u32 << c.precedence();
         let mut per_category = [0usize; Category::ALL.len()];
         let mut per_sentence: Vec<((usize, usize), u32)> = Vec::with_capacity(located.len());
         for &(l, base) in located {
             let cat = self.rules[l.raw.rule as usize].category;
             per_category[usize::from(cat.precedence())] += 1;
-            let tags = l.raw.tags.iter().fold(bit(cat), |m, t| m | bit(*t));
-            per_sentence.push((sentence((l, base)), tags));
+            per_sentence.push((sentence((l, base)), category_bits(cat, &l.raw.tags)));
         }
-        per_sentence.sort_unstable_by_key(|(s, _)| *s);
-        per_sentence.dedup_by(|later, first| {
-            let same = later.0 == first.0;
-            if same {
-                first.1 |= later.1;
-            }
-            same
-        });
-        let stacked = |s: (usize, usize)| {
-            per_sentence
-                .binary_search_by_key(&s, |(k, _)| *k)
-                .is_ok_and(|i| per_sentence[i].1.count_ones() >= 3)
-        };
+        let stacked_sentences = StackedSentences::new(per_sentence);
+        let stacked = |s: (usize, usize)| stacked_sentences.contains(s);
 
         for (&(l, base), f) in located.iter().zip(findings.iter_mut()) {
             let rule = &self.rules[l.raw.rule as usize];
@@ -1116,6 +1103,37 @@ const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. 
 /// Used for abuse disclosures when the pack holding the support text has no `abuse` message
 /// for the locale: neutral, no blame, no numbers (the locale's emergency resources follow).
 const FALLBACK_ABUSE: &str = "What you describe sounds frightening, and it is not your fault. If you are in danger right now, please call your local emergency number. Talking to someone you trust can help too.";
+
+/// A finding's category and its tags as bits (one per category), for counting how many
+/// categories stack up in a sentence.
+pub(crate) fn category_bits(category: Category, tags: &[Category]) -> u32 {
+    let bit = |c: Category| 1u32 << c.precedence();
+    tags.iter().fold(bit(category), |m, t| m | bit(*t))
+}
+
+/// The sentences where three or more categories stack up (rumination: each finding in them is
+/// high severity), from each finding's sentence and [`category_bits`].
+pub(crate) struct StackedSentences(Vec<((usize, usize), u32)>);
+
+impl StackedSentences {
+    pub(crate) fn new(mut per_sentence: Vec<((usize, usize), u32)>) -> StackedSentences {
+        per_sentence.sort_unstable_by_key(|(s, _)| *s);
+        per_sentence.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                first.1 |= later.1;
+            }
+            same
+        });
+        StackedSentences(per_sentence)
+    }
+
+    pub(crate) fn contains(&self, sentence: (usize, usize)) -> bool {
+        self.0
+            .binary_search_by_key(&sentence, |(k, _)| *k)
+            .is_ok_and(|i| self.0[i].1.count_ones() >= 3)
+    }
+}
 
 /// "idiot" -> "an idiot", "failure" -> "a failure" (by spelling; good enough for labels).
 /// The order findings are reported in: by position, then category precedence, then rule id.

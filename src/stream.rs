@@ -17,7 +17,7 @@
 
 use crate::category::{Category, Severity};
 use crate::document::DocumentKind;
-use crate::engine::{Engine, Located, RawFinding};
+use crate::engine::{category_bits, Engine, Located, RawFinding, StackedSentences};
 use crate::finding::{Analysis, Finding, Support};
 use crate::position::{Cursor, Position};
 use crate::text;
@@ -313,31 +313,13 @@ impl Spill {
                 &*rb.id,
             ))
         });
-        let bit = |c: Category| 1u32 << c.precedence();
-        let mut per_sentence: Vec<((usize, usize), u32)> = located
-            .iter()
-            .map(|l| {
-                let tags = l
-                    .raw
-                    .tags
-                    .iter()
-                    .fold(bit(rule(l).category), |m, t| m | bit(*t));
-                (l.raw.sentence, tags)
-            })
-            .collect();
-        per_sentence.sort_unstable_by_key(|(s, _)| *s);
-        per_sentence.dedup_by(|later, first| {
-            let same = later.0 == first.0;
-            if same {
-                first.1 |= later.1;
-            }
-            same
-        });
-        let stacked = |s: (usize, usize)| {
-            per_sentence
-                .binary_search_by_key(&s, |(k, _)| *k)
-                .is_ok_and(|i| per_sentence[i].1.count_ones() >= 3)
-        };
+        let stacked_sentences = StackedSentences::new(
+            located
+                .iter()
+                .map(|l| (l.raw.sentence, category_bits(rule(l).category, &l.raw.tags)))
+                .collect(),
+        );
+        let stacked = |s: (usize, usize)| stacked_sentences.contains(s);
         let crisis_sentences: Vec<(usize, usize)> = located
             .iter()
             .filter(|l| rule(l).tier.is_some())
