@@ -425,6 +425,11 @@ impl LazyRegex {
         self.cell.get_or_init(|| self.build().ok()).as_ref()
     }
 
+    /// True once compiled (or once compiling failed).
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.cell.get().is_some()
+    }
+
     /// Compiles now, reporting the error.
     fn force(&self) -> std::result::Result<(), String> {
         if self.cell.get().is_none() {

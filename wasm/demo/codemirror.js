@@ -13,6 +13,12 @@ import { init, Kindly } from '../pkg/kindly.js';
 await init();
 const kindly = new Kindly();
 
+// Compile the rule patterns while the page is idle, so the first note does not wait for them.
+const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 50));
+idle(function warm(deadline) {
+  if (kindly.warmUp(Math.max(4, deadline.timeRemaining())) > 0) idle(warm);
+});
+
 /** A lint extension backed by one kindly document per editor. */
 function kindlyLint({ delay = 150 } = {}) {
   const doc = kindly.document();

@@ -21,6 +21,12 @@ await init();
 const kindly = new Kindly();
 const doc = kindly.document();
 
+// Compile the rule patterns while the page is idle, so the first note does not wait for them.
+const idle = globalThis.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 8 }), 50));
+idle(function warm(deadline) {
+  if (kindly.warmUp(Math.max(4, deadline.timeRemaining())) > 0) idle(warm);
+});
+
 let text = ''; // the text the document holds
 let analysis = doc.update('');
 let shown = []; // findings that get an underline and a note

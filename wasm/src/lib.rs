@@ -304,6 +304,15 @@ impl KindlyEngine {
         )
     }
 
+    /// Compiles up to `max_patterns` of the rule patterns not compiled yet (they are otherwise
+    /// compiled the first time a text needs them) and returns how many are left; see
+    /// `Engine::warm_up`. The JS wrapper calls it in small steps until a time budget is spent.
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self, max_patterns: u32) -> u32 {
+        let left = self.built.engine.warm_up(max_patterns as usize);
+        u32::try_from(left).unwrap_or(u32::MAX)
+    }
+
     /// A new, empty document for incremental analysis.
     pub fn document(&self, markdown: bool) -> Result<KindlyDocument, JsError> {
         let kind = if markdown {

@@ -113,6 +113,27 @@ test('a large and hostile-looking input is analysed without trouble', () => {
   assert.equal(text.slice(a.findings.at(-1).start, a.findings.at(-1).end), "I'm so lazy");
 });
 
+test('warmUp compiles patterns ahead of need and leaves the findings alone', () => {
+  const text = "Missed the bus again. I'm such an idiot. Everyone else has it together.\n\nI always ruin everything.";
+  const cold = new Kindly();
+  const expected = cold.analyze(text);
+  cold.free();
+
+  const kindly = new Kindly();
+  const first = kindly.warmUp(0); // at least one step, however small the budget
+  assert.ok(Number.isInteger(first) && first > 0, `patterns left after one step: ${first}`);
+  assert.ok(kindly.warmUp(0) < first, 'each call compiles more');
+  let left = first;
+  for (let i = 0; left > 0 && i < 10000; i++) left = kindly.warmUp(50);
+  assert.equal(left, 0);
+  assert.equal(kindly.warmUp(), 0, 'nothing left once warm');
+  assert.deepEqual(kindly.analyze(text), expected);
+
+  for (const bad of [-1, NaN, '5', null]) assert.throws(() => kindly.warmUp(bad), RangeError);
+  kindly.free();
+  assert.throws(() => kindly.warmUp(1), /freed/);
+});
+
 test('every built-in pattern compiles with the wasm build of regex', async () => {
   const raw = await import('../pkg/kindly_wasm.js');
   assert.doesNotThrow(() => raw.__compileAllPatterns());
