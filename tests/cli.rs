@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::borrow::BorrowMut;
-use std::io::Write;
+mod checks;
+
+use checks::cli::{code, json, jsonl, kindly, run, run_with_stdin, stderr, stdout};
+use checks::temp::TempDir;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
 const PACK: &str = r#"[pack]
 id = "test-pack"
@@ -51,111 +52,14 @@ pass = ["The goblin has a brain.", "Goblins are fun."]
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// A temporary folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "kindly-cli-{}-{}-{nanos}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `contents` to `name` (creating folders) and returns the full path.
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    /// The test pack, written to `pack.toml`.
-    fn pack(&self) -> PathBuf {
-        self.write("pack.toml", PACK)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `kindly` with colour off (as when piped), run in `dir`.
-fn kindly(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kindly"));
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR");
-    cmd
-}
-
-/// Runs with `stdin` as standard input.
-fn run_with_stdin(mut cmd: impl BorrowMut<Command>, stdin: &str) -> Output {
-    let mut child = cmd
-        .borrow_mut()
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A usage error can end the process before it reads its input; a broken pipe then is
-    // expected, not a test failure.
-    if let Err(e) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-        assert_eq!(
-            e.kind(),
-            std::io::ErrorKind::BrokenPipe,
-            "writing stdin: {e}"
-        );
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn run(mut cmd: impl BorrowMut<Command>) -> Output {
-    cmd.borrow_mut().stdin(Stdio::null()).output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(o)))
-}
-
-fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line ({e}): {l}")))
-        .collect()
+/// The test pack, written to `pack.toml` in `dir`.
+fn write_pack(dir: &TempDir) -> PathBuf {
+    dir.write("pack.toml", PACK)
 }
 
 /// `kindly --no-default-packs --pack pack.toml ARGS...` in `dir`.
 fn with_pack(dir: &TempDir, args: &[&str]) -> Command {
-    let pack = dir.pack();
+    let pack = write_pack(dir);
     let mut cmd = kindly(dir.path());
     cmd.arg("--no-default-packs")
         .arg("--pack")
@@ -170,7 +74,7 @@ fn with_pack(dir: &TempDir, args: &[&str]) -> Command {
 
 #[test]
 fn exit_0_when_nothing_is_found() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         kindly(dir.path()).arg("check"),
         "Made pancakes and called Mum.\n",
@@ -182,7 +86,7 @@ fn exit_0_when_nothing_is_found() {
 
 #[test]
 fn exit_1_for_a_builtin_label() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.\n");
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
@@ -196,7 +100,7 @@ fn exit_1_for_a_builtin_label() {
 
 #[test]
 fn human_output_is_exact() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write(
         "today.txt",
         "Slept badly.\nWell, I am a grumpy gremlin today.\n",
@@ -222,7 +126,7 @@ today.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
 
 #[test]
 fn human_output_aligns_tabs_emoji_and_cjk() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("w.txt", "Hello.\n\t😀 日本 I am a grumpy gremlin.\n");
     let o = run(with_pack(&dir, &["check", "--max-reframes", "0", "w.txt"]));
     assert_eq!(code(&o), 1);
@@ -242,7 +146,7 @@ w.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
 
 #[test]
 fn several_notes_and_the_summary() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write(
         "a.txt",
         "I am a grumpy gremlin. Ugh, my goblin brain again.\n",
@@ -264,7 +168,7 @@ fn several_notes_and_the_summary() {
 
 #[test]
 fn control_characters_never_reach_the_terminal() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("esc.txt", "\x1b[31mred\x1b[0m I am a grumpy gremlin.\n");
     let o = run(with_pack(&dir, &["check", "esc.txt"]));
     assert_eq!(code(&o), 1);
@@ -273,7 +177,7 @@ fn control_characters_never_reach_the_terminal() {
 
 #[test]
 fn color_can_be_forced() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         with_pack(&dir, &["check", "--color", "always"]),
         "I am a grumpy gremlin.",
@@ -292,7 +196,7 @@ fn color_can_be_forced() {
 
 #[test]
 fn max_reframes_limits_and_zero_hides() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         with_pack(&dir, &["check", "--max-reframes", "1"]),
         "I am a grumpy gremlin.",
@@ -318,7 +222,7 @@ fn max_reframes_limits_and_zero_hides() {
 
 #[test]
 fn json_document_shape_and_positions() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     // An emoji (4 bytes, 2 UTF-16 units) and é (2 bytes) before the match.
     dir.write("u.txt", "Fine.\n😀 é I am a grumpy gremlin.\n");
     let o = run(with_pack(&dir, &["check", "--format", "json", "u.txt"]));
@@ -356,7 +260,7 @@ fn json_document_shape_and_positions() {
 
 #[test]
 fn json_reports_errors_in_place() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("a.txt", "I am a grumpy gremlin.");
     let o = run(with_pack(
         &dir,
@@ -379,7 +283,7 @@ fn json_reports_errors_in_place() {
 
 #[test]
 fn jsonl_has_one_line_per_finding_and_error() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write(
         "a.txt",
         "I am a grumpy gremlin. Ugh, my goblin brain again.\n",
@@ -426,7 +330,7 @@ fn jsonl_has_one_line_per_finding_and_error() {
 
 #[test]
 fn stdin_dash_and_no_path() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         with_pack(&dir, &["check", "-", "--format", "jsonl"]),
         "I am a grumpy gremlin.",
@@ -442,7 +346,7 @@ fn stdin_dash_and_no_path() {
 
 #[test]
 fn stdin_is_plain_unless_markdown_is_asked() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let text = "`I am a grumpy gremlin`\n";
     let o = run_with_stdin(with_pack(&dir, &["check", "--format", "jsonl"]), text);
     assert_eq!(jsonl(&o).len(), 1);
@@ -456,7 +360,7 @@ fn stdin_is_plain_unless_markdown_is_asked() {
 
 #[test]
 fn folders_recurse_in_sorted_order() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let line = "I am a grumpy gremlin.\n";
     dir.write("notes/b.md", line);
     dir.write("notes/a.txt", line);
@@ -491,7 +395,7 @@ fn folders_recurse_in_sorted_order() {
 
 #[test]
 fn empty_folder_is_mentioned() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();
     let o = run(with_pack(&dir, &["check", "empty"]));
     assert_eq!(code(&o), 0);
@@ -500,7 +404,7 @@ fn empty_folder_is_mentioned() {
 
 #[test]
 fn markdown_code_spans_are_skipped() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write(
         "day.md",
         "Code: `I am a grumpy gremlin` here.\n\n```\nI am a grumpy gremlin\n```\n\nI am a grumpy gremlin today.\n",
@@ -519,7 +423,7 @@ fn markdown_code_spans_are_skipped() {
 
 #[test]
 fn non_utf8_file_is_reported_and_others_still_checked() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("a.txt", "I am a grumpy gremlin.\n");
     dir.write("bad.txt", b"ok \xff\xfe then\n");
     dir.write("c.txt", "I am a grumpy gremlin.\n");
@@ -542,7 +446,7 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
 
 #[test]
 fn missing_file_is_an_input_error() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(kindly(dir.path()).args(["check", "nope.md"]));
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).starts_with("kindly: nope.md: cannot read: no such file or directory\n"));
@@ -555,7 +459,7 @@ fn missing_file_is_an_input_error() {
 
 #[test]
 fn bad_pack_error_is_located() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let bad = PACK.replacen("category = \"labeling\"", "category = \"labelling\"", 1);
     let line = bad.lines().position(|l| l.contains("labelling")).unwrap() + 1;
     dir.write("bad.toml", &bad);
@@ -575,7 +479,7 @@ fn bad_pack_error_is_located() {
 
 #[test]
 fn disable_category() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let text = "I am a grumpy gremlin. Ugh, my goblin brain again.";
     // After the subcommand, comma-separated.
     let o = run_with_stdin(
@@ -600,7 +504,7 @@ fn disable_category() {
         "--no-default-packs",
         "--pack",
     ])
-    .arg(dir.pack())
+    .arg(write_pack(&dir))
     .args(["check", "--format", "jsonl"]);
     let o = run_with_stdin(&mut cmd, text);
     let lines = jsonl(&o);
@@ -616,7 +520,7 @@ fn disable_category() {
 
 #[test]
 fn disable_category_rejects_unknown_ids_and_crisis() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         kindly(dir.path()).args(["check", "--disable-category", "labelling"]),
         "x",
@@ -646,7 +550,7 @@ fn collapse(s: &str) -> String {
 
 #[test]
 fn crisis_shows_support_and_never_the_words() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let text = "I'm so lazy. I want to die.\n";
     let support = kindly::Engine::new()
         .unwrap()
@@ -713,7 +617,7 @@ const STORMY: &str = "Calm start.\nI am a grumpy gremlin and the storm cloud is 
 
 #[test]
 fn crisis_tier_b_leads_and_hides_its_line() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("crisis.toml", crisis_pack("b"));
     dir.write("t.txt", STORMY);
     let o = run(kindly(dir.path()).args([
@@ -763,7 +667,7 @@ t.txt:3:14  labeling  \"grumpy gremlin\"  (harsh label)
 
 #[test]
 fn crisis_tier_a_takes_over_the_file() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("crisis.toml", crisis_pack("a"));
     dir.write("t.txt", STORMY);
     let o = run(kindly(dir.path()).args([
@@ -791,7 +695,7 @@ t.txt:2:31  support
 
 #[test]
 fn crisis_in_json_has_offsets_only() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run_with_stdin(
         kindly(dir.path()).args(["check", "--format", "json"]),
         "I'm so lazy. I want to die.\n",
@@ -827,7 +731,7 @@ fn crisis_in_json_has_offsets_only() {
 /// personalization. The file shows only the abuse support panel, in text and in JSON.
 #[test]
 fn abuse_disclosure_shows_the_abuse_support_panel_only() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let text = "he hits me when I'm late. If I were better he wouldn't beat me.\n";
     let support = kindly::Engine::new()
         .unwrap()
@@ -890,7 +794,7 @@ fn abuse_disclosure_shows_the_abuse_support_panel_only() {
 
 #[test]
 fn locale_picks_the_resources() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let text = "I want to die.\n";
     let mut builder = kindly::EngineBuilder::new();
     builder.locale("en-GB");
@@ -908,7 +812,7 @@ fn locale_picks_the_resources() {
 
 #[test]
 fn rules_table_and_json() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(with_pack(&dir, &["rules"]));
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
@@ -937,7 +841,7 @@ fn rules_table_and_json() {
 
 #[test]
 fn rules_triggers() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(with_pack(&dir, &["rules", "--triggers"]));
     assert_eq!(code(&o), 0);
     assert_eq!(stdout(&o), "goblin brain\ngrumpy gremlin\n");
@@ -950,7 +854,7 @@ fn rules_triggers() {
 
 #[test]
 fn explain_a_rule() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(with_pack(&dir, &["explain", "test.gremlin"]));
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
@@ -978,7 +882,7 @@ fn explain_a_rule() {
 
 #[test]
 fn explain_unknown_rule_suggests() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(with_pack(&dir, &["explain", "test.gremlim"]));
     assert_eq!(code(&o), 2);
     assert_eq!(
@@ -992,7 +896,7 @@ fn explain_unknown_rule_suggests() {
 
 #[test]
 fn test_rules_passes_on_builtins() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(kindly(dir.path()).arg("test-rules"));
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(
@@ -1004,8 +908,8 @@ fn test_rules_passes_on_builtins() {
 
 #[test]
 fn test_rules_on_a_named_pack() {
-    let dir = TempDir::new();
-    let pack = dir.pack();
+    let dir = TempDir::new("cli");
+    let pack = write_pack(&dir);
     let o = run(kindly(dir.path()).arg("test-rules").arg(&pack));
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert_eq!(stdout(&o), "2 rules, 8 examples, 0 failed\n");
@@ -1013,7 +917,7 @@ fn test_rules_on_a_named_pack() {
 
 #[test]
 fn test_rules_reports_a_wrong_example() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let wrong = PACK.replace(
         "I'm a [grumpy gremlin] today.",
         "I'm a [grumpy] gremlin today.",
@@ -1039,7 +943,7 @@ fn test_rules_reports_a_wrong_example() {
 
 #[test]
 fn test_rules_with_a_broken_pack_exits_2() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write(
         "broken.toml",
         PACK.replace("severity = \"high\"", "severity = \"harsh\""),
@@ -1056,7 +960,7 @@ fn test_rules_with_a_broken_pack_exits_2() {
 
 #[test]
 fn version_and_help() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let o = run(kindly(dir.path()).arg("--version"));
     assert_eq!(code(&o), 0);
     assert_eq!(
@@ -1104,7 +1008,7 @@ fn long_journal() -> String {
 
 #[test]
 fn streamed_large_files_give_the_same_output_as_files_read_whole() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("long.txt", long_journal());
     dir.write(
         "long.md",
@@ -1132,7 +1036,7 @@ fn streamed_large_files_give_the_same_output_as_files_read_whole() {
 
 #[test]
 fn streamed_files_report_bad_utf8_with_its_offset() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let mut bytes = long_journal().into_bytes();
     let at = bytes.len() - 10;
     bytes[at] = 0xFF;
@@ -1215,7 +1119,7 @@ fn assert_streamed_equals_whole(dir: &Path, args: &[&str], expect_code: i32) {
 /// finding. `KINDLY_STREAM_CHUNK_BYTES` makes the windows small.
 #[test]
 fn streamed_output_equals_whole_file_output_in_every_format() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("tier_b.txt", journal_with_crisis(false));
     dir.write("tier_a.txt", journal_with_crisis(true));
     dir.write(
@@ -1244,7 +1148,7 @@ fn streamed_output_equals_whole_file_output_in_every_format() {
 
 #[test]
 fn several_files_with_errors_stream_in_order() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     dir.write("a.txt", journal_with_crisis(false));
     dir.write("b.txt", journal_with_crisis(true));
     dir.write("clean.txt", "Walked the dog and made soup.\n");
@@ -1272,7 +1176,7 @@ fn several_files_with_errors_stream_in_order() {
 /// an early finding raised by later ones and tier B withholding a finding on its line.
 #[test]
 fn the_journal_has_what_the_equality_tests_rely_on() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli");
     let t = journal_with_crisis(false);
     dir.write("tier_b.txt", &t);
     let doc = json(&run(kindly(dir.path()).args([

@@ -23,8 +23,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod checks;
+
+use checks::cli::{run_with_stdin, stderr, stdout};
+use checks::temp::TempDir;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 fn root() -> PathBuf {
@@ -37,12 +41,8 @@ fn fixture(name: &str) -> String {
 
 /// `kindly` run from the crate root with colour off and no progress bar.
 fn kindly() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kindly"));
-    cmd.current_dir(root())
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("CLICOLOR")
-        .stdin(Stdio::null());
+    let mut cmd = checks::cli::kindly(&root());
+    cmd.stdin(Stdio::null());
     cmd
 }
 
@@ -55,22 +55,14 @@ fn eval(args: &[&str]) -> Output {
     cmd.output().unwrap()
 }
 
-fn out(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
-
 fn json(o: &Output) -> Value {
     assert!(
         o.status.code() == Some(0) || o.status.code() == Some(1),
         "exit {:?}, stderr:\n{}",
         o.status.code(),
-        err(o)
+        stderr(o)
     );
-    serde_json::from_str(&out(o)).unwrap_or_else(|e| panic!("{e}:\n{}", out(o)))
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}:\n{}", stdout(o)))
 }
 
 fn category<'a>(doc: &'a Value, id: &str) -> &'a Value {
@@ -86,27 +78,6 @@ fn category<'a>(doc: &'a Value, id: &str) -> &'a Value {
 fn close(v: &Value, want: f64) {
     let got = v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"));
     assert!((got - want).abs() < 1e-9, "got {got}, want {want}");
-}
-
-/// A temporary folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kindly-eval-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]
@@ -237,8 +208,8 @@ fn exact_figures_on_the_small_corpus() {
 #[test]
 fn table_shows_the_figures() {
     let o = eval(&[&fixture("small.jsonl")]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let t = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
     let has = |words: &[&str]| {
         t.lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == words)
@@ -289,13 +260,17 @@ fn table_shows_the_figures() {
         "{t}"
     );
     assert!(!t.contains("errors"), "no error lists without --errors");
-    assert!(err(&o).contains("kindly eval: 7 rows in"), "{}", err(&o));
+    assert!(
+        stderr(&o).contains("kindly eval: 7 rows in"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn errors_list_false_positives_and_negatives_with_the_rule() {
     let o = eval(&["--errors", "1", &fixture("small.jsonl")]);
-    let t = out(&o);
+    let t = stdout(&o);
     assert!(
         t.contains("self_attack: false positives (1 of 2 shown)"),
         "{t}"
@@ -336,8 +311,8 @@ fn errors_list_false_positives_and_negatives_with_the_rule() {
 #[test]
 fn bad_rows_are_listed_with_file_and_line_and_counted() {
     let o = eval(&["--format", "json", &fixture("bad.jsonl")]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let e = err(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
     assert!(
         e.contains("tests/eval_fixtures/bad.jsonl:2: invalid JSON"),
         "{e}"
@@ -353,7 +328,7 @@ fn bad_rows_are_listed_with_file_and_line_and_counted() {
         "{e}"
     );
     assert!(e.contains("4 bad rows skipped"), "{e}");
-    let doc: Value = serde_json::from_str(&out(&o)).unwrap();
+    let doc: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(doc["corpus"]["bad_rows"], 4);
     assert_eq!(doc["corpus"]["blank_lines"], 1);
     assert_eq!(doc["corpus"]["rows"], 6);
@@ -367,7 +342,7 @@ fn bad_rows_are_listed_with_file_and_line_and_counted() {
     assert_eq!(lines, [2, 3, 4, 7]);
 
     // The table says so too.
-    let t = out(&eval(&[&fixture("bad.jsonl")]));
+    let t = stdout(&eval(&[&fixture("bad.jsonl")]));
     assert!(t.contains("4 bad rows; 1 blank line skipped"), "{t}");
 }
 
@@ -375,11 +350,11 @@ fn bad_rows_are_listed_with_file_and_line_and_counted() {
 fn strict_makes_the_first_bad_row_fatal() {
     let o = eval(&["--strict", &fixture("bad.jsonl")]);
     assert_eq!(o.status.code(), Some(2));
-    let e = err(&o);
+    let e = stderr(&o);
     assert!(e.contains("bad.jsonl:2: invalid JSON"), "{e}");
     assert!(e.contains("--strict"), "{e}");
     assert!(!e.contains("bad.jsonl:3"), "stops at the first: {e}");
-    assert!(out(&o).is_empty());
+    assert!(stdout(&o).is_empty());
     // A clean corpus is fine with --strict.
     assert_eq!(
         eval(&["--strict", &fixture("small.jsonl")]).status.code(),
@@ -403,9 +378,9 @@ fn csv_with_field_options_and_a_label_map() {
     let doc = json(&o);
     // c6 has an unknown label: a bad row on line 7 (the header is line 1).
     assert!(
-        err(&o).contains("small.csv:7: unknown label 'Sarcasm' (not in the --map file"),
+        stderr(&o).contains("small.csv:7: unknown label 'Sarcasm' (not in the --map file"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     let rows = &doc["scores"]["rows"];
     assert_eq!(rows["scored"], 4, "c1 c2 c4 c5");
@@ -442,11 +417,11 @@ fn jsonl_with_dotted_fields_and_a_label_map() {
     assert_eq!(doc["scores"]["rows"]["ignored"], 1);
     close(&doc["scores"]["micro"]["f1"], 0.8);
     assert!(
-        err(&o).contains("external.jsonl:6: unknown label 'Sarcasm'"),
+        stderr(&o).contains("external.jsonl:6: unknown label 'Sarcasm'"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
-    let t = out(&eval(&args));
+    let t = stdout(&eval(&args));
     assert!(
         t.contains("1 not scored (labels all mapped to ignore), 1 of them flagged"),
         "{t}"
@@ -473,50 +448,50 @@ fn bad_inputs_are_usage_errors() {
     let o = eval(&[&fixture("small.csv")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        err(&o).contains("no column 'text' for the text (columns: id, sentence, traps)"),
+        stderr(&o).contains("no column 'text' for the text (columns: id, sentence, traps)"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     // A bad map names its line.
-    let dir = TempDir::new("map");
+    let dir = TempDir::new("eval-map");
     let map = dir.path().join("m.tsv");
     std::fs::write(&map, "Labeling\tlabeling\nOops\tlabelling\n").unwrap();
     let o = eval(&["--map", map.to_str().unwrap(), &fixture("small.jsonl")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        err(&o).contains("m.tsv:2: 'labelling' is not a category id"),
+        stderr(&o).contains("m.tsv:2: 'labelling' is not a category id"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     // A missing corpus.
     let o = eval(&["nope.jsonl"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        err(&o).contains("nope.jsonl: cannot read: no such file or directory"),
+        stderr(&o).contains("nope.jsonl: cannot read: no such file or directory"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
     // A bad --fail-under spec is refused by the argument parser.
     let o = eval(&["--fail-under", "f2=0.9", &fixture("small.jsonl")]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(err(&o).contains("unknown metric 'f2'"), "{}", err(&o));
+    assert!(stderr(&o).contains("unknown metric 'f2'"), "{}", stderr(&o));
 }
 
 #[test]
 fn folders_and_standard_input() {
-    let dir = TempDir::new("folder");
+    let dir = TempDir::new("eval-folder");
     let text = std::fs::read_to_string(root().join(fixture("small.jsonl"))).unwrap();
     let (a, b) = text.split_at(text.find("{\"id\": \"r4\"").unwrap());
-    std::fs::write(dir.path().join("a.jsonl"), a).unwrap();
-    std::fs::write(dir.path().join("b.jsonl"), b).unwrap();
-    std::fs::write(dir.path().join("README.md"), "not a corpus").unwrap();
+    dir.write("a.jsonl", a);
+    dir.write("b.jsonl", b);
+    dir.write("README.md", "not a corpus");
     let doc = json(&eval(&["--format", "json", dir.path().to_str().unwrap()]));
     assert_eq!(doc["corpus"]["files"].as_array().unwrap().len(), 2);
     close(&doc["scores"]["micro"]["f1"], 0.6);
 
     let pack = fixture("pack.toml");
-    let mut child = kindly()
-        .args([
+    let o = run_with_stdin(
+        kindly().args([
             "--no-default-packs",
             "--pack",
             &pack,
@@ -524,14 +499,9 @@ fn folders_and_standard_input() {
             "--format",
             "json",
             "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
-    let o = child.wait_with_output().unwrap();
+        ]),
+        &text,
+    );
     let doc = json(&o);
     assert_eq!(doc["corpus"]["files"][0], "<stdin>");
     close(&doc["scores"]["micro"]["f1"], 0.6);
@@ -539,7 +509,7 @@ fn folders_and_standard_input() {
 
 #[test]
 fn html_report_is_self_contained() {
-    let dir = TempDir::new("html");
+    let dir = TempDir::new("eval-html");
     let page = dir.path().join("report.html");
     let o = eval(&[
         "--errors",
@@ -550,7 +520,7 @@ fn html_report_is_self_contained() {
         &fixture("pack-old.toml"),
         &fixture("small.jsonl"),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg"), "a bar chart");
@@ -580,8 +550,8 @@ fn baseline_pack_prints_the_change_per_category() {
         &fixture("pack-old.toml"),
         &fixture("small.jsonl"),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let t = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
     let has = |words: &[&str]| {
         t.lines()
             .any(|l| l.split_whitespace().collect::<Vec<_>>() == words)
@@ -637,17 +607,17 @@ fn fail_under_sets_the_exit_status() {
         "f1=0.6,negatives_flagged=0.5,recall.crisis=0.5",
         &small,
     ]);
-    assert_eq!(ok.status.code(), Some(0), "{}", err(&ok));
-    assert!(out(&ok).contains("ok"));
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("ok"));
 
     let o = eval(&["--fail-under", "f1=0.61", &small]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("--fail-under: micro_f1 is 0.6000, below 0.61"),
+        stderr(&o).contains("--fail-under: micro_f1 is 0.6000, below 0.61"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
-    assert!(out(&o).contains("FAILED"));
+    assert!(stdout(&o).contains("FAILED"));
 
     let o = eval(&["--fail-under", "negatives_flagged=0.4", &small]);
     assert_eq!(
@@ -664,15 +634,15 @@ fn fail_under_sets_the_exit_status() {
         "any_recall<=0.6",
         &small,
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
     // An undefined metric fails its gate: recall of a category nobody labelled.
     let o = eval(&["--fail-under", "recall.self_attack=0", &small]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        err(&o).contains("recall.self_attack is undefined"),
+        stderr(&o).contains("recall.self_attack is undefined"),
         "{}",
-        err(&o)
+        stderr(&o)
     );
 
     let doc = json(&eval(&[
@@ -722,7 +692,7 @@ fn held_out_split_stays_above_the_ratchet() {
         ])
         .output()
         .unwrap();
-    let table = out(&o);
+    let table = stdout(&o);
     let summary: Vec<&str> = table
         .lines()
         .filter(|l| {
@@ -738,6 +708,6 @@ fn held_out_split_stays_above_the_ratchet() {
         Some(0),
         "quality on corpora/test fell below corpora/test/thresholds.toml:\n{}\n{}",
         summary.join("\n"),
-        err(&o)
+        stderr(&o)
     );
 }

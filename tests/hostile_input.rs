@@ -18,9 +18,11 @@
 mod checks;
 
 use checks::check_analysis;
+use checks::cli::{self, run, stderr, stdout};
+use checks::temp::TempDir;
 use kindly::{Category, Document, DocumentKind, Engine};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
@@ -229,73 +231,36 @@ fn a_100_mb_single_line() {
 // The CLI: bad bytes, and a batch with failures loses nothing
 // ---------------------------------------------------------------------------------------------
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "kindly-hostile-{tag}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
+/// `kindly ARGS` in `dir`, with nothing on standard input.
 fn kindly(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kindly"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
+    run(cli::kindly(dir).args(args))
 }
 
 #[test]
 fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
-    let dir = TempDir::new("utf8");
+    let dir = TempDir::new("hostile-utf8");
     dir.write("latin1.txt", b"Caf\xe9 again. I'm so lazy.\n");
     dir.write("utf16.txt", b"\xff\xfeI\x00'\x00m\x00");
-    let o = kindly(&dir.0, &["check", "latin1.txt", "utf16.txt"]);
+    let o = kindly(dir.path(), &["check", "latin1.txt", "utf16.txt"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(text(&o.stdout), "");
+    assert_eq!(stdout(&o), "");
     assert_eq!(
-        text(&o.stderr),
+        stderr(&o),
         "kindly: latin1.txt: not valid UTF-8 (first bad byte at offset 3); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
          kindly: utf16.txt: not valid UTF-8 (first bad byte at offset 0); it looks like UTF-16; save it as UTF-8 and try again\n\
          2 files could not be checked\n"
     );
 
     let o = kindly(
-        &dir.0,
+        dir.path(),
         &["check", "--lossy", "--format", "jsonl", "latin1.txt"],
     );
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
-        text(&o.stderr),
+        stderr(&o),
         "kindly: latin1.txt: not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)\n"
     );
-    let line: serde_json::Value =
-        serde_json::from_str(text(&o.stdout).lines().next().unwrap()).unwrap();
+    let line: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
     assert_eq!(line["text"], "I'm so lazy");
     // Positions count the replacement character (3 bytes in UTF-8) in place of the bad byte.
     assert_eq!(line["bytes"]["start"], 14);
@@ -304,7 +269,7 @@ fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
 
 #[test]
 fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
-    let dir = TempDir::new("batch");
+    let dir = TempDir::new("hostile-batch");
     dir.write("1-good.txt", "I'm so lazy.\n");
     dir.write("2-bad.txt", b"\xc3\x28 I'm so lazy\n");
     dir.write("3-empty.txt", "");
@@ -319,13 +284,13 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
         "5-crisis.txt",
     ];
 
-    let o = kindly(&dir.0, &[&["check"][..], &args].concat());
+    let o = kindly(dir.path(), &[&["check"][..], &args].concat());
     assert_eq!(
         o.status.code(),
         Some(2),
         "an input error wins the exit code"
     );
-    let out = text(&o.stdout);
+    let out = stdout(&o);
     let headers: Vec<&str> = out
         .lines()
         .filter(|l| l.contains(".txt:") && !l.starts_with(' '))
@@ -339,7 +304,7 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
         ]
     );
     assert!(!out.contains('\0'), "NUL bytes never reach the terminal");
-    let err = text(&o.stderr);
+    let err = stderr(&o);
     assert_eq!(
         err,
         "kindly: 2-bad.txt: not valid UTF-8 (first bad byte at offset 0); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
@@ -349,7 +314,7 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
 
     // JSON: one entry per input, in order, the failures with their error and no findings.
     let o = kindly(
-        &dir.0,
+        dir.path(),
         &[&["check", "--format", "json"][..], &args].concat(),
     );
     assert_eq!(o.status.code(), Some(2));
@@ -385,14 +350,14 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
 fn a_long_single_line_file_prints_a_bounded_snippet_per_note() {
     // Each note shows the part of the line around its span, not the whole line, so output and
     // time stay linear in the file size.
-    let dir = TempDir::new("longline");
+    let dir = TempDir::new("hostile-longline");
     let mut line = "Walked the dog and made some tea, then read for a while. ".repeat(2_000);
     line.push_str("I'm so lazy. ");
     line.push_str(&"Then dinner and a film, which was fine really. ".repeat(2_000));
     dir.write("long.txt", &line);
-    let o = kindly(&dir.0, &["check", "long.txt"]);
+    let o = kindly(dir.path(), &["check", "long.txt"]);
     assert_eq!(o.status.code(), Some(1));
-    let out = text(&o.stdout);
+    let out = stdout(&o);
     assert!(out.len() < 2_000, "{} bytes of output", out.len());
     let source = out.lines().nth(2).unwrap();
     // Cut at both ends (by kindly's window, then the renderer's own width limit).
@@ -442,7 +407,7 @@ fn snapshot(
 
 #[test]
 fn no_command_changes_any_file_it_reads() {
-    let dir = TempDir::new("readonly");
+    let dir = TempDir::new("hostile-readonly");
     dir.write("journal.md", "# Monday\n\nI'm so lazy.\n\nI want to die.\n");
     dir.write("notes.txt", "I always mess up.\r\n");
     dir.write("bad.txt", b"\xff\xfe");
@@ -450,9 +415,9 @@ fn no_command_changes_any_file_it_reads() {
         "corpus.jsonl",
         "{\"text\": \"I'm so lazy.\", \"labels\": [\"labeling\"]}\n{\"text\": \"A calm day.\", \"labels\": []}\n",
     );
-    std::fs::create_dir_all(dir.0.join("sub")).unwrap();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
     dir.write("sub/more.md", "Everyone else is better than me.\n");
-    let before = snapshot(&dir.0);
+    let before = snapshot(dir.path());
     let runs: [&[&str]; 8] = [
         &["check", "."],
         &["check", "--lossy", "--format", "json", "."],
@@ -471,9 +436,9 @@ fn no_command_changes_any_file_it_reads() {
         &["eval", "--format", "json", "--errors", "3", "corpus.jsonl"],
     ];
     for args in runs {
-        let o = kindly(&dir.0, args);
+        let o = kindly(dir.path(), args);
         assert!(o.status.code().is_some_and(|c| c <= 2), "{args:?}");
-        assert_eq!(snapshot(&dir.0), before, "{args:?} changed a file");
+        assert_eq!(snapshot(dir.path()), before, "{args:?} changed a file");
     }
 }
 
@@ -481,15 +446,18 @@ fn no_command_changes_any_file_it_reads() {
 #[test]
 fn the_eval_report_is_written_atomically_and_keeps_its_permissions() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = TempDir::new("report");
+    let dir = TempDir::new("hostile-report");
     dir.write(
         "corpus.jsonl",
         "{\"text\": \"I'm so lazy.\", \"labels\": [\"labeling\"]}\n",
     );
     let report = dir.write("report.html", "old report");
     std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let o = kindly(&dir.0, &["eval", "--html", "report.html", "corpus.jsonl"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = kindly(
+        dir.path(),
+        &["eval", "--html", "report.html", "corpus.jsonl"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(
         html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"),
@@ -498,7 +466,7 @@ fn the_eval_report_is_written_atomically_and_keeps_its_permissions() {
     let mode = std::fs::metadata(&report).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     // No temporary file is left behind.
-    let names: Vec<String> = std::fs::read_dir(&dir.0)
+    let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();

@@ -23,6 +23,9 @@
     clippy::print_stdout
 )]
 
+mod checks;
+
+use checks::cli::{bin, run, stderr};
 use kindly::{Engine, EngineBuilder, Error, ErrorKind};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -137,26 +140,18 @@ fn every_hostile_pack_file_is_refused_with_its_exact_error() {
 
 #[test]
 fn the_cli_reports_a_hostile_pack_with_the_same_located_error_and_exit_2() {
-    let exe = env!("CARGO_BIN_EXE_kindly");
-    let out = std::process::Command::new(exe)
-        .args([
-            "check",
-            "--no-default-packs",
-            "--pack",
-            "tests/hostile_packs/unknown-category.toml",
-            "-",
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let out = run(bin().args([
+        "check",
+        "--no-default-packs",
+        "--pack",
+        "tests/hostile_packs/unknown-category.toml",
+        "-",
+    ]));
     assert_eq!(out.status.code(), Some(2));
     let expected =
         std::fs::read_to_string("tests/hostile_packs/unknown-category.expected").unwrap();
     let message = expected.lines().nth(2).unwrap();
-    assert_eq!(
-        String::from_utf8(out.stderr).unwrap(),
-        format!("kindly: {message}\n")
-    );
+    assert_eq!(stderr(&out), format!("kindly: {message}\n"));
     assert!(out.stdout.is_empty());
 }
 

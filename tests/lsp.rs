@@ -8,12 +8,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod checks;
+
+use checks::temp::TempDir;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -171,36 +173,11 @@ const SUPPORT_A: &str = "You don't have to hold this alone. Someone can listen r
 // A small LSP client
 // ---------------------------------------------------------------------------------------------
 
-/// A temporary folder, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "kindly-lsp-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir = dir.canonicalize().unwrap();
-        std::fs::write(dir.join("pack.toml"), PACK).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn uri(&self) -> String {
-        format!("file://{}", self.0.display())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A temporary workspace with the test pack in `pack.toml`.
+fn workspace() -> TempDir {
+    let dir = TempDir::new("lsp");
+    dir.write("pack.toml", PACK);
+    dir
 }
 
 /// A running `kindly lsp` and our side of the conversation.
@@ -217,7 +194,7 @@ struct Client {
 impl Client {
     /// Starts `kindly ARGS lsp` in `dir`.
     fn spawn(dir: &Path, args: &[&str]) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kindly"))
+        let mut child = checks::cli::bin()
             .args(args)
             .arg("lsp")
             .current_dir(dir)
@@ -540,7 +517,7 @@ fn apply_text_edit(text: &str, edit: &Value, utf8: bool) -> String {
 
 #[test]
 fn a_whole_session_open_change_hover_act_and_shut_down() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, init) = Client::start(&dir, json!({}));
     assert_eq!(
         init,
@@ -746,7 +723,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
 fn positions_are_utf16_by_default_and_utf8_when_offered() {
     let text = "😀 Ünï: I'm a grumpy gremlin.\n\né I have a goblin brain.\n";
     let uri = "file:///journal/emoji.md";
-    let dir = TempDir::new();
+    let dir = workspace();
     for utf8 in [false, true] {
         let encodings = if utf8 {
             json!(["utf-8", "utf-16"])
@@ -822,7 +799,7 @@ fn positions_are_utf16_by_default_and_utf8_when_offered() {
 
 #[test]
 fn markdown_skips_code_and_other_languages_follow_the_file_name() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start(&dir, json!({}));
     let text = "`I'm a grumpy gremlin`\n\nI'm a grumpy gremlin.\n";
     let only_prose = [diag(
@@ -853,7 +830,7 @@ fn markdown_skips_code_and_other_languages_follow_the_file_name() {
 
 #[test]
 fn crisis_language_gets_the_support_message_and_no_rewrites() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start(&dir, json!({}));
 
     // Tier A: the whole document shows only the support message.
@@ -968,9 +945,9 @@ fn crisis_language_gets_the_support_message_and_no_rewrites() {
 
 #[test]
 fn settings_layer_and_bad_settings_are_shown_and_ignored() {
-    let dir = TempDir::new();
-    std::fs::write(dir.path().join("extra.toml"), EXTRA_PACK).unwrap();
-    std::fs::write(dir.path().join("bad.toml"), BAD_PACK).unwrap();
+    let dir = workspace();
+    dir.write("extra.toml", EXTRA_PACK);
+    dir.write("bad.toml", BAD_PACK);
     let (mut lsp, _) = Client::start(
         &dir,
         json!({"initializationOptions": {"minimumSeverity": "high"}}),
@@ -1126,7 +1103,7 @@ fn settings_layer_and_bad_settings_are_shown_and_ignored() {
 
 #[test]
 fn bad_initialization_options_are_shown_and_the_defaults_stay() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start(&dir, json!({"initializationOptions": {"maxReframes": 9}}));
     assert_eq!(
         lsp.shown_message(),
@@ -1154,7 +1131,7 @@ fn bad_initialization_options_are_shown_and_the_defaults_stay() {
 
 #[test]
 fn settings_are_pulled_from_clients_that_keep_them() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start(
         &dir,
         json!({"capabilities": {"workspace": {"configuration": true}}}),
@@ -1208,7 +1185,7 @@ fn settings_are_pulled_from_clients_that_keep_them() {
 
 #[test]
 fn malformed_input_gets_errors_not_crashes() {
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start(&dir, json!({}));
     let error = |lsp: &mut Client, method: &str, params: Value| {
         lsp.request(method, params)["error"].clone()
@@ -1317,8 +1294,8 @@ fn malformed_input_gets_errors_not_crashes() {
 
 #[test]
 fn builtin_packs_and_a_bad_command_line_pack() {
-    let dir = TempDir::new();
-    std::fs::write(dir.path().join("bad.toml"), BAD_PACK).unwrap();
+    let dir = workspace();
+    dir.write("bad.toml", BAD_PACK);
     let (mut lsp, _) = Client::start_with(&dir, &["--pack", "bad.toml"], json!({}));
     let (kind, message) = lsp.shown_message();
     assert_eq!(kind, 1);
@@ -1369,7 +1346,7 @@ fn latency_of_a_one_character_change_in_a_5000_word_document() {
     let text = paragraphs.join(".\n\n") + ".\n";
     assert_eq!(text.split_whitespace().count(), 5000);
 
-    let dir = TempDir::new();
+    let dir = workspace();
     let (mut lsp, _) = Client::start_with(&dir, &[], json!({}));
     let uri = "file:///j/long.md";
     let opened = Instant::now();

@@ -2,6 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod checks;
+
+use checks::temp::TempDir;
 use kindly::{EngineBuilder, ErrorKind};
 
 const GOOD: &str = r#"[pack]
@@ -214,10 +217,8 @@ fn toml_syntax_errors_are_located() {
 
 #[test]
 fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
-    let dir = std::env::temp_dir().join(format!("kindly-packs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bad = dir.join("bad.toml");
-    std::fs::write(&bad, b"[pack]\nid = \"x\xff\"\n").unwrap();
+    let dir = TempDir::new("packs");
+    let bad = dir.write("bad.toml", b"[pack]\nid = \"x\xff\"\n");
     let err = EngineBuilder::new()
         .builtin_packs(false)
         .add_pack_path(&bad)
@@ -230,7 +231,7 @@ fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
             bad.display()
         )
     );
-    let missing = dir.join("missing.toml");
+    let missing = dir.path().join("missing.toml");
     let err = EngineBuilder::new()
         .add_pack_path(&missing)
         .build()
@@ -242,7 +243,6 @@ fn pack_files_on_disk_name_the_path_and_reject_bad_utf8() {
             missing.display()
         )
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A crisis pack written before the `abuse` tier existed (no `abuse` support text) plus one

@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod checks;
+
+use checks::cli::{self, run, stderr, stdout};
+use checks::temp::TempDir;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -214,49 +218,23 @@ fn the_library_prints_nothing() {
 /// Words that stand for the private text of a journal.
 const SECRET: &str = "Marguerite kissed the lighthouse keeper";
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("kindly-privacy-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
+/// `kindly ARGS` in `dir`: exit code, standard output, standard error.
 fn kindly(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kindly"))
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let out = run(cli::kindly(dir).args(args));
+    (out.status.code(), stdout(&out), stderr(&out))
 }
 
 #[test]
 fn errors_about_bad_inputs_name_the_place_never_the_text() {
-    let dir = TempDir::new("errors");
+    let dir = TempDir::new("privacy-errors");
     let mut bad = format!("{SECRET}. I'm so lazy. ").into_bytes();
     bad.push(0xFF);
     bad.extend_from_slice(format!(" {SECRET} again.").as_bytes());
-    std::fs::write(dir.0.join("diary.txt"), &bad).unwrap();
-    std::fs::write(dir.0.join("utf16.txt"), b"\xff\xfeM\x00a\x00r\x00").unwrap();
+    dir.write("diary.txt", &bad);
+    dir.write("utf16.txt", b"\xff\xfeM\x00a\x00r\x00");
     for format in ["human", "json", "jsonl"] {
         let (code, out, err) = kindly(
-            &dir.0,
+            dir.path(),
             &[
                 "check",
                 "--format",
@@ -285,7 +263,7 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
     // With --lossy the text is checked, and the note about the bad byte still names only the
     // place; the only words shown are the finding's own.
     let (code, out, err) = kindly(
-        &dir.0,
+        dir.path(),
         &["check", "--lossy", "--format", "jsonl", "diary.txt"],
     );
     assert_eq!(code, Some(1));
@@ -298,14 +276,13 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
 
 #[test]
 fn crisis_words_never_reach_any_output() {
-    let dir = TempDir::new("crisis");
-    std::fs::write(
-        dir.0.join("entry.txt"),
+    let dir = TempDir::new("privacy-crisis");
+    dir.write(
+        "entry.txt",
         "I'm so lazy. I want to die tonight, I have the pills ready.\n",
-    )
-    .unwrap();
+    );
     for format in ["human", "json", "jsonl"] {
-        let (code, out, _) = kindly(&dir.0, &["check", "--format", format, "entry.txt"]);
+        let (code, out, _) = kindly(dir.path(), &["check", "--format", format, "entry.txt"]);
         assert_eq!(code, Some(1), "{format}");
         for words in ["want to die", "pills", "tonight"] {
             assert!(!out.contains(words), "{format} shows {words:?}:\n{out}");

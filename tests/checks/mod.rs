@@ -1,7 +1,12 @@
-//! Checks shared by the robustness tests (`invariants.rs`, `hostile_input.rs`): what must hold
-//! for every analysis of every text, with positions recomputed independently of the engine.
+//! Helpers shared by the integration tests, each of which includes this folder with
+//! `mod checks;`: what must hold for every analysis of every text, with positions recomputed
+//! independently of the engine (here); running the binary and reading its output (`cli`);
+//! temporary folders (`temp`).
 
 #![allow(dead_code)]
+
+pub mod cli;
+pub mod temp;
 
 use kindly::{Analysis, Category};
 
