@@ -824,18 +824,26 @@ impl Engine {
             .get(&rule.category)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        // Rotate the shared pool by a hash of the matched words, so different findings get
+        // A reframe written for one shape of the thought ("Luck may have helped...") is offered
+        // only when the flagged words have that shape (DOMAIN.md §3.1: a reframe keeps the
+        // meaning of what was written), and then before the general ones, being the closer fit.
+        let fits = |r: &&pack::ReframeTemplate| r.when.as_ref().is_none_or(|w| w.found_in(matched));
+        let (specific, general): (Vec<&pack::ReframeTemplate>, Vec<&pack::ReframeTemplate>) =
+            pool.iter().filter(fits).partition(|r| r.when.is_some());
+        // Rotate the general pool by a hash of the matched words, so different findings get
         // different suggestions while the same text always gets the same ones.
-        let rot = if pool.is_empty() {
+        let rot = if general.is_empty() {
             0
         } else {
-            (fnv1a(&normalize_slot(matched).to_lowercase()) % pool.len() as u64) as usize
+            (fnv1a(&normalize_slot(matched).to_lowercase()) % general.len() as u64) as usize
         };
         let ordered = rule
             .reframes
             .iter()
-            .chain(pool[rot..].iter())
-            .chain(pool[..rot].iter());
+            .filter(fits)
+            .chain(specific)
+            .chain(general[rot..].iter().copied())
+            .chain(general[..rot].iter().copied());
         let starts_upper = matched.chars().next().is_some_and(char::is_uppercase);
         let mut out: Vec<Reframe> = Vec::new();
         for r in ordered {

@@ -529,3 +529,35 @@ fn hostile_text_does_not_panic() {
         let _ = engine().analyze_markdown(text);
     }
 }
+
+#[test]
+fn shared_reframes_fit_the_shape_of_the_thought() {
+    let reframes = |text: &str| -> Vec<String> {
+        let a = engine().analyze(text);
+        assert_eq!(a.findings.len(), 1, "{text}: {:?}", a.findings);
+        a.findings[0]
+            .reframes
+            .iter()
+            .map(|r| r.text.clone())
+            .collect()
+    };
+    let luck = "Luck may have helped, and so did my effort. Both can be true.";
+    let nice = "People can be kind and honest at the same time. What they said can be true.";
+    let got = reframes("I got the job but it was just luck.");
+    assert_eq!(got[0], luck);
+    assert!(!got.iter().any(|r| r == nice), "{got:?}");
+    let got = reframes("Sam liked my talk, but she was probably just being nice.");
+    assert_eq!(got[0], nice);
+    assert!(!got.iter().any(|r| r == luck), "{got:?}");
+
+    let healing = "Healing doesn't follow a deadline. I can give myself more time.";
+    assert!(reframes("I should be over it by now.")
+        .iter()
+        .any(|r| r == healing));
+    let flat = reframes("I should have the flat sorted by now.");
+    assert!(!flat.iter().any(|r| r == healing), "{flat:?}");
+
+    let never = reframes("I never get anything right.");
+    assert!(never[0].contains("'Never' is a big word"), "{never:?}");
+    assert!(!never.iter().any(|r| r.contains("'Always'")), "{never:?}");
+}

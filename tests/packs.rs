@@ -81,7 +81,7 @@ fn unknown_category_names_the_line_the_rule_and_the_valid_ids() {
 fn unknown_keys_are_rejected_with_the_rule_id() {
     let (kind, msg, _) = error_for("[[rule.reframe]]\n", "[[rule.reframe]]\nbogus = 1\n");
     assert_eq!(kind, ErrorKind::Syntax);
-    assert_eq!(msg, "mine.toml:19:1: rule 'mine.blob': unknown field `bogus`, expected one of `text`, `rewrite`, `poles`");
+    assert_eq!(msg, "mine.toml:19:1: rule 'mine.blob': unknown field `bogus`, expected one of `text`, `rewrite`, `poles`, `when`");
     let (_, msg, _) = error_for("[pack]\n", "[pack]\nversoin = \"1\"\n");
     assert!(
         msg.starts_with("mine.toml:2:1: unknown field `versoin`, expected one of"),
@@ -327,4 +327,62 @@ fn a_pack_without_abuse_support_text_loads_and_falls_back() {
         let err = build(OLD_SUPPORT.replace(from, to)).unwrap_err();
         assert!(err.to_string().contains(error), "{err}");
     }
+}
+
+#[test]
+fn reframes_with_when_fit_only_the_findings_that_hold_their_words() {
+    let pack = GOOD.replacen(
+        "[[rule.reframe]]\ntext = \"I'm having a squishy day.\"\n",
+        "[[rule.reframe]]\ntext = \"I'm having a squishy day.\"\n\
+         [[rule.reframe]]\ntext = \"Goo is allowed to be goo.\"\nwhen = [\"goo\"]\n\
+         [[rule.reframe]]\ntext = \"Even the best blobs wobble.\"\nwhen = [\"wobbl*\", \"such a blob\"]\n",
+        1,
+    );
+    assert_ne!(pack, GOOD, "test setup");
+    let engine = EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", pack)
+        .build()
+        .unwrap();
+    let reframes = |text: &str| -> Vec<String> {
+        let a = engine.analyze(text);
+        assert_eq!(a.findings.len(), 1, "{text}");
+        a.findings[0]
+            .reframes
+            .iter()
+            .map(|r| r.text.clone())
+            .collect()
+    };
+    assert_eq!(
+        reframes("Honestly I'm such a GOO."),
+        ["I'm having a squishy day.", "Goo is allowed to be goo."]
+    );
+    assert_eq!(
+        reframes("I’m such a blob."),
+        ["I'm having a squishy day.", "Even the best blobs wobble."]
+    );
+    assert_eq!(reframes("I'm a blob."), ["I'm having a squishy day."]);
+}
+
+#[test]
+fn an_empty_when_is_rejected_where_it_stands() {
+    let (kind, msg, rule) = error_for(
+        "text = \"I'm having a squishy day.\"\n",
+        "text = \"I'm having a squishy day.\"\nwhen = []\n",
+    );
+    assert_eq!(kind, ErrorKind::Invalid);
+    assert_eq!(rule.as_deref(), Some("mine.blob"));
+    assert!(
+        msg.starts_with("mine.toml:20:8: ")
+            && msg.contains("a reframe's `when` must list at least one word or phrase"),
+        "{msg}"
+    );
+    let (_, msg, _) = error_for(
+        "text = \"I'm having a squishy day.\"\n",
+        "text = \"I'm having a squishy day.\"\nwhen = [\" * \"]\n",
+    );
+    assert!(
+        msg.starts_with("mine.toml:20:9: ") && msg.contains("must hold at least one word"),
+        "{msg}"
+    );
 }

@@ -611,6 +611,62 @@ pub(crate) struct ReframeTemplate {
     pub template: Template,
     pub rewrite: bool,
     pub poles: Vec<String>,
+    /// `when`: the reframe fits only findings whose words hold one of these phrases.
+    pub when: Option<WordList>,
+}
+
+/// Lowercase words and phrases (`luck*` for any ending), found in a text word by word: "luck"
+/// is in "Just LUCK, really" but not in "plucky". Used for a reframe's `when`.
+#[derive(Clone, Debug)]
+pub(crate) struct WordList {
+    /// Each phrase as its words; the bool says the last word may go on (`luck*`).
+    phrases: Vec<(Vec<String>, bool)>,
+}
+
+impl WordList {
+    fn new(phrases: &[String]) -> WordList {
+        WordList {
+            phrases: phrases
+                .iter()
+                .map(|p| {
+                    let p = p.trim();
+                    let (p, open) = match p.strip_suffix('*') {
+                        Some(stem) => (stem, true),
+                        None => (p, false),
+                    };
+                    (words_of(p), open)
+                })
+                .collect(),
+        }
+    }
+
+    /// True when `text` holds one of the phrases, as whole words (apostrophes of any kind, or
+    /// none: "im" and "I'm" are the same word).
+    pub(crate) fn found_in(&self, text: &str) -> bool {
+        let words = words_of(text);
+        self.phrases.iter().any(|(phrase, open)| {
+            let n = phrase.len();
+            n > 0
+                && words.windows(n).any(|w| {
+                    w.iter().zip(phrase).enumerate().all(|(i, (have, want))| {
+                        have == want || (*open && i == n - 1 && have.starts_with(want.as_str()))
+                    })
+                })
+        })
+    }
+}
+
+/// The words of `text`, lowercased, with apostrophes dropped.
+fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || expand::APOSTROPHES.contains(&c)))
+        .map(|w| {
+            w.chars()
+                .filter(|c| !expand::APOSTROPHES.contains(c))
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// One embedded example of a rule.
@@ -1158,10 +1214,36 @@ fn compile_reframe(
         }
         poles.push(v.clone());
     }
+    let when = match &s.when {
+        None => None,
+        Some(list) => {
+            let phrases: Vec<String> = list.get_ref().iter().map(|w| w.get_ref().clone()).collect();
+            if let Some(bad) = list
+                .get_ref()
+                .iter()
+                .find(|w| words_of(w.get_ref().trim_end_matches('*')).is_empty())
+            {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    "a reframe's `when` entry must hold at least one word".to_string(),
+                )
+                .at(locate(&file.name, &file.text, bad.span().start)));
+            }
+            if phrases.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    "a reframe's `when` must list at least one word or phrase (leave it out to offer the reframe for every finding)".to_string(),
+                )
+                .at(locate(&file.name, &file.text, list.span().start)));
+            }
+            Some(WordList::new(&phrases))
+        }
+    };
     Ok(ReframeTemplate {
         template,
         rewrite: s.rewrite,
         poles,
+        when,
     })
 }
 
@@ -1463,15 +1545,18 @@ fn compile_rule(
             .at(at(r.span().start)));
         }
     } else {
-        let has_fallback = reframes.iter().any(|r| r.template.is_slot_free())
-            || pack_reframes
-                .get(&category)
-                .is_some_and(|v| v.iter().any(|r| r.template.is_slot_free()));
+        let has_fallback = reframes
+            .iter()
+            .any(|r| r.template.is_slot_free() && r.when.is_none())
+            || pack_reframes.get(&category).is_some_and(|v| {
+                v.iter()
+                    .any(|r| r.template.is_slot_free() && r.when.is_none())
+            });
         if !has_fallback {
             return Err(Error::new(
                 ErrorKind::Invalid,
                 format!(
-                    "no slot-free fallback reframe: add a [[rule.reframe]] without {{slots}}, or a [[reframes.{}]] to the pack",
+                    "no slot-free fallback reframe: add a [[rule.reframe]] without {{slots}} or `when`, or such a [[reframes.{}]] to the pack",
                     category.id()
                 ),
             )
@@ -1633,6 +1718,23 @@ mod tests {
         let re = build_regex(r"\b[\w'’-]+\b").unwrap();
         for (hay, want) in [("naïve café", "naïve"), ("I’m", "I’m"), ("😭 lazy", "lazy")] {
             assert_eq!(re.find(hay).map(|m| m.as_str()), Some(want), "{hay}");
+        }
+    }
+
+    #[test]
+    fn word_lists_match_whole_words() {
+        let w = WordList::new(&["luck*".into(), "over it".into(), "i'm done".into()]);
+        for yes in [
+            "Just LUCK, really",
+            "so lucky",
+            "I should be over it",
+            "im done",
+            "I’m done.",
+        ] {
+            assert!(w.found_in(yes), "{yes}");
+        }
+        for no in ["plucky", "over", "it is over", "I'm not done"] {
+            assert!(!w.found_in(no), "{no}");
         }
     }
 

@@ -129,6 +129,9 @@ pub(crate) struct ReframeSpec {
     pub rewrite: bool,
     #[serde(default)]
     pub poles: Vec<Spanned<String>>,
+    /// Offered only when the flagged words contain one of these words or phrases.
+    #[serde(default)]
+    pub when: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
