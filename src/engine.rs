@@ -1357,6 +1357,12 @@ impl<'a> RuleInfo<'a> {
     }
     /// Its reframe templates: the rule's own, then its category's shared ones from the pack.
     pub fn reframe_templates(&self) -> impl Iterator<Item = &'a str> {
+        self.reframe_templates_when().map(|(template, _)| template)
+    }
+
+    /// The same templates, each with the words its `when` asks for in the flagged text (empty
+    /// when it fits every finding).
+    pub fn reframe_templates_when(&self) -> impl Iterator<Item = (&'a str, &'a [String])> {
         let pool = self.engine.packs[self.rule.pack]
             .reframes
             .get(&self.rule.category);
@@ -1364,7 +1370,10 @@ impl<'a> RuleInfo<'a> {
             .reframes
             .iter()
             .chain(pool.into_iter().flatten())
-            .map(|r| r.template.source())
+            .map(|r| {
+                let when = r.when.as_ref().map_or(&[][..], |w| w.source.as_slice());
+                (r.template.source(), when)
+            })
     }
     /// Where the rule is defined.
     pub fn location(&self) -> &'a crate::error::Location {

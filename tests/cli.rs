@@ -878,6 +878,10 @@ fn explain_a_rule() {
     let o = run(kindly(dir.path()).args(["explain", &id]));
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).starts_with(&format!("{id}\n")));
+    // A shared reframe with `when` says when it is offered.
+    let o = run(kindly(dir.path()).args(["explain", "discounting.explained-away-backoff"]));
+    let expected = "  Luck may have helped, and so did my effort. Both can be true.\n    (only when the flagged words hold: luck*, fluke*, chance, fortunate)\n";
+    assert!(stdout(&o).contains(expected), "{}", stdout(&o));
 }
 
 #[test]

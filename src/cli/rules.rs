@@ -214,7 +214,7 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     for e in rule.pass_examples() {
         out.push_str(&format!("  {e}\n"));
     }
-    let reframes: Vec<&str> = rule.reframe_templates().collect();
+    let reframes: Vec<(&str, &[String])> = rule.reframe_templates_when().collect();
     if category == Category::Crisis {
         section(&mut out, "instead of reframes");
         out.push_str(
@@ -222,8 +222,14 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
         );
     } else if !reframes.is_empty() {
         section(&mut out, "reframes (templates)");
-        for r in reframes {
+        for (r, when) in reframes {
             out.push_str(&format!("  {r}\n"));
+            if !when.is_empty() {
+                out.push_str(&format!(
+                    "    (only when the flagged words hold: {})\n",
+                    when.join(", ")
+                ));
+            }
         }
     }
     out

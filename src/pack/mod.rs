@@ -621,6 +621,8 @@ pub(crate) struct ReframeTemplate {
 pub(crate) struct WordList {
     /// Each phrase as its words; the bool says the last word may go on (`luck*`).
     phrases: Vec<(Vec<String>, bool)>,
+    /// The list as written, for `kindly explain`.
+    pub source: Vec<String>,
 }
 
 impl WordList {
@@ -637,6 +639,7 @@ impl WordList {
                     (words_of(p), open)
                 })
                 .collect(),
+            source: phrases.to_vec(),
         }
     }
 
