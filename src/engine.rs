@@ -1195,6 +1195,13 @@ pub(crate) fn finding_order(f: &Finding) -> (usize, usize, u8, &str) {
 }
 
 fn with_article(noun: &str) -> String {
+    // Mass nouns people use as labels take no article ("I'm trash", not "I'm a trash").
+    const MASS: [&str; 7] = [
+        "trash", "garbage", "rubbish", "scum", "filth", "crap", "dirt",
+    ];
+    if MASS.contains(&noun) {
+        return noun.to_string();
+    }
     let starts_vowel = noun.chars().next().is_some_and(|c| "aeiou".contains(c));
     let exceptions_an = noun.starts_with("hour") || noun.starts_with("honest");
     let exceptions_a =
@@ -1394,5 +1401,6 @@ mod tests {
         assert_eq!(with_article("idiot"), "an idiot");
         assert_eq!(with_article("failure"), "a failure");
         assert_eq!(with_article("useless mess"), "a useless mess");
+        assert_eq!(with_article("trash"), "trash");
     }
 }
