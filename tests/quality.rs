@@ -75,6 +75,17 @@ fn path(rel: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
 
+/// The dev corpus files, in name order.
+fn dev_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(path("corpora/dev"))
+        .expect("corpora/dev exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn fixtures_meet_the_quality_targets() {
     let file = path("tests/fixtures/selftalk.jsonl");
@@ -122,13 +133,7 @@ fn fixtures_meet_the_quality_targets() {
 
 #[test]
 fn dev_corpus_catches_every_crisis_text_and_rarely_flags_negatives() {
-    let dir = path("corpora/dev");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpora/dev exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .collect();
-    files.sort();
+    let files = dev_files();
     let refs: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
     let s = score(&refs);
     let fp_rate = s.flagged_negatives as f64 / s.negatives as f64;
@@ -153,4 +158,84 @@ fn dev_corpus_catches_every_crisis_text_and_rarely_flags_negatives() {
         "crisis texts missed: {crisis_misses:#?}"
     );
     assert!(fp_rate <= 0.035, "negatives flagged {fp_rate:.3}");
+}
+
+/// The words of the built-in pack's noun lexicons that are never adjectives ("muppet", not
+/// "trash", which is both): a label that must come with its article in a reframe.
+fn bare_nouns() -> std::collections::BTreeSet<String> {
+    let pack: toml::Table = std::fs::read_to_string(path("rules/en/pack.toml"))
+        .expect("rules/en/pack.toml")
+        .parse()
+        .expect("the pack is TOML");
+    let lexicons = pack["lexicons"].as_table().expect("[lexicons]");
+    let words = |part: &str| -> std::collections::BTreeSet<String> {
+        lexicons
+            .iter()
+            .filter(|(name, _)| name.contains(part))
+            .flat_map(|(_, list)| list.as_array().into_iter().flatten())
+            .filter_map(|w| w.as_str())
+            .filter(|w| !w.contains(' ') && !w.ends_with('*'))
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let adjectives = words("adjective");
+    words("noun").difference(&adjectives).cloned().collect()
+}
+
+/// Slots render into the shared reframes as readable English on every dev text: a noun label
+/// keeps its article ("I'm a reject", not "I'm reject"), a mass noun takes none ("I'm trash"), and
+/// a "not good enough" verdict never lands in a template written for a label.
+#[test]
+fn reframes_read_as_english_on_the_dev_corpus() {
+    let engine = Engine::new().expect("built-in packs compile");
+    let nouns = bare_nouns();
+    assert!(
+        nouns.contains("muppet") && !nouns.contains("trash"),
+        "test setup"
+    );
+    // The word right after "I'm", "call themselves" or "call a friend".
+    let label_words = |text: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for lead in ["I'm ", "call themselves ", "call a friend "] {
+            for (i, _) in text.match_indices(lead) {
+                let rest = &text[i + lead.len()..];
+                let word: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                out.push(word);
+            }
+        }
+        out
+    };
+    let mut bad = Vec::new();
+    let files = dev_files();
+    for file in files {
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            let row: Value = serde_json::from_str(line).unwrap();
+            let analysis = engine.analyze(row["text"].as_str().unwrap());
+            for f in &analysis.findings {
+                for text in f
+                    .reframes
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .chain([f.message.as_str()])
+                {
+                    let odd = text.contains("call themselves not ")
+                        || text.contains(" a trash")
+                        || text.contains(" a garbage")
+                        || label_words(text).iter().any(|w| nouns.contains(w));
+                    if odd {
+                        bad.push(format!("{} on {:?}: {text}", f.rule, f.text));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} odd reframes:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
