@@ -827,7 +827,13 @@ impl Engine {
         // A reframe written for one shape of the thought ("Luck may have helped...") is offered
         // only when the flagged words have that shape (DOMAIN.md §3.1: a reframe keeps the
         // meaning of what was written), and then before the general ones, being the closer fit.
-        let fits = |r: &&pack::ReframeTemplate| r.when.as_ref().is_none_or(|w| w.found_in(matched));
+        // The matched words are split once, and only if some reframe has a `when`.
+        let words = std::cell::OnceCell::new();
+        let fits = |r: &&pack::ReframeTemplate| {
+            r.when
+                .as_ref()
+                .is_none_or(|w| w.found_in(words.get_or_init(|| pack::words_of(matched))))
+        };
         let (specific, general): (Vec<&pack::ReframeTemplate>, Vec<&pack::ReframeTemplate>) =
             pool.iter().filter(fits).partition(|r| r.when.is_some());
         // Rotate the general pool by a hash of the matched words, so different findings get
