@@ -2,9 +2,14 @@
 //!
 //! Context never reaches across a blank line (see `text::paragraph_cuts`), so a paragraph gives
 //! the same candidates alone as inside the whole text. A document keeps each paragraph's
-//! candidates and, after an edit, recomputes them only for paragraphs whose text is new; the
-//! cheap entry-wide steps (overlaps, crisis support, severity stacking, reframes, positions) run
-//! over the whole text every time. The result is always identical to [`Engine::analyze`] (or
+//! candidates and, after an edit, recomputes them only for paragraphs whose text is new.
+//!
+//! A keystroke in a long plain-text entry costs little more than one in a short entry: the
+//! paragraph cuts are found again only around the edit, the findings before it stay where they
+//! are, those after it are only moved, and what still runs over every finding is a cheap pass
+//! of integer work (crisis support and severity stacking, which are entry-wide). Markdown
+//! documents mask the whole text on every edit, because a code fence opened far above changes
+//! what a paragraph means. The result is always identical to [`Engine::analyze`] (or
 //! [`Engine::analyze_markdown`]) on the full text.
 
 use crate::engine::{finding_order, Engine, Located};
@@ -87,6 +92,9 @@ pub struct Document {
     text: String,
     /// Paragraph start offsets, parallel to `paragraphs`.
     starts: Vec<usize>,
+    /// Where each paragraph starts in characters, UTF-16 units and lines, parallel to `starts`:
+    /// turns a JS index into a byte offset without counting from the top of a long entry.
+    bases: Vec<Position>,
     paragraphs: Vec<Paragraph>,
     analysis: Analysis,
     ids: Vec<FindingId>,
@@ -114,6 +122,7 @@ impl Document {
             kind,
             text: String::new(),
             starts: Vec::new(),
+            bases: Vec::new(),
             paragraphs: Vec::new(),
             analysis: Analysis::default(),
             ids: Vec::new(),
@@ -152,7 +161,7 @@ impl Document {
     pub fn set_text(&mut self, new_text: &str) -> &Analysis {
         self.text.clear();
         self.text.push_str(new_text);
-        self.refresh();
+        self.refresh(None);
         &self.analysis
     }
 
@@ -183,7 +192,11 @@ impl Document {
             });
         }
         self.text.replace_range(from..to, insert);
-        self.refresh();
+        self.refresh(Some(Edit {
+            from,
+            to,
+            inserted: insert.len(),
+        }));
         Ok(&self.analysis)
     }
 
@@ -215,10 +228,18 @@ impl Document {
     /// The byte offset of UTF-16 index `u`, or `None` when it is past the end or inside a
     /// surrogate pair.
     pub fn byte_from_utf16(&self, u: usize) -> Option<usize> {
-        let mut units = 0usize;
-        for (i, c) in self.text.char_indices() {
+        // Count from the start of the paragraph holding `u`, not from the top of the text.
+        let p = self
+            .bases
+            .partition_point(|b| b.utf16 <= u)
+            .saturating_sub(1);
+        let (from, mut units) = match (self.starts.get(p), self.bases.get(p)) {
+            (Some(&start), Some(base)) => (start, base.utf16),
+            _ => (0, 0),
+        };
+        for (i, c) in self.text[from..].char_indices() {
             if units == u {
-                return Some(i);
+                return Some(from + i);
             }
             units += c.len_utf16();
             if units > u {
@@ -228,15 +249,32 @@ impl Document {
         (units == u).then_some(self.text.len())
     }
 
-    fn refresh(&mut self) {
+    fn refresh(&mut self, edit: Option<Edit>) {
+        // Out of `self` while the lists are rebuilt, which borrow `self` mutably.
+        let text = std::mem::take(&mut self.text);
         let masked: Option<String> = match self.kind {
             DocumentKind::PlainText => None,
             #[cfg(feature = "markdown")]
-            DocumentKind::Markdown => Some(crate::markdown::mask_markdown(&self.text)),
+            DocumentKind::Markdown => Some(crate::markdown::mask_markdown(&text)),
         };
-        let scan: &str = masked.as_deref().unwrap_or(&self.text);
-        let mut starts = vec![0];
-        starts.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+        let scan: &str = masked.as_deref().unwrap_or(&text);
+        let (starts, known_prefix, known_suffix) = match edit {
+            Some(edit) if masked.is_none() && !self.paragraphs.is_empty() => {
+                self.cuts_after(edit, scan)
+            }
+            // Markdown can change what every paragraph means (a fence opened far above), so
+            // its cuts are always taken from the whole masked text.
+            _ => {
+                let mut starts = vec![0];
+                starts.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+                (starts, 0, 0)
+            }
+        };
+        debug_assert_eq!(starts, {
+            let mut all = vec![0];
+            all.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+            all
+        });
         let bounds = |i: usize| (starts[i], starts.get(i + 1).copied().unwrap_or(scan.len()));
 
         // Reuse paragraphs whose scanned text is unchanged: first the common prefix and suffix
@@ -248,13 +286,24 @@ impl Document {
             let (s, e) = bounds(new_i);
             old[old_i].scan == scan[s..e]
         };
-        let mut prefix = 0;
-        while prefix < starts.len() && prefix < old.len() && same(prefix, prefix) {
+        for i in 0..known_prefix {
+            reuse[i] = Some(i);
+            taken[i] = true;
+        }
+        for j in 0..known_suffix {
+            reuse[starts.len() - 1 - j] = Some(old.len() - 1 - j);
+            taken[old.len() - 1 - j] = true;
+        }
+        let mut prefix = known_prefix;
+        while prefix < starts.len() - known_suffix
+            && prefix < old.len() - known_suffix
+            && same(prefix, prefix)
+        {
             reuse[prefix] = Some(prefix);
             taken[prefix] = true;
             prefix += 1;
         }
-        let mut suffix = 0;
+        let mut suffix = known_suffix;
         while suffix < starts.len() - prefix
             && suffix < old.len() - prefix
             && same(starts.len() - 1 - suffix, old.len() - 1 - suffix)
@@ -284,9 +333,118 @@ impl Document {
             }
         }
 
-        // Findings of reused paragraphs move over as they are (only their positions change);
-        // new paragraphs are analysed and rendered. Then the entry-wide step runs over all of
-        // them, which is cheap: no text, no allocation per finding.
+        // The usual edit keeps a prefix and a suffix of paragraphs and changes the ones between:
+        // splice the new ones in place, so a keystroke moves no finding of the unchanged
+        // paragraphs and only re-places those after the edit. Moved or pasted paragraphs take
+        // the general path, which rebuilds the lists.
+        let middle_reused = reuse[prefix..starts.len() - suffix]
+            .iter()
+            .any(Option::is_some);
+        let paragraphs = Texts {
+            original: &text,
+            scan,
+            starts: &starts,
+        };
+        if middle_reused {
+            self.rebuild(old, &reuse, &paragraphs);
+        } else {
+            self.splice(old, prefix, suffix, &paragraphs);
+        }
+        let located: Vec<(&Located, usize)> = self
+            .paragraphs
+            .iter()
+            .zip(&starts)
+            .flat_map(|(p, &s)| p.located.iter().map(move |l| (l, s)))
+            .collect();
+        self.analysis.support = self
+            .engine
+            .entry_wide(&located, &mut self.analysis.findings);
+        self.starts = starts;
+        self.text = text;
+    }
+
+    /// The paragraph starts of the text after `edit` (in a plain-text document), found without
+    /// reading the whole text: cuts before the paragraph ahead of the edit and from the second
+    /// paragraph after it stay where they were (shifted by the edit's length change), because a
+    /// cut depends only on the line break before it and the line it starts. Also returns how
+    /// many paragraphs at the start and at the end are known to be unchanged.
+    fn cuts_after(&self, edit: Edit, scan: &str) -> (Vec<usize>, usize, usize) {
+        let old = &self.starts;
+        let old_len = scan.len() + (edit.to - edit.from) - edit.inserted;
+        let holding = |at: usize| old.partition_point(|&s| s <= at) - 1;
+        // One paragraph of margin on each side: an edit at the very start of a paragraph can
+        // change whether the line it starts is blank, and so the cut before it.
+        let first = holding(edit.from).saturating_sub(1);
+        let after = (holding(edit.to) + 2).min(old.len());
+        let window_start = old[first];
+        let window_end = old
+            .get(after)
+            .map_or(scan.len(), |&s| s + edit.inserted + edit.from - edit.to);
+        debug_assert!(old.get(after).is_none_or(|&s| s <= old_len));
+        let mut starts = Vec::with_capacity(old.len() + 1);
+        starts.extend_from_slice(&old[..=first]);
+        starts.extend(text::paragraph_cuts_between(scan, window_start, window_end));
+        starts.extend(
+            old[after..]
+                .iter()
+                .map(|&s| s + edit.inserted + edit.from - edit.to),
+        );
+        (starts, first, old.len() - after)
+    }
+
+    /// Replaces old paragraphs `prefix..old.len() - suffix` with fresh analyses of the new ones
+    /// between the same prefix and suffix.
+    fn splice(&mut self, mut old: Vec<Paragraph>, prefix: usize, suffix: usize, new: &Texts) {
+        let count = |ps: &[Paragraph]| ps.iter().map(|p| p.located.len()).sum::<usize>();
+        let kept_before = count(&old[..prefix]);
+        let kept_after = count(&old[old.len() - suffix..]);
+        let first_fresh = kept_before;
+        let mut fresh_paragraphs = Vec::new();
+        let mut fresh_findings = Vec::new();
+        let mut fresh_ids = Vec::new();
+        self.reanalysed = 0;
+        for i in prefix..new.starts.len() - suffix {
+            self.reanalysed += 1;
+            let serial = self.next_serial;
+            self.next_serial += 1;
+            let (para, found) = self.analyse_paragraph(serial, new, i);
+            fresh_ids.extend((0..found.len()).map(|rank| FindingId((serial << 32) | rank as u64)));
+            fresh_findings.extend(found);
+            fresh_paragraphs.push(para);
+        }
+        let findings = &mut self.analysis.findings;
+        let replaced = kept_before..findings.len() - kept_after;
+        findings.splice(replaced.clone(), fresh_findings);
+        self.ids.splice(replaced, fresh_ids);
+        let old_end = old.len() - suffix;
+        old.splice(prefix..old_end, fresh_paragraphs);
+        self.paragraphs = old;
+
+        // Positions: the prefix's stay as they are; everything from the first new paragraph on
+        // is placed again from its paragraph's new start.
+        self.bases.truncate(prefix);
+        let mut base = match (prefix.checked_sub(1), self.bases.last()) {
+            (Some(last), Some(b)) => b.then(self.paragraphs[last].extent),
+            _ => Position::START,
+        };
+        let mut at = first_fresh;
+        for (i, para) in self.paragraphs.iter().enumerate().skip(prefix) {
+            let n = para.located.len();
+            for (f, l) in self.analysis.findings[at..at + n]
+                .iter_mut()
+                .zip(&para.located)
+            {
+                place(f, l, new.starts[i], base);
+            }
+            at += n;
+            self.bases.push(base);
+            base = base.then(para.extent);
+        }
+    }
+
+    /// Builds the paragraph and finding lists afresh from `reuse` (which old paragraph, if any,
+    /// each new paragraph is), analysing the paragraphs that are new.
+    fn rebuild(&mut self, old: Vec<Paragraph>, reuse: &[Option<usize>], new: &Texts) {
         let mut old_findings: Vec<Option<Finding>> = std::mem::take(&mut self.analysis.findings)
             .into_iter()
             .map(Some)
@@ -298,13 +456,13 @@ impl Document {
             n += p.located.len();
         }
         let mut old: Vec<Option<Paragraph>> = old.into_iter().map(Some).collect();
-        let mut paragraphs = Vec::with_capacity(starts.len());
+        let mut paragraphs = Vec::with_capacity(new.starts.len());
         let mut findings: Vec<Finding> = Vec::new();
         self.ids.clear();
+        self.bases.clear();
         self.reanalysed = 0;
         let mut base = Position::START;
         for (i, r) in reuse.iter().enumerate() {
-            let (s, e) = bounds(i);
             let (para, fresh) = match r.and_then(|o| old[o].take().map(|p| (o, p))) {
                 Some((o, para)) => {
                     // Moved over from the old findings, in place of a fresh analysis.
@@ -319,36 +477,26 @@ impl Document {
                     self.reanalysed += 1;
                     let serial = self.next_serial;
                     self.next_serial += 1;
-                    self.analyse_paragraph(serial, &self.text[s..e], &scan[s..e])
+                    self.analyse_paragraph(serial, new, i)
                 }
             };
             findings.extend(fresh);
             let added = findings.len() - para.located.len();
             for (rank, (f, l)) in findings[added..].iter_mut().zip(&para.located).enumerate() {
-                place(f, l, s, base);
+                place(f, l, new.starts[i], base);
                 self.ids.push(FindingId((para.serial << 32) | rank as u64));
             }
+            self.bases.push(base);
             base = base.then(para.extent);
             paragraphs.push(para);
         }
-        let located: Vec<(&Located, usize)> = paragraphs
-            .iter()
-            .zip(&starts)
-            .flat_map(|(p, &s)| p.located.iter().map(move |l| (l, s)))
-            .collect();
-        let support = self.engine.entry_wide(&located, &mut findings);
-        self.analysis = Analysis { findings, support };
-        self.starts = starts;
+        self.analysis.findings = findings;
         self.paragraphs = paragraphs;
     }
 
     /// Candidates, positions and rendered findings of one paragraph, all relative to its start.
-    fn analyse_paragraph(
-        &self,
-        serial: u64,
-        original: &str,
-        scan: &str,
-    ) -> (Paragraph, Vec<Finding>) {
+    fn analyse_paragraph(&self, serial: u64, new: &Texts, i: usize) -> (Paragraph, Vec<Finding>) {
+        let (original, scan) = new.paragraph(i);
         let raw = self.engine.candidates(scan, None);
         let mut cursor = Cursor::start();
         let located = self.engine.locate(original, scan, raw, &mut cursor, true);
@@ -365,6 +513,34 @@ impl Document {
             located,
         };
         (para, found)
+    }
+}
+
+/// Bytes `from..to` of the old text were replaced by `inserted` bytes.
+#[derive(Clone, Copy, Debug)]
+struct Edit {
+    from: usize,
+    to: usize,
+    inserted: usize,
+}
+
+/// The text after an edit, cut into paragraphs.
+struct Texts<'a> {
+    original: &'a str,
+    /// The text as scanned (Markdown masked; the same byte length as `original`).
+    scan: &'a str,
+    /// Paragraph start offsets.
+    starts: &'a [usize],
+}
+
+impl Texts<'_> {
+    /// Paragraph `i`, as written and as scanned.
+    fn paragraph(&self, i: usize) -> (&str, &str) {
+        let (s, e) = (
+            self.starts[i],
+            self.starts.get(i + 1).copied().unwrap_or(self.scan.len()),
+        );
+        (&self.original[s..e], &self.scan[s..e])
     }
 }
 
@@ -446,6 +622,75 @@ mod tests {
         assert_eq!(doc.text(), "é I'm so lazy");
         let f = &doc.analysis().findings[0];
         assert_eq!((f.utf16.start, f.utf16.end), (2, 13));
+    }
+
+    #[test]
+    fn paragraph_cuts_follow_edits_around_line_breaks() {
+        // Edits made of line breaks, spaces and tabs next to other line breaks are where a
+        // paragraph cut can appear or vanish; the document finds its cuts around the edit only,
+        // so check them (and the findings) against the whole text after every edit.
+        let engine = engine();
+        let mut doc = Document::new(Arc::clone(&engine), DocumentKind::PlainText);
+        doc.set_text("I'm so lazy.\n\nfine\r\n\r\nI'm useless.\n \nok\n");
+        let pieces = [
+            "\n",
+            "\r",
+            "\r\n",
+            " ",
+            "\t",
+            "x",
+            "\n\n",
+            "I'm so lazy. ",
+            "",
+        ];
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..3000 {
+            let len = doc.text().len();
+            let from = next(len + 1);
+            let to = (from + next(3)).min(len);
+            let insert = pieces[next(pieces.len())];
+            doc.apply_edit(from, to, insert).unwrap();
+            let mut cuts = vec![0];
+            cuts.extend(
+                text::paragraph_cuts(doc.text())
+                    .into_iter()
+                    .filter(|&c| c > 0),
+            );
+            assert_eq!(doc.starts, cuts, "{:?}", doc.text());
+            assert_eq!(
+                doc.analysis(),
+                &engine.analyze(doc.text()),
+                "{:?}",
+                doc.text()
+            );
+            if len > 400 {
+                doc.set_text("I'm so lazy.\n\n");
+            }
+        }
+    }
+
+    #[test]
+    fn utf16_indices_map_to_bytes_in_every_paragraph() {
+        let mut doc = Document::new(engine(), DocumentKind::PlainText);
+        let text = "é😀 one.\r\n\r\nI'm so lazy 👍🏽.\n \n\n\u{301}two😀\n\nend";
+        doc.set_text(text);
+        assert!(doc.starts.len() >= 4, "{:?}", doc.starts);
+        // Counting from the top of the text, the slow way.
+        let mut expected = vec![None; text.encode_utf16().count() + 1];
+        let mut units = 0;
+        for (i, c) in text.char_indices() {
+            expected[units] = Some(i);
+            units += c.len_utf16();
+        }
+        expected[units] = Some(text.len());
+        for (u, want) in expected.iter().enumerate() {
+            assert_eq!(doc.byte_from_utf16(u), *want, "index {u}");
+        }
+        assert_eq!(doc.byte_from_utf16(units + 1), None);
     }
 
     #[cfg(feature = "markdown")]

@@ -292,10 +292,18 @@ pub(crate) fn starts_with_paragraph_break(after: &str) -> bool {
 /// Byte offsets where paragraphs start: the start of every blank (empty or whitespace-only)
 /// line that follows a line break. Cutting the text there never changes what the engine finds.
 pub(crate) fn paragraph_cuts(text: &str) -> Vec<usize> {
+    paragraph_cuts_between(text, 0, text.len())
+}
+
+/// The paragraph cuts `c` of `text` with `from < c < until`, where `from` is the start of a line
+/// (0, or just after a line break). Whether a cut exists depends only on the line break before
+/// it and the line it starts, so this equals filtering [`paragraph_cuts`] but reads only from
+/// `from` to the end of the line that holds `until`.
+pub(crate) fn paragraph_cuts_between(text: &str, from: usize, until: usize) -> Vec<usize> {
     let b = text.as_bytes();
     let mut cuts = Vec::new();
-    let mut i = 0;
-    while let Some(off) = memchr::memchr2(b'\n', b'\r', &b[i..]) {
+    let mut i = from;
+    while let Some(off) = memchr::memchr2(b'\n', b'\r', &b[i..until]) {
         let nl = i + off;
         // The line after this break starts past a CRLF pair.
         let start = if b[nl] == b'\r' && b.get(nl + 1) == Some(&b'\n') {
@@ -307,10 +315,10 @@ pub(crate) fn paragraph_cuts(text: &str) -> Vec<usize> {
         while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
             k += 1;
         }
-        if k < b.len() && (b[k] == b'\n' || b[k] == b'\r') {
+        if k < b.len() && (b[k] == b'\n' || b[k] == b'\r') && start < until {
             cuts.push(start);
         }
-        i = start;
+        i = start.min(until);
     }
     cuts
 }

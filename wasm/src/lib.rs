@@ -178,80 +178,111 @@ fn js_finding(f: &Finding, id: Option<FindingId>, reframes: bool) -> JsFinding<'
     }
 }
 
-/// A document finding that is the same as in the previous result except for where it is: only
-/// its id and position cross the boundary, and the JS wrapper reuses the object it already has.
-/// This keeps a keystroke in a long entry from re-sending every message and reframe.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Moved {
-    id: String,
-    same: bool,
+/// What the JS wrapper holds of one finding from the last result: where it was and the parts of
+/// it that the entry-wide step can change. Everything else about a finding with the same id is
+/// fixed when its paragraph is analysed (ids are never reused within a document), so these
+/// decide whether the wrapper's object can be kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SentFinding {
+    id: FindingId,
     start: usize,
     end: usize,
     line: usize,
     column: usize,
     end_line: usize,
     end_column: usize,
+    severity: Severity,
+    reframes_withheld: bool,
 }
 
-/// Everything about a finding except its position.
-fn same_but_position(a: &Finding, b: &Finding) -> bool {
-    a.rule == b.rule
-        && a.category == b.category
-        && a.tags == b.tags
-        && a.severity == b.severity
-        && a.confidence == b.confidence
-        && a.tier == b.tier
-        && a.text == b.text
-        && a.message == b.message
-        && a.reframes == b.reframes
-        && a.reframes_withheld == b.reframes_withheld
+impl SentFinding {
+    fn of(f: &Finding, id: FindingId) -> SentFinding {
+        SentFinding {
+            id,
+            start: f.utf16.start,
+            end: f.utf16.end,
+            line: f.line,
+            column: f.column,
+            end_line: f.end_line,
+            end_column: f.end_column,
+            severity: f.severity,
+            reframes_withheld: f.reframes_withheld,
+        }
+    }
+
+    /// `self` moved by `shift` UTF-16 units and `lines` lines, columns unchanged.
+    fn shifted(&self, shift: i64, lines: i64) -> Option<SentFinding> {
+        let by = |n: usize, d: i64| usize::try_from(n as i64 + d).ok();
+        Some(SentFinding {
+            start: by(self.start, shift)?,
+            end: by(self.end, shift)?,
+            line: by(self.line, lines)?,
+            end_line: by(self.end_line, lines)?,
+            ..*self
+        })
+    }
 }
 
-/// A document's analysis as JSON, with findings unchanged since `prev` (the last result sent)
-/// as [`Moved`] entries; `prev` becomes this result.
+/// The findings of the last result a document sent to JS, in order (see [`to_json_since`]).
+#[derive(Debug, Default)]
+pub struct Sent {
+    findings: Vec<SentFinding>,
+    by_id: HashMap<FindingId, usize>,
+}
+
+/// A document's analysis as JSON, where findings unchanged since the last result sent (`prev`)
+/// come as runs instead of objects: `[first, count, shift, lines]` stands for `count` findings
+/// of the previous result from index `first` on, each moved by `shift` UTF-16 units and `lines`
+/// lines (columns unchanged). The JS wrapper keeps its objects for them (the same objects when
+/// nothing moved). A keystroke in a long entry then sends the new paragraph's findings and a
+/// few runs, not every finding; `prev` becomes this result.
 pub fn to_json_since(
     analysis: &Analysis,
     ids: &[FindingId],
     reframes: bool,
-    prev: &mut HashMap<FindingId, Finding>,
+    prev: &mut Sent,
 ) -> String {
     #[derive(Serialize)]
     #[serde(untagged)]
     enum Out<'a> {
         Full(Box<JsFinding<'a>>),
-        Moved(Moved),
+        Kept([i64; 4]),
     }
     #[derive(Serialize)]
     struct Doc<'a> {
         findings: Vec<Out<'a>>,
         support: Option<&'a Support>,
     }
-    let findings = analysis
-        .findings
-        .iter()
-        .zip(ids)
-        .map(|(f, id)| match prev.get(id) {
-            Some(p) if same_but_position(p, f) => Out::Moved(Moved {
-                id: id.0.to_string(),
-                same: true,
-                start: f.utf16.start,
-                end: f.utf16.end,
-                line: f.line,
-                column: f.column,
-                end_line: f.end_line,
-                end_column: f.end_column,
-            }),
-            _ => Out::Full(Box::new(js_finding(f, Some(*id), reframes))),
-        })
-        .collect();
+    let mut out: Vec<Out> = Vec::new();
+    let mut sent = Vec::with_capacity(ids.len());
+    for (f, &id) in analysis.findings.iter().zip(ids) {
+        let now = SentFinding::of(f, id);
+        sent.push(now);
+        let kept = prev.by_id.get(&id).and_then(|&i| {
+            let before = prev.findings[i];
+            let shift = now.start as i64 - before.start as i64;
+            let lines = now.line as i64 - before.line as i64;
+            (before.shifted(shift, lines) == Some(now)).then_some([i as i64, 1, shift, lines])
+        });
+        match (kept, out.last_mut()) {
+            (Some([i, _, shift, lines]), Some(Out::Kept(run)))
+                if run[0] + run[1] == i && run[2] == shift && run[3] == lines =>
+            {
+                run[1] += 1
+            }
+            (Some(run), _) => out.push(Out::Kept(run)),
+            (None, _) => out.push(Out::Full(Box::new(js_finding(f, Some(id), reframes)))),
+        }
+    }
     let json = serde_json::to_string(&Doc {
-        findings,
+        findings: out,
         support: analysis.support.as_ref(),
     })
     .unwrap_or_else(|_| r#"{"findings":[],"support":null}"#.to_string());
-    prev.clear();
-    prev.extend(ids.iter().copied().zip(analysis.findings.iter().cloned()));
+    prev.by_id.clear();
+    prev.by_id
+        .extend(sent.iter().enumerate().map(|(i, s)| (s.id, i)));
+    prev.findings = sent;
     json
 }
 
@@ -330,7 +361,7 @@ impl KindlyEngine {
         Ok(KindlyDocument {
             doc: Document::new(Arc::clone(&self.built.engine), kind),
             reframes: self.built.reframes,
-            sent: HashMap::new(),
+            sent: Sent::default(),
         })
     }
 }
@@ -341,14 +372,14 @@ impl KindlyEngine {
 pub struct KindlyDocument {
     doc: Document,
     reframes: bool,
-    /// The findings of the last result sent to JS, by id (see [`to_json_since`]).
-    sent: HashMap<FindingId, Finding>,
+    /// The findings of the last result sent to JS (see [`to_json_since`]).
+    sent: Sent,
 }
 
 #[wasm_bindgen]
 impl KindlyDocument {
     /// Replaces the whole text; returns the analysis as JSON. Findings unchanged since the last
-    /// result come as `{ id, same: true, start, end, line, column, endLine, endColumn }`.
+    /// result come as runs `[first, count, shift, lines]` (see [`to_json_since`]).
     #[wasm_bindgen(js_name = setText)]
     pub fn set_text(&mut self, text: &str) -> String {
         self.doc.set_text(text);
@@ -497,31 +528,46 @@ mod tests {
     }
 
     #[test]
-    fn documents_give_stable_ids() {
+    fn documents_send_unchanged_findings_as_runs() {
         let built = Options::default().build().unwrap();
         let mut doc = Document::new(Arc::clone(&built.engine), DocumentKind::PlainText);
-        doc.set_text("Hi.\n\nI'm so lazy.");
-        let mut sent = HashMap::new();
+        doc.set_text("Hi.\n\nI'm so lazy.\n\nI always mess up.");
+        let mut sent = Sent::default();
         let a = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        assert_eq!(a["findings"].as_array().unwrap().len(), 2);
         assert!(a["findings"][0].get("message").is_some());
+        assert_eq!(a["findings"][0]["start"], 5);
+
+        // Typing in the first paragraph moves both findings by 4 units and no lines: one run.
         doc.apply_edit_utf16(0, 0, "Oh. ").unwrap();
         let b = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
-        assert_eq!(a["findings"][0]["id"], b["findings"][0]["id"]);
-        assert_eq!(b["findings"][0]["same"], true);
-        assert!(b["findings"][0].get("message").is_none());
-        assert_eq!(
-            b["findings"][0]["start"].as_u64().unwrap(),
-            a["findings"][0]["start"].as_u64().unwrap() + 4
-        );
-        // Crisis language elsewhere withholds the reframes: the finding is sent in full again.
-        doc.apply_edit_utf16(0, 0, "I want to die.\n\n").unwrap();
+        assert_eq!(b["findings"], serde_json::json!([[0, 2, 4, 0]]));
+
+        // Nothing moved: a run with no shift. A new line before them: a shift in lines too.
         let c = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
-        let lazy = c["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == a["findings"][0]["id"])
-            .unwrap();
-        assert_eq!(lazy["reframesWithheld"], true);
+        assert_eq!(c["findings"], serde_json::json!([[0, 2, 0, 0]]));
+        doc.apply_edit_utf16(0, 0, "\n").unwrap();
+        let d = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        assert_eq!(d["findings"], serde_json::json!([[0, 2, 1, 1]]));
+
+        // Editing the first finding's paragraph sends it in full with a new id; the second stays
+        // a run that starts at its old index.
+        let at = doc.text().find("lazy").unwrap();
+        doc.apply_edit_utf16(at, at, "very ").unwrap();
+        let e = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        let e = e["findings"].as_array().unwrap();
+        assert_eq!(e.len(), 2);
+        assert_ne!(e[0]["id"], a["findings"][0]["id"]);
+        assert!(e[0].get("message").is_some());
+        assert_eq!(e[1], serde_json::json!([1, 1, 5, 0]));
+
+        // Crisis language elsewhere withholds the reframes: both are sent in full again.
+        doc.apply_edit_utf16(0, 0, "I want to die.\n\n").unwrap();
+        let f = json(&to_json_since(doc.analysis(), doc.ids(), true, &mut sent));
+        let f = f["findings"].as_array().unwrap();
+        assert_eq!(f.len(), 3);
+        assert!(f.iter().all(|x| x.is_object()));
+        assert_eq!(f[1]["reframesWithheld"], true);
+        assert_eq!(f[2]["reframesWithheld"], true);
     }
 }
