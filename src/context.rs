@@ -111,13 +111,8 @@ fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
     lb
 }
 
-/// Decides whether a candidate is kept. Crisis rules come here with every switch off except
-/// their exceptions.
-pub(crate) fn keep(rule: &Rule, cues: &Cues, text: &str, c: &Candidate) -> bool {
-    check(rule, cues, text, c).is_ok()
-}
-
-/// Like [`keep`], but says which filter dropped the candidate (for `kindly trace`).
+/// Decides whether a candidate is kept, or names the filter that dropped it (which
+/// `kindly trace` shows). Crisis rules come here with every switch off except their exceptions.
 pub(crate) fn check(
     rule: &Rule,
     cues: &Cues,

@@ -8,6 +8,7 @@ use crate::finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 use crate::pack::{self, builtin, Compiled, Cues, Pack, ParsedPack, Rule, SourceFile};
 use crate::position::{Cursor, Position};
 use crate::text;
+use crate::trace::{Step, StepOutcome};
 use aho_corasick::{AhoCorasick, MatchKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -369,6 +370,17 @@ impl Engine {
 
     /// STAGE 2 and 3: one automaton pass, then context filters around each hit.
     pub(crate) fn candidates(&self, scan: &str, only_rule: Option<u32>) -> Vec<RawFinding> {
+        self.candidates_traced(scan, only_rule, None)
+    }
+
+    /// [`Engine::candidates`], recording what happens to each candidate in `trace` when given
+    /// ([`Engine::trace`]).
+    pub(crate) fn candidates_traced(
+        &self,
+        scan: &str,
+        only_rule: Option<u32>,
+        trace: Option<&mut Vec<Step>>,
+    ) -> Vec<RawFinding> {
         // One lowercased copy serves the automaton and every sentence's rule patterns;
         // `to_ascii_lowercase` keeps every byte offset.
         let lowered = scan.to_ascii_lowercase();
@@ -403,7 +415,10 @@ impl Engine {
         }
         jobs.sort_unstable();
         jobs.dedup();
-        let mut out = Vec::new();
+        let mut sink = Sink {
+            found: Vec::new(),
+            trace,
+        };
         let mut k = 0;
         while k < jobs.len() {
             let (r, s) = (jobs[k].0, jobs[k].1);
@@ -414,9 +429,9 @@ impl Engine {
             let group = &jobs[k..l];
             k = l;
             let (ss, se) = sentences[s as usize];
-            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, group, &mut out);
+            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, group, &mut sink);
         }
-        out
+        sink.found
     }
 
     /// Runs one rule over one sentence, given the rule's trigger hits in it.
@@ -428,9 +443,20 @@ impl Engine {
         r: u32,
         // This rule's jobs in this sentence: (rule, sentence, trigger start, trigger end).
         group: &[(u32, u32, usize, usize)],
-        out: &mut Vec<RawFinding>,
+        sink: &mut Sink<'_>,
     ) {
         let (ss, _) = sentence;
+        let mut record = |trigger: (usize, usize), matched, outcome| {
+            if let Some(t) = sink.trace.as_deref_mut() {
+                t.push(Step {
+                    rule: r,
+                    sentence,
+                    trigger,
+                    matched,
+                    outcome,
+                });
+            }
+        };
         let rule = &self.rules[r as usize];
         let cues: &Cues = &self.packs[rule.pack].cues;
         match &rule.pattern {
@@ -443,6 +469,7 @@ impl Engine {
                 } else {
                     &scan[ss..sentence.1]
                 };
+                let mut matched_any = false;
                 for caps in re.captures_iter(hay) {
                     // A `(?P<span>...)` group narrows the reported span (the regex crate has no
                     // lookaround, so context a rule needs around its span is matched and trimmed).
@@ -454,6 +481,7 @@ impl Engine {
                     if m.is_empty() {
                         continue;
                     }
+                    matched_any = true;
                     let (ms, me) = (ss + m.start(), ss + m.end());
                     // The trigger must lie inside the whole match (a span group may leave
                     // out the trigger, e.g. a "but" that introduces the reported clause).
@@ -463,6 +491,8 @@ impl Engine {
                         .find(|(_, _, s, e)| *s >= ms && *e <= me)
                         .or_else(|| group.iter().find(|(_, _, s, e)| *s >= ws && *e <= we))
                     else {
+                        let (_, _, ts, te) = group[0];
+                        record((ts, te), Some((ms, me)), StepOutcome::TriggerOutside);
                         continue;
                     };
                     let cand = Candidate {
@@ -470,7 +500,13 @@ impl Engine {
                         span: (ms, me),
                         trigger: (ts, te),
                     };
-                    if context::keep(rule, cues, scan, &cand) {
+                    let kept = context::check(rule, cues, scan, &cand);
+                    record(
+                        (ts, te),
+                        Some((ms, me)),
+                        kept.map_or_else(StepOutcome::Dropped, |()| StepOutcome::Kept),
+                    );
+                    if kept.is_ok() {
                         let slots = rule
                             .capture_names
                             .iter()
@@ -480,7 +516,7 @@ impl Engine {
                                 })
                             })
                             .collect();
-                        out.push(RawFinding {
+                        sink.found.push(RawFinding {
                             rule: r,
                             start: ms,
                             end: me,
@@ -491,6 +527,10 @@ impl Engine {
                         });
                     }
                 }
+                if !matched_any {
+                    let (_, _, ts, te) = group[0];
+                    record((ts, te), None, StepOutcome::NoMatch);
+                }
             }
             None => {
                 for &(_, _, ts, te) in group {
@@ -499,8 +539,14 @@ impl Engine {
                         span: (ts, te),
                         trigger: (ts, te),
                     };
-                    if context::keep(rule, cues, scan, &cand) {
-                        out.push(RawFinding {
+                    let kept = context::check(rule, cues, scan, &cand);
+                    record(
+                        (ts, te),
+                        Some((ts, te)),
+                        kept.map_or_else(StepOutcome::Dropped, |()| StepOutcome::Kept),
+                    );
+                    if kept.is_ok() {
+                        sink.found.push(RawFinding {
                             rule: r,
                             start: ts,
                             end: te,
@@ -997,87 +1043,6 @@ impl Engine {
         self.literal_texts.iter().map(String::as_str)
     }
 
-    /// Explains what happened to every candidate in `text`: which rule's triggers were hit,
-    /// whether its pattern matched the sentence, and which context filter (if any) dropped it.
-    /// For rule authors ("why does my rule not fire here?"); one line per candidate.
-    pub fn trace(&self, text: &str) -> Vec<String> {
-        let mut lines = Vec::new();
-        let lowered = text.to_ascii_lowercase();
-        let hits = self.trigger_hits(text, &lowered, None);
-        let mut seen: BTreeSet<(u32, usize)> = BTreeSet::new();
-        for h in &hits {
-            let sentence = text::sentence_bounds(text, h.start);
-            for &r in &self.literal_rules[h.literal as usize] {
-                if !seen.insert((r, sentence.0)) {
-                    continue;
-                }
-                let rule = &self.rules[r as usize];
-                let cues: &Cues = &self.packs[rule.pack].cues;
-                let trigger = &text[h.start..h.end];
-                let Some(lazy) = &rule.pattern else {
-                    let cand = Candidate {
-                        sentence,
-                        span: (h.start, h.end),
-                        trigger: (h.start, h.end),
-                    };
-                    let outcome = context::check(rule, cues, text, &cand)
-                        .map_or_else(|r| format!("dropped: {r}"), |_| "kept".into());
-                    lines.push(format!("{} on {trigger:?}: {outcome}", rule.id));
-                    continue;
-                };
-                let Some(re) = lazy.get() else { continue };
-                let sentence_text = if lazy.wants_lowercase() {
-                    &lowered[sentence.0..sentence.1]
-                } else {
-                    &text[sentence.0..sentence.1]
-                };
-                let mut any = false;
-                for caps in re.captures_iter(sentence_text) {
-                    let Some(whole) = caps.get(0) else { continue };
-                    let m = caps
-                        .name("span")
-                        .or_else(|| caps.name("span2"))
-                        .unwrap_or(whole);
-                    any = true;
-                    let (ms, me) = (sentence.0 + m.start(), sentence.0 + m.end());
-                    let (ws, we) = (sentence.0 + whole.start(), sentence.0 + whole.end());
-                    let inside = hits.iter().find(|o| {
-                        self.literal_rules[o.literal as usize].contains(&r)
-                            && o.start >= ws.min(ms)
-                            && o.end <= we.max(me)
-                    });
-                    let Some(t) = inside else {
-                        lines.push(format!(
-                            "{} matched {:?}: dropped: none of its triggers is inside the match",
-                            rule.id,
-                            &text[ms..me]
-                        ));
-                        continue;
-                    };
-                    let cand = Candidate {
-                        sentence,
-                        span: (ms, me),
-                        trigger: (t.start, t.end),
-                    };
-                    let outcome = context::check(rule, cues, text, &cand)
-                        .map_or_else(|r| format!("dropped: {r}"), |_| "kept".into());
-                    lines.push(format!(
-                        "{} matched {:?}: {outcome}",
-                        rule.id,
-                        &text[ms..me]
-                    ));
-                }
-                if !any {
-                    lines.push(format!(
-                        "{} (trigger {trigger:?}): pattern did not match the sentence",
-                        rule.id
-                    ));
-                }
-            }
-        }
-        lines
-    }
-
     /// Compiles every pattern now, naming the first rule whose pattern fails. Built-in patterns
     /// are otherwise compiled on first use; the test suite calls this so none can fail later.
     #[doc(hidden)]
@@ -1162,6 +1127,12 @@ const FALLBACK_SUPPORT: &str = "It sounds like you're carrying a lot right now. 
 /// Used for abuse disclosures when the pack holding the support text has no `abuse` message
 /// for the locale: neutral, no blame, no numbers (the locale's emergency resources follow).
 const FALLBACK_ABUSE: &str = "What you describe sounds frightening, and it is not your fault. If you are in danger right now, please call your local emergency number. Talking to someone you trust can help too.";
+
+/// Where [`Engine::evaluate_rule`] puts what it finds, and what it records for a trace.
+struct Sink<'a> {
+    found: Vec<RawFinding>,
+    trace: Option<&'a mut Vec<Step>>,
+}
 
 /// A finding's category and its tags as bits (one per category), for counting how many
 /// categories stack up in a sentence.

@@ -54,6 +54,7 @@ mod selftest;
 mod stream;
 mod template;
 mod text;
+mod trace;
 
 pub use category::{Category, Confidence, CrisisTier, Severity};
 pub use document::{Document, DocumentKind, EditError, FindingId};
@@ -62,6 +63,7 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 pub use selftest::{ExampleFailure, ExampleReport};
 pub use stream::{Spilled, SpilledFindings, SpillingStream, Stream};
+pub use trace::{Outcome, Trace, TraceStep};
 
 // The README's Rust example is compiled and run as a doctest, so it cannot go stale.
 #[cfg(doctest)]

@@ -1230,3 +1230,106 @@ fn the_journal_has_what_the_equality_tests_rely_on() {
     assert_eq!(first["type"], "support");
     assert_eq!(first["tier"], "a");
 }
+
+// ---------------------------------------------------------------------------------------------
+// trace
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn trace_shows_what_each_rule_did_sentence_by_sentence() {
+    let dir = TempDir::new("cli");
+    let o = run(with_pack(
+        &dir,
+        &[
+            "trace",
+            "The cat is a grumpy gremlin. I'm a grumpy gremlin today.\n\
+             She said I'm a grumpy gremlin, and my goblin brain agrees.",
+        ],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: The cat is a grumpy gremlin.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 1:14\n\
+         \x20     dropped by the “no first person” filter: the sentence is not about the writer (no I, me or my nearby)\n\
+         line 1: I'm a grumpy gremlin today.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 1:36\n\
+         \x20     a finding\n\
+         line 2: She said I'm a grumpy gremlin, and my goblin brain agrees.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 2:16\n\
+         \x20     dropped by the “reported speech” filter: someone else said or thought it (\"she said I'm lazy\")\n\
+         \x20 test.goblin  matched “goblin brain” at 2:39\n\
+         \x20     a finding\n\
+         \n\
+         4 candidates (dropped 2, finding 2)\n"
+    );
+    assert_eq!(stderr(&o), "");
+}
+
+#[test]
+fn trace_as_json_from_a_file_and_its_errors() {
+    let dir = TempDir::new("cli");
+    let file = dir.write(
+        "day.md",
+        "Ugh, my `goblin brain` code.\n\nUgh, my goblin brain.\n",
+    );
+    let o = run(with_pack(&dir, &["trace", "--format", "json", "--file"]).arg(&file));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // Markdown by its extension: the code span is skipped, as `kindly check` skips it.
+    let v = json(&o);
+    assert_eq!(v["findings"], 1);
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{v}");
+    let s = &steps[0];
+    assert_eq!(s["rule"], "test.goblin");
+    assert_eq!(s["outcome"], "finding");
+    assert_eq!(
+        (s["line"].as_u64(), s["column"].as_u64()),
+        (Some(3), Some(9))
+    );
+    assert_eq!(s["matched"], serde_json::json!([38, 50]));
+    assert_eq!(s["matched_text"], "goblin brain");
+
+    let o = run(with_pack(&dir, &["trace", "--rule", "mine.", "x"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: no loaded rule id starts with 'mine.'; `kindly rules` lists them\n"
+    );
+    let o = run(with_pack(&dir, &["trace", "--file", "missing.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: missing.txt: cannot read: no such file or directory\n"
+    );
+    let o = run_with_stdin(with_pack(&dir, &["trace"]), "Made pancakes.\n");
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        "no candidates: none of any rule's triggers is in the text\n"
+    );
+}
+
+#[test]
+fn trace_lists_patterns_that_did_not_match_for_one_rule() {
+    // A built-in rule: "I'm not lazy" never matches the label pattern, which only --rule or
+    // --all shows.
+    let dir = TempDir::new("cli");
+    let text = "I'm not lazy. I'm so lazy.";
+    let o = run(kindly(dir.path()).args(["trace", text]));
+    assert!(!stdout(&o).contains("I'm not lazy"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("not shown (--all or --rule shows them)"));
+    let o = run(kindly(dir.path()).args(["trace", "--rule", "labeling.self-adjective", text]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: I'm not lazy.\n\
+         \x20 labeling.self-adjective  trigger “lazy” at 1:9\n\
+         \x20     the rule's pattern did not match this sentence\n\
+         line 1: I'm so lazy.\n\
+         \x20 labeling.self-adjective  matched “I'm so lazy” at 1:15\n\
+         \x20     a finding\n\
+         \n\
+         2 candidates (finding 1, no-match 1)\n"
+    );
+}

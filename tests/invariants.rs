@@ -10,7 +10,8 @@
 //!   lines equals analysing each alone, except for the two entry-wide steps, stated exactly in
 //!   [`assert_parts_match_whole`]: tier A crisis language anywhere withholds every reframe, and
 //!   a category found three or more times in the whole text is high severity;
-//! - a `Document` equals whole-text analysis after any sequence of edits.
+//! - a `Document` equals whole-text analysis after any sequence of edits;
+//! - `Engine::trace` gives the same analysis, and its `Finding` steps are exactly the findings.
 //!
 //! Case counts are kept small so the file runs in a few seconds in a debug build; raise
 //! `PROPTEST_CASES` to search longer.
@@ -20,7 +21,7 @@
 mod checks;
 
 use checks::check_analysis;
-use kindly::{Analysis, Category, CrisisTier, Document, DocumentKind, Engine, Severity};
+use kindly::{Analysis, Category, CrisisTier, Document, DocumentKind, Engine, Outcome, Severity};
 use proptest::prelude::*;
 use proptest::sample::select;
 use std::collections::BTreeMap;
@@ -395,6 +396,70 @@ proptest! {
             prop_assert_eq!(doc.analysis(), &whole(doc.text()), "after {:?}", doc.text());
             prop_assert_eq!(doc.ids().len(), doc.analysis().findings.len());
         }
+    }
+}
+
+/// `kindly trace` must never disagree with `kindly check`: the same analysis, one `Finding`
+/// step per finding (the same rule and span), and every kept step that is not the finding
+/// overlapping one that is.
+fn assert_trace_agrees(text: &str, markdown: bool) {
+    let trace = ENGINE.trace(text, markdown);
+    let whole = if markdown {
+        ENGINE.analyze_markdown(text)
+    } else {
+        ENGINE.analyze(text)
+    };
+    assert_eq!(trace.analysis, whole, "{text:?}");
+    let mut found: Vec<(String, usize, usize)> = trace
+        .steps
+        .iter()
+        .filter(|s| s.outcome == Outcome::Finding)
+        .map(|s| {
+            let m = s.matched.expect("a finding step has a match");
+            (s.rule.to_string(), m.start, m.end)
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let mut expected: Vec<(String, usize, usize)> = whole
+        .findings
+        .iter()
+        .map(|f| (f.rule.to_string(), f.bytes.start, f.bytes.end))
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "{text:?}");
+    for s in &trace.steps {
+        if let Outcome::Merged(into) = &s.outcome {
+            assert!(whole.findings.iter().any(|f| &f.rule == into), "{text:?}");
+        }
+        assert!(
+            !matches!(s.outcome, Outcome::Dropped("overlap")),
+            "{text:?}"
+        );
+    }
+}
+
+#[test]
+fn trace_agrees_with_analysis_on_every_fixture() {
+    let texts: Vec<String> = include_str!("fixtures/selftalk.jsonl")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(texts.len() > 500, "{}", texts.len());
+    for t in &texts {
+        assert_trace_agrees(t, false);
+    }
+    // And as one long entry, where entry-wide steps and overlaps across sentences play a part.
+    assert_trace_agrees(&texts.join("\n\n"), true);
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    #[test]
+    fn trace_agrees_with_analysis(text in any_text(), markdown in any::<bool>()) {
+        assert_trace_agrees(&text, markdown);
     }
 }
 

@@ -23,6 +23,7 @@ Examples:
   kindly check --disable-category should_statement journal.md
   kindly rules                         list the rules
   kindly explain labeling.self-adjective
+  kindly trace \"She said I'm lazy.\"     why a text is flagged or not, rule by rule
   kindly test-rules my-pack.toml       run a pack's own examples
   kindly eval corpora/dev              score the packs on a labelled corpus
 
@@ -105,6 +106,11 @@ Examples:
     )]
     Explain(ExplainArgs),
 
+    /// Show what every rule did with a text: which triggers brought it in, whether its
+    /// pattern matched, and which context filter dropped a match.
+    #[command(after_help = TRACE_HELP)]
+    Trace(TraceArgs),
+
     /// Run the rules' embedded examples (every rule tests itself).
     #[command(after_help = "\
 With PACK arguments, only the rules of those packs are reported (the built-in packs are still \
@@ -123,6 +129,20 @@ Examples:
     #[command(after_help = LSP_HELP)]
     Lsp(LspArgs),
 }
+
+const TRACE_HELP: &str = "\
+For rule authors: \"why does my rule not fire here?\" and \"why does it fire there?\". Each \
+candidate is one rule meeting one of its triggers in a sentence; the trace shows whether the \
+rule's pattern matched, which context filter (negation, quotes, reported speech, ...) dropped \
+the match, and which match became the finding where several overlap. Candidates whose pattern \
+did not match are listed with --all or --rule. The trace is recorded by the same code that \
+`kindly check` runs, so the two never disagree.
+
+Examples:
+  kindly trace \"I'm not lazy. I'm so lazy.\"
+  kindly trace --rule labeling --all \"honestly I'm such a mess\"
+  kindly trace --file journal.md --format json
+  kindly trace --pack my-pack/ --rule mine.overthinking \"I overthink everything\"";
 
 const LSP_HELP: &str = "\
 Diagnostics for Markdown and plain-text documents as you type (only the paragraphs an edit \
@@ -225,6 +245,35 @@ pub(crate) struct ExplainArgs {
     /// A rule id (see `kindly rules`), or a category id.
     #[arg(value_name = "RULE_ID")]
     pub rule: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TraceArgs {
+    /// The text to trace (one argument; quote it). Without it, --file or standard input.
+    #[arg(value_name = "TEXT", conflicts_with = "file")]
+    pub text: Option<String>,
+
+    /// Trace a file instead (`-` for standard input). Markdown files (.md, .markdown) are read
+    /// as Markdown, as `kindly check` does.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// Read the text as Markdown (skip code, links, HTML and front matter).
+    #[arg(long)]
+    pub markdown: bool,
+
+    /// Only this rule, or every rule whose id starts with this (a category or pack prefix such
+    /// as `labeling` or `mine.`). Also lists the candidates whose pattern did not match.
+    #[arg(long, value_name = "RULE_ID")]
+    pub rule: Option<String>,
+
+    /// Also list the candidates whose pattern did not match the sentence.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The binary's modules, following the data flow:
 //! `args` (what was asked) → `inputs` (what to read) → `check` (analyse in parallel) →
-//! `human` / `json` (print), plus `rules` for looking at the rules themselves, `eval` for
+//! `human` / `json` (print), plus `rules` for looking at the rules themselves, `trace` for
+//! following one text through them, `eval` for
 //! scoring them on labelled corpora and `lsp`, the language server for editors.
 //!
 //! Only the binary uses `anyhow`; the library's located `kindly::Error` is printed as-is.
@@ -15,6 +16,7 @@ mod large;
 mod lsp;
 mod rules;
 mod term;
+mod trace;
 
 use anyhow::Result;
 use args::{Cli, Command, GlobalArgs};
@@ -93,6 +95,12 @@ fn run(cli: &Cli) -> Result<Status> {
                 return Ok(Status::Trouble);
             };
             rules::explain(&engine, &args.rule)
+        }
+        Command::Trace(args) => {
+            let Some(engine) = build(&cli.global, &[], None)? else {
+                return Ok(Status::Trouble);
+            };
+            trace::run(&engine, args)
         }
         Command::TestRules(args) => {
             let Some(engine) = build(&cli.global, &args.pack_files, None)? else {
