@@ -146,3 +146,14 @@ test('patterns with Unicode classes beyond case folding and \\w \\s \\d fail wit
     (e) => e instanceof Error && e.message.startsWith('mine.toml:') && /Unicode/i.test(e.message),
   );
 });
+
+test('the npm package lists exactly the files it ships, licences included', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const pkgDir = new URL('../pkg/', import.meta.url);
+  const pkg = JSON.parse(readFileSync(new URL('package.json', pkgDir), 'utf8'));
+  assert.equal(pkg.license, 'MIT OR Apache-2.0');
+  assert.ok(pkg.files.includes('LICENSE-MIT') && pkg.files.includes('LICENSE-APACHE'));
+  const present = new Set(readdirSync(pkgDir));
+  for (const f of pkg.files) assert.ok(present.has(f), `package.json lists ${f}, which is missing`);
+  assert.match(readFileSync(new URL('LICENSE-APACHE', pkgDir), 'utf8'), /Apache License\s+Version 2\.0/);
+});
