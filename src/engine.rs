@@ -1097,6 +1097,43 @@ impl Engine {
         left
     }
 
+    /// The rule patterns that analysing `text` will compile first (those of the rules whose
+    /// triggers it holds), as work that any thread can do. A program with several cores can
+    /// compile them in parallel before the first analysis of a text, which otherwise compiles
+    /// them one by one as it meets them; `kindly check` does this with rayon. Findings are the
+    /// same either way, and patterns already compiled are left out.
+    ///
+    /// ```
+    /// let engine = kindly::Engine::new()?;
+    /// let text = "I'm such an idiot.";
+    /// let work = engine.patterns_for(text);
+    /// assert!(!work.is_empty());
+    /// std::thread::scope(|s| {
+    ///     for w in &work {
+    ///         s.spawn(|| w.compile());
+    ///     }
+    /// });
+    /// assert!(engine.patterns_for(text).is_empty());
+    /// assert_eq!(engine.analyze(text).findings.len(), 1);
+    /// # Ok::<(), kindly::Error>(())
+    /// ```
+    pub fn patterns_for(&self, text: &str) -> Vec<PatternWork<'_>> {
+        let lowered = text.to_ascii_lowercase();
+        let mut rules: Vec<u32> = self
+            .trigger_hits(text, &lowered, None)
+            .iter()
+            .flat_map(|h| self.literal_rules[h.literal as usize].iter().copied())
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+            .into_iter()
+            .filter_map(|r| self.rules[r as usize].pattern.as_ref())
+            .filter(|re| !re.is_compiled())
+            .map(PatternWork)
+            .collect()
+    }
+
     pub(crate) fn rules_raw(&self) -> &[Rule] {
         &self.rules
     }
@@ -1119,6 +1156,25 @@ fn rule_regexes(rule: &Rule) -> impl Iterator<Item = (&'static str, &pack::LazyR
     ]
     .into_iter()
     .filter_map(|(what, re)| re.as_ref().map(|re| (what, re)))
+}
+
+/// One rule pattern to compile, from [`Engine::patterns_for`].
+#[derive(Clone, Copy)]
+pub struct PatternWork<'a>(&'a pack::LazyRegex);
+
+impl PatternWork<'_> {
+    /// Compiles the pattern now (a no-op if another thread already has). Safe to call from any
+    /// thread, for any number of patterns at once.
+    pub fn compile(&self) {
+        // A pattern that fails is remembered as failed, as in `Engine::warm_up`.
+        let _ = self.0.get();
+    }
+}
+
+impl std::fmt::Debug for PatternWork<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PatternWork")
+    }
 }
 
 /// Used only if no loaded pack has support text (a custom crisis pack without `[support]`).

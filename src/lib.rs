@@ -58,7 +58,7 @@ mod trace;
 
 pub use category::{Category, Confidence, CrisisTier, Severity};
 pub use document::{Document, DocumentKind, EditError, FindingId};
-pub use engine::{Engine, EngineBuilder, PackInfo, RuleInfo};
+pub use engine::{Engine, EngineBuilder, PackInfo, PatternWork, RuleInfo};
 pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 pub use selftest::{ExampleFailure, ExampleReport};
