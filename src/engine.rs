@@ -227,6 +227,10 @@ pub(crate) struct Located {
     pub text: Option<String>,
     pub start: Position,
     pub end: Position,
+    /// The words right after the span continue its phrase ("I'm such a failure who ...",
+    /// "... a mess of a person"): a reframe that would replace the span is then offered as a
+    /// suggestion, not as a one-click rewrite, which would leave those words dangling.
+    pub continues: bool,
 }
 
 /// A candidate that survived the context filters, before overlap resolution.
@@ -600,6 +604,7 @@ impl Engine {
                 end: at(f.end),
                 matched: scan[f.start..f.end].to_string(),
                 text: original.get(f.start..f.end).map(str::to_string),
+                continues: text::phrase_continues(&scan[f.end..f.sentence.1.max(f.end)]),
                 raw: f,
             })
             .collect()
@@ -636,7 +641,7 @@ impl Engine {
         let reframes = if is_crisis {
             Vec::new()
         } else {
-            self.render_reframes(rule, &f.slots, &l.matched)
+            self.render_reframes(rule, &f.slots, l)
         };
         let (a, b) = (l.start, l.end);
         Finding {
@@ -746,7 +751,7 @@ impl Engine {
             } else if f.reframes_withheld {
                 // Withheld last time (a document edit removed the crisis language): bring
                 // the reframes back.
-                f.reframes = self.render_reframes(rule, &l.raw.slots, &l.matched);
+                f.reframes = self.render_reframes(rule, &l.raw.slots, l);
             }
             f.reframes_withheld = withheld;
         }
@@ -863,8 +868,9 @@ impl Engine {
         &self,
         rule: &Rule,
         slots: &[(String, String)],
-        matched: &str,
+        l: &Located,
     ) -> Vec<Reframe> {
+        let matched = l.matched.as_str();
         let pool = self.packs[rule.pack]
             .reframes
             .get(&rule.category)
@@ -905,7 +911,10 @@ impl Engine {
             let Some(mut text) = r.template.render(&|n| self.slot_value(rule, slots, n)) else {
                 continue;
             };
-            if r.rewrite && starts_upper {
+            // A rewording that can't replace the span in place is shown on its own, as a
+            // sentence of its own.
+            let rewrite = r.rewrite && !l.continues;
+            if (rewrite && starts_upper) || (r.rewrite && l.continues) {
                 text = capitalize(&text);
             }
             if out.iter().any(|o| o.text == text) {
@@ -913,7 +922,7 @@ impl Engine {
             }
             out.push(Reframe {
                 text,
-                rewrite: r.rewrite,
+                rewrite,
                 poles: r.poles.clone(),
             });
         }

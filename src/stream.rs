@@ -604,6 +604,7 @@ fn copy(l: &Located) -> Located {
         text: l.text.clone(),
         start: l.start,
         end: l.end,
+        continues: l.continues,
     }
 }
 
@@ -651,6 +652,7 @@ fn encode(l: &Located, out: &mut Vec<u8>) {
         }
         None => out.push(0),
     }
+    out.push(u8::from(l.continues));
 }
 
 /// Reads back what [`encode`] wrote.
@@ -703,6 +705,7 @@ fn decode(mut b: &[u8]) -> Option<Located> {
         0 => None,
         _ => Some(string(b)?),
     };
+    let continues = take(b, 1)?[0] != 0;
     Some(Located {
         raw: RawFinding {
             rule,
@@ -717,6 +720,7 @@ fn decode(mut b: &[u8]) -> Option<Located> {
         text,
         start: at,
         end: to,
+        continues,
     })
 }
 
@@ -904,6 +908,7 @@ mod tests {
             text: Some("I’m so lazy".into()),
             start: at(big - 5),
             end: at(big + 6),
+            continues: true,
         };
         let mut bytes = Vec::new();
         encode(&l, &mut bytes);
@@ -916,6 +921,7 @@ mod tests {
         assert_eq!(back.raw.tags, l.raw.tags);
         assert_eq!((back.matched, back.text), (l.matched, l.text));
         assert_eq!((back.start, back.end), (l.start, l.end));
+        assert!(back.continues);
         assert!(
             decode(&bytes[..bytes.len() - 1]).is_none(),
             "a cut record is refused"

@@ -323,6 +323,27 @@ pub(crate) fn paragraph_cuts_between(text: &str, from: usize, until: usize) -> V
     cuts
 }
 
+/// Whether `after` (the rest of the sentence after a flagged span) goes on with the span's own
+/// phrase: its first word, after spaces only, is a relative pronoun or "of" ("a failure who
+/// never finishes", "a mess of a person", "the kind of person that ..."). Punctuation or a line
+/// break first ends the phrase.
+pub(crate) fn phrase_continues(after: &str) -> bool {
+    let rest = after.trim_start_matches([' ', '\t']);
+    if rest.len() == after.len() {
+        // No space: the span ends at punctuation, a line break or the end of the sentence.
+        return false;
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    matches!(
+        word.as_str(),
+        "who" | "whom" | "whose" | "which" | "that" | "of"
+    )
+}
+
 /// Start of the line that holds byte `i`.
 pub(crate) fn line_start(text: &str, i: usize) -> usize {
     let bytes = text.as_bytes();
@@ -363,6 +384,32 @@ pub(crate) fn scare_quoted(text: &str, start: usize, end: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_phrase_continues_only_into_relative_pronouns_and_of() {
+        for after in [
+            " who never finishes",
+            " that I forgot",
+            "  of a person",
+            " Which is",
+            "\tof",
+        ] {
+            assert!(phrase_continues(after), "{after:?}");
+        }
+        for after in [
+            "",
+            ".",
+            ", who knows",
+            " and tired",
+            " today",
+            " whoever",
+            "\nwho",
+            " thatch",
+        ] {
+            assert!(!phrase_continues(after), "{after:?}");
+        }
+    }
+
     use super::*;
 
     fn sentence(text: &str, needle: &str) -> String {

@@ -561,3 +561,30 @@ fn shared_reframes_fit_the_shape_of_the_thought() {
     assert!(never[0].contains("'Never' is a big word"), "{never:?}");
     assert!(!never.iter().any(|r| r.contains("'Always'")), "{never:?}");
 }
+
+#[test]
+fn a_rewrite_that_would_leave_words_dangling_is_offered_as_a_suggestion() {
+    // "I'm such a failure who never finishes anything": replacing the span with "something
+    // didn't go the way I wanted" would leave "who never finishes anything" hanging.
+    let rewrites = |text: &str| -> Vec<(String, bool)> {
+        let a = engine().analyze(text);
+        assert_eq!(a.findings.len(), 1, "{text}: {:?}", a.findings);
+        assert_eq!(a.findings[0].text.as_deref(), Some("I'm such a failure"));
+        a.findings[0]
+            .reframes
+            .iter()
+            .map(|r| (r.text.clone(), r.rewrite))
+            .collect()
+    };
+    let alone = rewrites("I'm such a failure.");
+    assert_eq!(
+        alone[0],
+        ("Something didn't go the way I wanted".to_string(), true)
+    );
+    let dangling = rewrites("I'm such a failure who never finishes anything.");
+    assert_eq!(
+        dangling[0],
+        ("Something didn't go the way I wanted".to_string(), false)
+    );
+    assert!(dangling.iter().all(|(_, rewrite)| !rewrite), "{dangling:?}");
+}
