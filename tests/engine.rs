@@ -563,7 +563,9 @@ fn shared_reframes_fit_the_shape_of_the_thought() {
 
     // "Try differently next time" only where the thought is about something I do.
     let differently = "What's one small thing I could try differently next time?";
-    assert!(reframes("I always mess up.").iter().any(|r| r == differently));
+    assert!(reframes("I always mess up.")
+        .iter()
+        .any(|r| r == differently));
     let picked = reframes("I never get picked.");
     assert!(!picked.iter().any(|r| r == differently), "{picked:?}");
 }
