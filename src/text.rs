@@ -333,15 +333,13 @@ pub(crate) fn phrase_continues(after: &str) -> bool {
         // No space: the span ends at punctuation, a line break or the end of the sentence.
         return false;
     }
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_alphabetic())
-        .flat_map(char::to_lowercase)
-        .collect();
-    matches!(
-        word.as_str(),
-        "who" | "whom" | "whose" | "which" | "that" | "of"
-    )
+    // The first word, without allocating (this runs once per finding).
+    let word = &rest[..rest
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(rest.len())];
+    ["who", "whom", "whose", "which", "that", "of"]
+        .iter()
+        .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// Start of the line that holds byte `i`.

@@ -109,10 +109,13 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
         CheckFormat::Human | CheckFormat::Jsonl => None,
     };
 
+    // With fewer files than cores, compile each file's patterns on every core first; with more,
+    // the files themselves keep the cores busy and that would only add an automaton pass each.
+    let spread_compiles = inputs.len() < rayon::current_num_threads();
     for chunk in inputs.chunks(CHUNK) {
         let checked: Vec<Checked> = chunk
             .par_iter()
-            .map(|input| check_one(engine, input, mode, args, opts))
+            .map(|input| check_one(engine, input, mode, args, opts, spread_compiles))
             .collect();
         for mut c in checked {
             summary.files += 1;
@@ -245,6 +248,7 @@ fn check_one<'e>(
     mode: Mode,
     args: &CheckArgs,
     opts: human::Options,
+    spread_compiles: bool,
 ) -> Checked<'e> {
     let markdown = match mode {
         Mode::Markdown => true,
@@ -263,7 +267,9 @@ fn check_one<'e>(
         Err(e) => (Err(e), None),
     };
     let outcome = text.as_ref().map_err(Clone::clone).map(|text| {
-        compile_in_parallel(engine, text);
+        if spread_compiles {
+            compile_in_parallel(engine, text);
+        }
         let analysis = if markdown {
             engine.analyze_markdown(text)
         } else {

@@ -76,7 +76,8 @@ fn file_input(path: PathBuf) -> Input {
     }
 }
 
-fn is_markdown(path: &Path) -> bool {
+/// Whether the path says Markdown (`.md`, `.markdown`, any case).
+pub(crate) fn is_markdown(path: &Path) -> bool {
     extension(path).is_some_and(|e| e == "md" || e == "markdown")
 }
 

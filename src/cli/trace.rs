@@ -203,9 +203,7 @@ fn read(args: &TraceArgs) -> Result<(String, bool)> {
         Some(p) => (
             p.display().to_string(),
             Source::File(p.to_path_buf()),
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown")
-            }),
+            inputs::is_markdown(p),
         ),
     };
     let input = Input {
