@@ -4,7 +4,7 @@
 
 use crate::pack::matcher::Regex;
 use crate::pack::schema::QuestionSwitch;
-use crate::pack::{Cues, Rule};
+use crate::pack::{Cues, LazyRegex, Rule};
 use crate::text::{self, is_word_char};
 
 /// A candidate: the sentence that holds it, the matched span and the trigger inside it.
@@ -113,21 +113,23 @@ fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
 
 /// Decides whether a candidate is kept, or names the filter that dropped it (which
 /// `kindly trace` shows). Crisis rules come here with every switch off except their exceptions.
+/// `lowered` is `text` through `to_ascii_lowercase` (same offsets): the rule's own regexes run
+/// on it (see `LazyRegex::for_lowercase_text`).
 pub(crate) fn check(
     rule: &Rule,
     cues: &Cues,
     text: &str,
+    lowered: &str,
     c: &Candidate,
 ) -> Result<(), &'static str> {
     let (ss, se) = c.sentence;
     let (ms, me) = c.span;
     let (ts, te) = c.trigger;
-    let sentence = &text[ss..se];
     let p = &rule.policy;
 
     if let Some(ex) = &rule.exceptions {
         if ex
-            .find_iter(sentence)
+            .find_iter(&ex.haystack(text, lowered)[ss..se])
             .any(|m| ss + m.start() < me && ss + m.end() > ms)
         {
             return Err("exception");
@@ -137,28 +139,16 @@ pub(crate) fn check(
     // the situation ("Got a lovely email from a client. She sends those to everyone.").
     let lb = look_back_start(text, ss, p.look_back);
     if let Some(req) = &rule.requires {
-        if !req.is_match(&text[lb..se]) {
+        if !req.is_match(&req.haystack(text, lowered)[lb..se]) {
             return Err("requires");
         }
     }
-    let after = &text[me..se];
-    let before = &text[lb..ms];
-    if rule
-        .followed_by
-        .as_ref()
-        .is_some_and(|r| !r.is_match(after))
-        || rule
-            .not_followed_by
-            .as_ref()
-            .is_some_and(|r| r.is_match(after))
-        || rule
-            .preceded_by
-            .as_ref()
-            .is_some_and(|r| !r.is_match(before))
-        || rule
-            .not_preceded_by
-            .as_ref()
-            .is_some_and(|r| r.is_match(before))
+    let after = |r: &LazyRegex| r.is_match(&r.haystack(text, lowered)[me..se]);
+    let before = |r: &LazyRegex| r.is_match(&r.haystack(text, lowered)[lb..ms]);
+    if rule.followed_by.as_ref().is_some_and(|r| !after(r))
+        || rule.not_followed_by.as_ref().is_some_and(after)
+        || rule.preceded_by.as_ref().is_some_and(|r| !before(r))
+        || rule.not_preceded_by.as_ref().is_some_and(before)
     {
         return Err("look-around");
     }

@@ -433,7 +433,7 @@ impl Engine {
             let group = &jobs[k..l];
             k = l;
             let (ss, se) = sentences[s as usize];
-            self.evaluate_rule(scan, (ss, se), &lowered[ss..se], r, group, &mut sink);
+            self.evaluate_rule(scan, &lowered, (ss, se), r, group, &mut sink);
         }
         sink.found
     }
@@ -442,8 +442,8 @@ impl Engine {
     fn evaluate_rule(
         &self,
         scan: &str,
+        lowered: &str,
         sentence: (usize, usize),
-        lower: &str,
         r: u32,
         // This rule's jobs in this sentence: (rule, sentence, trigger start, trigger end).
         group: &[(u32, u32, usize, usize)],
@@ -468,11 +468,7 @@ impl Engine {
                 let Some(re) = lazy.get() else { return };
                 // Rule patterns match lowercased text (see `LazyRegex::for_lowercase_text`);
                 // offsets are the same, and slot values are read from the original.
-                let hay = if lazy.wants_lowercase() {
-                    lower
-                } else {
-                    &scan[ss..sentence.1]
-                };
+                let hay = &lazy.haystack(scan, lowered)[ss..sentence.1];
                 let mut matched_any = false;
                 for caps in re.captures_iter(hay) {
                     // A `(?P<span>...)` group narrows the reported span (the regex crate has no
@@ -504,7 +500,7 @@ impl Engine {
                         span: (ms, me),
                         trigger: (ts, te),
                     };
-                    let kept = context::check(rule, cues, scan, &cand);
+                    let kept = context::check(rule, cues, scan, lowered, &cand);
                     record(
                         (ts, te),
                         Some((ms, me)),
@@ -543,7 +539,7 @@ impl Engine {
                         span: (ts, te),
                         trigger: (ts, te),
                     };
-                    let kept = context::check(rule, cues, scan, &cand);
+                    let kept = context::check(rule, cues, scan, lowered, &cand);
                     record(
                         (ts, te),
                         Some((ts, te)),

@@ -8,9 +8,9 @@
 //! first use, and spliced into the parsed pattern where its placeholder stands. The result is
 //! the same syntax tree as parsing the written-out text, so matching is unchanged.
 //!
-//! Splicing applies where the lexicon would be parsed exactly as on its own: main patterns run
-//! on lowercased text, without inline flags. Everything else (context regexes, which fold case,
-//! and patterns with flags) writes the text out as before.
+//! Splicing applies where the lexicon would be parsed exactly as on its own: rule patterns (main
+//! and context ones) run on lowercased text, without inline flags. Patterns with flags write
+//! the text out as before.
 
 use super::matcher::{self, BuildError};
 use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};

@@ -377,21 +377,14 @@ pub(crate) struct LazyRegex {
 }
 
 impl LazyRegex {
-    fn new(source: String, lexicons: &Arc<Lexicons>) -> LazyRegex {
-        LazyRegex {
-            source,
-            lexicons: Arc::clone(lexicons),
-            lowercase: false,
-            cell: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// A rule's main pattern. Its letters are lowercased and it is compiled case-sensitively,
-    /// so it must be run on text passed through `to_ascii_lowercase` (which keeps every byte
-    /// offset). That is what case-insensitive matching means for English, and the automaton is
-    /// smaller than one that folds case itself (no `K`/`k`/Kelvin-sign classes).
-    /// Patterns that turn case-insensitivity off somewhere (`(?-i:[A-Z][a-z]+)` for a name) keep
-    /// matching the original text.
+    /// A rule's pattern: its main one or a context one (`exceptions`, `requires`,
+    /// `followed-by`, ...). Its letters are lowercased and it is compiled case-sensitively, so
+    /// it must be run on text passed through `to_ascii_lowercase` (which keeps every byte
+    /// offset; [`LazyRegex::haystack`] picks the copy). That is what case-insensitive matching
+    /// means for English, the automaton is smaller than one that folds case itself (no
+    /// `K`/`k`/Kelvin-sign classes), and the pattern's lexicons are parsed once per pack
+    /// (lexicon_hir.rs). Patterns that set case flags themselves (`(?-i:[A-Z][a-z]+)` for a
+    /// name) keep matching the original text.
     fn for_lowercase_text(source: String, lexicons: &Arc<Lexicons>) -> LazyRegex {
         LazyRegex {
             lowercase: !source.contains("(?-i") && !source.contains("(?i"),
@@ -402,7 +395,8 @@ impl LazyRegex {
     }
 
     /// True when the regex must be run on ASCII-lowercased text.
-    pub(crate) fn wants_lowercase(&self) -> bool {
+    #[cfg(test)]
+    fn wants_lowercase(&self) -> bool {
         self.lowercase
     }
 
@@ -441,6 +435,16 @@ impl LazyRegex {
 
     pub(crate) fn is_match(&self, hay: &str) -> bool {
         self.get().is_some_and(|r| r.is_match(hay))
+    }
+
+    /// Which of two copies of a text this regex runs on: `lowered` (the text through
+    /// `to_ascii_lowercase`, same offsets) or, for a pattern that sets case flags itself, `text`.
+    pub(crate) fn haystack<'t>(&self, text: &'t str, lowered: &'t str) -> &'t str {
+        if self.lowercase {
+            lowered
+        } else {
+            text
+        }
     }
 
     pub(crate) fn find_iter<'r, 'h>(
@@ -1372,11 +1376,7 @@ fn compile_rule(
             Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                 .at(value_at(e.offset))
         })?;
-        let lazy = if what == "pattern" {
-            LazyRegex::for_lowercase_text(full, pieces)
-        } else {
-            LazyRegex::new(full, pieces)
-        };
+        let lazy = LazyRegex::for_lowercase_text(full, pieces);
         if validate {
             // First against the author's own text, so syntax errors point at what they wrote.
             let short = expand_pattern(src.get_ref(), lexicon_regex, true).map_err(|e| {
@@ -1495,7 +1495,7 @@ fn compile_rule(
         if parts.is_empty() {
             return Ok(None);
         }
-        let lazy = LazyRegex::new(parts.join("|"), pieces);
+        let lazy = LazyRegex::for_lowercase_text(parts.join("|"), pieces);
         if validate {
             lazy.force()
                 .map_err(|m| Error::new(ErrorKind::BadRegex, m).at(at(rule_start)))?;
