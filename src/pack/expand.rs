@@ -32,6 +32,17 @@ pub(crate) struct TriggerLiteral {
 /// count linear) and the apostrophe-less spelling.
 pub(crate) fn trigger_literals(phrase: &str, out: &mut Vec<TriggerLiteral>) {
     let phrase = phrase.trim();
+    // A word ending in `*` before the last ("mess* up"): the literal stops there, as a prefix
+    // (the rule's pattern checks the rest).
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    let cut;
+    let phrase = match words.iter().position(|w| w.len() > 1 && w.ends_with('*')) {
+        Some(k) if k + 1 < words.len() => {
+            cut = words[..=k].join(" ");
+            cut.as_str()
+        }
+        _ => phrase,
+    };
     let (base, prefix) = match phrase.strip_suffix('*') {
         Some(stripped) => (stripped, true),
         None => (phrase, false),
@@ -127,6 +138,12 @@ fn phrase_tokens(phrase: &str) -> Vec<Token> {
         if i > 0 {
             out.push(Token::Space);
         }
+        // "mess* up": a `*` that ends a word before the last allows any ending too. Inside a
+        // word it is a plain asterisk ("f*ck").
+        let (word, any_ending) = match word.strip_suffix('*') {
+            Some(w) if !w.is_empty() && i + 1 < words.len() => (w, true),
+            _ => (*word, false),
+        };
         let chars: Vec<char> = word.chars().collect();
         for (j, &c) in chars.iter().enumerate() {
             if APOSTROPHES.contains(&c) {
@@ -138,6 +155,9 @@ fn phrase_tokens(phrase: &str) -> Vec<Token> {
             } else {
                 out.push(Token::Char(c));
             }
+        }
+        if any_ending {
+            out.push(Token::AnyEnding);
         }
     }
     if prefix {
@@ -370,6 +390,18 @@ mod tests {
             ]
         );
         let mut out = Vec::new();
+        trigger_literals(" mess*  it up", &mut out);
+        assert_eq!(
+            out,
+            [TriggerLiteral {
+                text: "mess".into(),
+                prefix: true
+            }]
+        );
+        let mut out = Vec::new();
+        trigger_literals("f*ck up", &mut out);
+        assert_eq!(out[0].text, "f*ck up");
+        let mut out = Vec::new();
         trigger_literals("fail*", &mut out);
         assert_eq!(
             out,
@@ -389,6 +421,13 @@ mod tests {
         assert!(!re.is_match("i'm soo"), "two letters are not a stretch");
         let re = Regex::build(&format!("^{}$", phrase_regex("fail*")), OPTS).unwrap();
         assert!(re.is_match("failing"));
+        // A `*` ending an earlier word allows any ending too; inside a word it is an asterisk.
+        let re = Regex::build(&format!("^{}$", phrase_regex("mess* it up")), OPTS).unwrap();
+        for ok in ["mess it up", "messing it up", "messed it uppp"] {
+            assert!(re.is_match(ok), "{ok}");
+        }
+        let re = Regex::build(&format!("^{}$", phrase_regex("f*ck up")), OPTS).unwrap();
+        assert!(re.is_match("f*ck up") && !re.is_match("fck up"));
     }
 
     #[test]
