@@ -23,6 +23,7 @@ macro_rules! english_pack {
             "discounting_positive.toml",
             "emotional_reasoning.toml",
             "crisis.toml",
+            "crisis_signs.toml",
         )
     };
     ($dir:expr; $($file:literal),+ $(,)?) => {
