@@ -82,7 +82,12 @@ fn run(cli: &Cli) -> Result<Status> {
             let Some(engine) = build(&cli.global, &[], args.max_reframes)? else {
                 return Ok(Status::Trouble);
             };
-            check::run(&engine, args)
+            let status = check::run(&engine, args);
+            // The process ends next. Freeing the patterns a check compiled, one allocation at
+            // a time, took about 5% of a short check; the operating system takes the whole
+            // address space back at once.
+            std::mem::forget(engine);
+            status
         }
         Command::Rules(args) => {
             let Some(engine) = build(&cli.global, &[], None)? else {
