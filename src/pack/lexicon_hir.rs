@@ -12,6 +12,7 @@
 //! and context ones) run on lowercased text, without inline flags. Patterns with flags write
 //! the text out as before.
 
+use super::expand::alternation;
 use super::matcher::{self, BuildError};
 use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
 use std::sync::OnceLock;
@@ -24,24 +25,32 @@ use std::sync::OnceLock;
 const FIRST: u32 = 0xF0000;
 const LAST: u32 = 0xFFFFD;
 
-/// The lexicons of one pack, as regex text and, once needed, parsed.
+/// The lexicons of one pack: their words, and once needed, their regex text and parsed tree.
 #[derive(Debug, Default)]
 pub(crate) struct Lexicons {
-    /// Each lexicon's alternation as regex text: `(?:word|...)`.
-    texts: Vec<String>,
+    /// Each lexicon's words, with its alternation as regex text (`(?:word|...)`) written on
+    /// first use: most patterns of the built-in pack are never compiled in a given process,
+    /// and writing every lexicon out was a tenth of building the engine.
+    texts: Vec<(Vec<String>, OnceLock<String>)>,
     /// Each lexicon parsed for a lowercase-text pattern (see `LazyRegex::for_lowercase_text`).
     parsed: Vec<OnceLock<Option<Hir>>>,
 }
 
 impl Lexicons {
-    /// Adds a lexicon's alternation text and returns the placeholder patterns use for it, or
-    /// `None` past the last placeholder (the text is then written out in place).
-    pub(crate) fn add(&mut self, text: String) -> Option<String> {
+    /// Adds a lexicon's words and returns the placeholder patterns use for it, or `None` past
+    /// the last placeholder (the text is then written out in place).
+    pub(crate) fn add(&mut self, words: &[String]) -> Option<String> {
         let c = char::from_u32(FIRST + u32::try_from(self.texts.len()).ok()?)
             .filter(|c| (*c as u32) <= LAST)?;
-        self.texts.push(text);
+        self.texts.push((words.to_vec(), OnceLock::new()));
         self.parsed.push(OnceLock::new());
         Some(format!("(?:{c}{c})"))
+    }
+
+    /// Lexicon `k`'s alternation as regex text.
+    fn text(&self, k: usize) -> &str {
+        let (words, text) = &self.texts[k];
+        text.get_or_init(|| alternation(words.iter().map(String::as_str)))
     }
 
     fn index(&self, c: char) -> Option<usize> {
@@ -56,7 +65,7 @@ impl Lexicons {
         let mut copied = 0;
         for (at, len, k) in self.placeholders(src) {
             out.push_str(&src[copied..at]);
-            out.push_str(&self.texts[k]);
+            out.push_str(self.text(k));
             copied = at + len;
         }
         out.push_str(&src[copied..]);
@@ -66,7 +75,7 @@ impl Lexicons {
     /// The length of [`Lexicons::write_out`]'s result, without building it.
     pub(crate) fn written_out_len(&self, src: &str) -> usize {
         self.placeholders(src)
-            .map(|(_, len, k)| self.texts[k].len() as isize - len as isize)
+            .map(|(_, len, k)| self.text(k).len() as isize - len as isize)
             .sum::<isize>()
             .saturating_add(src.len() as isize)
             .max(0) as usize
@@ -118,11 +127,11 @@ impl Lexicons {
 
     fn lexicon(&self, k: usize, rewrite: &dyn Fn(&str) -> String) -> Result<Hir, BuildError> {
         let parsed =
-            self.parsed[k].get_or_init(|| matcher::parse(&rewrite(&self.texts[k]), false).ok());
+            self.parsed[k].get_or_init(|| matcher::parse(&rewrite(self.text(k)), false).ok());
         match parsed {
             Some(h) => Ok(h.clone()),
             // Report the real error (parsing again is fine: this never happens for a valid pack).
-            None => matcher::parse(&rewrite(&self.texts[k]), false),
+            None => matcher::parse(&rewrite(self.text(k)), false),
         }
     }
 

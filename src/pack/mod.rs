@@ -920,8 +920,9 @@ pub(crate) fn compile(
         let mut pieces = Lexicons::default();
         let mut lexicon_regex: BTreeMap<String, String> = BTreeMap::new();
         for (k, v) in &lexicon_words {
-            let text = alternation(v.iter().map(String::as_str));
-            let stands_for = pieces.add(text.clone()).unwrap_or(text);
+            let stands_for = pieces
+                .add(v)
+                .unwrap_or_else(|| alternation(v.iter().map(String::as_str)));
             lexicon_regex.insert(k.clone(), stands_for);
         }
         // Regex fragments ("{others}") may use lexicons; they are expanded once here and then
