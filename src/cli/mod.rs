@@ -84,7 +84,7 @@ fn run(cli: &Cli) -> Result<Status> {
             };
             let status = check::run(&engine, args);
             // The process ends next. Freeing the patterns a check compiled, one allocation at
-            // a time, took about 5% of a short check; the operating system takes the whole
+            // a time, took about a tenth of a short check; the operating system takes the whole
             // address space back at once.
             std::mem::forget(engine);
             status
