@@ -36,7 +36,7 @@ pub(crate) fn trigger_literals(phrase: &str, out: &mut Vec<TriggerLiteral>) {
     // (the rule's pattern checks the rest).
     let words: Vec<&str> = phrase.split_whitespace().collect();
     let cut;
-    let phrase = match words.iter().position(|w| w.len() > 1 && w.ends_with('*')) {
+    let phrase = match words.iter().position(|w| open_ending(w).is_some()) {
         Some(k) if k + 1 < words.len() => {
             cut = words[..=k].join(" ");
             cut.as_str()
@@ -125,6 +125,12 @@ impl Token {
     }
 }
 
+/// A word written with an open ending (`mess*`), without its `*`. One rule for trigger literals
+/// and lexicon regexes alike; a lone `*` is not a word with an ending.
+fn open_ending(word: &str) -> Option<&str> {
+    word.strip_suffix('*').filter(|w| !w.is_empty())
+}
+
 /// The tokens of one lexicon word or phrase.
 fn phrase_tokens(phrase: &str) -> Vec<Token> {
     let phrase = phrase.trim();
@@ -140,8 +146,8 @@ fn phrase_tokens(phrase: &str) -> Vec<Token> {
         }
         // "mess* up": a `*` that ends a word before the last allows any ending too. Inside a
         // word it is a plain asterisk ("f*ck").
-        let (word, any_ending) = match word.strip_suffix('*') {
-            Some(w) if !w.is_empty() && i + 1 < words.len() => (w, true),
+        let (word, any_ending) = match open_ending(word) {
+            Some(w) if i + 1 < words.len() => (w, true),
             _ => (*word, false),
         };
         let chars: Vec<char> = word.chars().collect();
