@@ -24,6 +24,9 @@ macro_rules! english_pack {
             "emotional_reasoning.toml",
             "crisis.toml",
             "crisis_signs.toml",
+            "crisis_net.toml",
+            "crisis_net_harm.toml",
+            "crisis_net_others.toml",
         )
     };
     ($dir:expr; $($file:literal),+ $(,)?) => {
