@@ -435,7 +435,69 @@ impl Engine {
             let (ss, se) = sentences[s as usize];
             self.evaluate_rule(scan, &lowered, (ss, se), r, group, &mut sink);
         }
+        self.one_classifier_finding_per_paragraph(scan, &mut sink);
         sink.found
+    }
+
+    /// A classifier speaks at most once per paragraph, on the sentence that scores highest on
+    /// its own among those whose neighbourhood reached the threshold (the earliest on a tie),
+    /// and not at all where a rule of the same pack and category already found something in
+    /// the paragraph: it is a second opinion, not a second voice.
+    fn one_classifier_finding_per_paragraph(&self, scan: &str, sink: &mut Sink<'_>) {
+        let found = &mut sink.found;
+        let is_classified = |f: &RawFinding| self.rules[f.rule as usize].classifier.is_some();
+        if !found.iter().any(is_classified) {
+            return;
+        }
+        let cuts = text::paragraph_cuts(scan);
+        let paragraph = |pos: usize| cuts.partition_point(|&c| c <= pos);
+        let spoken: BTreeSet<(usize, Category, usize)> = found
+            .iter()
+            .filter(|f| !is_classified(f))
+            .map(|f| {
+                let rule = &self.rules[f.rule as usize];
+                (rule.pack, rule.category, paragraph(f.start))
+            })
+            .collect();
+        // (rule, paragraph) -> (own score, start) of the sentence kept so far.
+        let mut best: BTreeMap<(u32, usize), (f64, usize)> = BTreeMap::new();
+        for f in found.iter().filter(|f| is_classified(f)) {
+            let rule = &self.rules[f.rule as usize];
+            let p = paragraph(f.start);
+            if spoken.contains(&(rule.pack, rule.category, p)) {
+                continue;
+            }
+            let own = rule
+                .classifier
+                .as_ref()
+                .map_or(0.0, |c| c.score(&scan[f.start..f.end]));
+            let slot = best.entry((f.rule, p)).or_insert((own, f.start));
+            if own > slot.0 || (own == slot.0 && f.start < slot.1) {
+                *slot = (own, f.start);
+            }
+        }
+        let mut set_aside = Vec::new();
+        found.retain(|f| {
+            let keep = !is_classified(f)
+                || best
+                    .get(&(f.rule, paragraph(f.start)))
+                    .is_some_and(|&(_, start)| start == f.start);
+            if !keep {
+                set_aside.push((f.rule, (f.start, f.end)));
+            }
+            keep
+        });
+        if let Some(trace) = sink.trace.as_deref_mut() {
+            for step in trace.iter_mut() {
+                if matches!(step.outcome, StepOutcome::Kept)
+                    && step
+                        .matched
+                        .is_some_and(|m| set_aside.contains(&(step.rule, m)))
+                {
+                    step.outcome = StepOutcome::Dropped("one per paragraph");
+                }
+            }
+        }
     }
 
     /// Runs one rule over one sentence, given the rule's trigger hits in it.
@@ -463,6 +525,42 @@ impl Engine {
         };
         let rule = &self.rules[r as usize];
         let cues: &Cues = &self.packs[rule.pack].cues;
+        if let Some(classifier) = &rule.classifier {
+            // A learned classifier scores the sentence with its neighbours; the finding is the
+            // sentence itself, without surrounding spaces.
+            let (ss, se) = sentence;
+            let from = context::look_back_start(scan, ss, classifier.window);
+            let to = context::look_ahead_end(scan, se, classifier.window);
+            let words = &scan[ss..se];
+            let (ms, me) = (
+                ss + (words.len() - words.trim_start().len()),
+                se - (words.len() - words.trim_end().len()),
+            );
+            let (_, _, ts, te) = group[0];
+            if ms >= me {
+                return;
+            }
+            if classifier.score(&scan[from..to]) >= classifier.threshold {
+                record((ts, te), Some((ms, me)), StepOutcome::Kept);
+                let cand = Candidate {
+                    sentence,
+                    span: (ms, me),
+                    trigger: (ts, te),
+                };
+                sink.found.push(RawFinding {
+                    rule: r,
+                    start: ms,
+                    end: me,
+                    sentence,
+                    level: context::severity_level(rule, cues, scan, &cand),
+                    slots: Vec::new(),
+                    tags: Vec::new(),
+                });
+            } else {
+                record((ts, te), Some((ms, me)), StepOutcome::Dropped("classifier"));
+            }
+            return;
+        }
         match &rule.pattern {
             Some(lazy) => {
                 let Some(re) = lazy.get() else { return };
@@ -1391,6 +1489,19 @@ impl<'a> RuleInfo<'a> {
     /// Its verification pattern as written, if any.
     pub fn pattern(&self) -> Option<&'a str> {
         self.rule.pattern_source.as_deref()
+    }
+    /// For a rule that uses a learned classifier instead of a pattern: a line that says which,
+    /// how many features it weighs, its window and its threshold.
+    pub fn classifier(&self) -> Option<String> {
+        self.rule.classifier.as_ref().map(|c| {
+            format!(
+                "{} ({} features, {} sentence(s) on each side, threshold {})",
+                c.name,
+                c.len(),
+                c.window,
+                c.threshold
+            )
+        })
     }
     /// Examples it must flag, as written (with `[span]` markers).
     pub fn flag_examples(&self) -> impl Iterator<Item = &'a str> {

@@ -103,6 +103,9 @@ fn filter_meaning(filter: &str) -> &'static str {
             "the writer takes it back in the same sentence (\"..., but that's not true\")"
         }
         "retraction (next sentence)" => "the writer takes it back in the next sentence",
+        "classifier" => {
+            "the rule's classifier scored the sentence and its neighbours below its threshold"
+        }
         _ => "see rules/README.md",
     }
 }

@@ -206,6 +206,10 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
         section(&mut out, "pattern");
         out.push_str(&format!("  {p}\n"));
     }
+    if let Some(c) = rule.classifier() {
+        section(&mut out, "classifier");
+        out.push_str(&format!("  {c}\n"));
+    }
     section(&mut out, "flags (the [marked] words)");
     for e in rule.flag_examples() {
         out.push_str(&format!("  {e}\n"));

@@ -4,6 +4,7 @@
 //! `include`. Every problem is reported with file, line, column and, inside a rule, the rule id.
 
 pub(crate) mod builtin;
+pub(crate) mod classifier;
 pub(crate) mod expand;
 mod lexicon_hir;
 pub(crate) mod matcher;
@@ -699,6 +700,8 @@ pub(crate) struct Rule {
     pub urgent: bool,
     pub pattern: Option<LazyRegex>,
     pub pattern_source: Option<String>,
+    /// A learned classifier instead of a pattern (see classifier.rs).
+    pub classifier: Option<Arc<classifier::Classifier>>,
     pub capture_names: Vec<String>,
     pub triggers: Vec<String>,
     pub message: Template,
@@ -968,6 +971,70 @@ pub(crate) fn compile(
         }
         let pieces = Arc::new(pieces);
 
+        // Learned classifiers ([classifiers.NAME]), pack-wide like lexicons.
+        let mut classifiers: BTreeMap<String, Arc<classifier::Classifier>> = BTreeMap::new();
+        for (file, pf) in &p.files {
+            for (name, spec) in &pf.classifiers {
+                let err_at = |off: usize| at(file, off);
+                if !expand::is_identifier(name) {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!("classifier name '{name}' must be snake_case (lowercase letters, digits, '_')"),
+                    )
+                    .at(err_at(spec.span().start))
+                    .in_pack(&pack_id));
+                }
+                if classifiers.contains_key(name) {
+                    return Err(Error::new(
+                        ErrorKind::DuplicateId,
+                        format!("classifier '{name}' is defined twice"),
+                    )
+                    .at(err_at(spec.span().start))
+                    .in_pack(&pack_id));
+                }
+                let c = spec.get_ref();
+                if *c.window.get_ref() > 10 {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        "a classifier's window must be between 0 and 10 sentences",
+                    )
+                    .at(err_at(c.window.span().start))
+                    .in_pack(&pack_id));
+                }
+                if !c.bias.is_finite() || !c.threshold.is_finite() {
+                    return Err(Error::new(
+                        ErrorKind::Invalid,
+                        format!("classifier '{name}': bias and threshold must be finite numbers"),
+                    )
+                    .at(err_at(spec.span().start))
+                    .in_pack(&pack_id));
+                }
+                let compiled = classifier::Classifier::parse(
+                    name,
+                    c.features.get_ref(),
+                    c.bias,
+                    c.threshold,
+                    *c.window.get_ref(),
+                )
+                .map_err(|e| {
+                    // Point at the offending line inside the `features` string.
+                    let start = value_start(&file.text, c.features.span().start);
+                    let offset = file.text[start..]
+                        .split_inclusive('\n')
+                        .take(e.line)
+                        .map(str::len)
+                        .sum::<usize>();
+                    Error::new(
+                        ErrorKind::Invalid,
+                        format!("classifier '{name}' features: {}", e.message),
+                    )
+                    .at(err_at(start + offset))
+                    .in_pack(&pack_id)
+                })?;
+                classifiers.insert(name.clone(), Arc::new(compiled));
+            }
+        }
+
         // Behaviours ("lazy" -> "I'm low on energy") and category reframes.
         let mut behaviors = BTreeMap::new();
         let mut pack_reframes: BTreeMap<Category, Vec<ReframeTemplate>> = BTreeMap::new();
@@ -1095,6 +1162,7 @@ pub(crate) fn compile(
                     &lexicon_regex,
                     &pieces,
                     &pack_reframes,
+                    &classifiers,
                 )
                 .map_err(|e| e.in_rule(&id).in_pack(&pack_id))?;
                 // Register triggers.
@@ -1278,6 +1346,7 @@ fn compile_rule(
     lexicon_regex: &BTreeMap<String, String>,
     pieces: &Arc<Lexicons>,
     pack_reframes: &BTreeMap<Category, Vec<ReframeTemplate>>,
+    classifiers: &BTreeMap<String, Arc<classifier::Classifier>>,
 ) -> Result<Rule> {
     let at = |offset: usize| lines.locate(file, offset);
     let category = Category::from_id(spec.category.get_ref()).ok_or_else(|| {
@@ -1401,6 +1470,47 @@ fn compile_rule(
         .as_ref()
         .map(|r| capture_names_of(&r.source))
         .unwrap_or_default();
+    let classifier = match &spec.classifier {
+        None => None,
+        Some(name) => {
+            if let Some(p) = &spec.pattern {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    "a rule has a pattern or a classifier, not both",
+                )
+                .at(at(p.span().start)));
+            }
+            if let Some(c) = &spec.context {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    "a classifier rule takes no [rule.context]: the classifier weighs the words around the sentence itself",
+                )
+                .at(at(c.span().start)));
+            }
+            match classifiers.get(name.get_ref()) {
+                Some(c) => Some(Arc::clone(c)),
+                None => {
+                    let known: Vec<&str> = classifiers.keys().map(String::as_str).collect();
+                    return Err(Error::new(
+                        ErrorKind::UnknownValue,
+                        if known.is_empty() {
+                            format!(
+                                "unknown classifier '{}': the pack has no [classifiers] table",
+                                name.get_ref()
+                            )
+                        } else {
+                            format!(
+                                "unknown classifier '{}' (the pack has: {})",
+                                name.get_ref(),
+                                known.join(", ")
+                            )
+                        },
+                    )
+                    .at(at(name.span().start)));
+                }
+            }
+        }
+    };
 
     // Context policy.
     let crisis = category == Category::Crisis;
@@ -1578,6 +1688,7 @@ fn compile_rule(
         tier,
         urgent: spec.urgent,
         pattern_source: spec.pattern.as_ref().map(|p| p.get_ref().clone()),
+        classifier,
         pattern,
         capture_names,
         triggers,

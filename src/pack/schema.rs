@@ -21,6 +21,9 @@ pub(crate) struct PackFile {
     pub fragments: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     pub behaviors: BTreeMap<String, Spanned<String>>,
+    /// Learned classifiers that rules can use as `classifier = "name"` (see classifier.rs).
+    #[serde(default)]
+    pub classifiers: BTreeMap<String, Spanned<ClassifierSpec>>,
     pub context: Option<Spanned<ContextCues>>,
     pub support: Option<Spanned<SupportSection>>,
     #[serde(default)]
@@ -61,12 +64,27 @@ pub(crate) struct RuleSpec {
     pub urgent: bool,
     pub triggers: Spanned<Vec<Spanned<String>>>,
     pub pattern: Option<Spanned<String>>,
+    /// A `[classifiers.NAME]` of the pack, instead of a pattern.
+    pub classifier: Option<Spanned<String>>,
     pub message: Spanned<String>,
     pub why: Option<String>,
     pub context: Option<Spanned<ContextPolicySpec>>,
     #[serde(default, rename = "reframe")]
     pub reframes: Vec<Spanned<ReframeSpec>>,
     pub examples: Option<Spanned<ExamplesSpec>>,
+}
+
+/// A `[classifiers.NAME]` table: a linear model over TF-IDF word features.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct ClassifierSpec {
+    /// Sentences on each side of the candidate sentence scored with it (0 to 10).
+    pub window: Spanned<usize>,
+    pub bias: f64,
+    /// The score (a logit) at which a sentence is kept.
+    pub threshold: f64,
+    /// `feature<TAB>idf<TAB>weight`, one per line.
+    pub features: Spanned<String>,
 }
 
 /// Whether a context filter drops a candidate.
