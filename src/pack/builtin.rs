@@ -27,6 +27,7 @@ macro_rules! english_pack {
             "crisis_net.toml",
             "crisis_net_harm.toml",
             "crisis_net_others.toml",
+            "crisis_model.toml",
         )
     };
     ($dir:expr; $($file:literal),+ $(,)?) => {
@@ -146,6 +147,7 @@ mod tests {
             urgent,
             pattern,
             pattern_source,
+            classifier,
             capture_names,
             triggers,
             message,
@@ -167,6 +169,7 @@ mod tests {
             (
                 (id, pack, category, severity, confidence, tier, urgent),
                 (pattern, pattern_source, capture_names, triggers, message),
+                classifier,
                 (policy, exceptions, requires),
                 (followed_by, not_followed_by, preceded_by, not_preceded_by),
                 reframes,
@@ -211,9 +214,9 @@ mod tests {
                 let line = line.trim_start();
                 assert!(
                     !line.starts_with('#')
-                        && !line.starts_with("why")
+                        && !line.starts_with("why =")
                         && !line.starts_with("[rule.examples]")
-                        && !line.starts_with("authors"),
+                        && !line.starts_with("authors ="),
                     "{name}: {line}"
                 );
             }
