@@ -156,19 +156,15 @@ impl Classifier {
 
     /// The score (a logit) of `text`.
     pub fn score(&self, text: &str) -> f64 {
-        let tokens = tokens(text);
+        let (joined, spans) = tokens_joined(text);
         let mut counts: Vec<(u32, u32)> = Vec::new();
-        let mut bigram = String::new();
-        for (i, t) in tokens.iter().enumerate() {
-            if let Some(&f) = self.index.get(t.as_str()) {
+        for (i, &(start, end)) in spans.iter().enumerate() {
+            if let Some(&f) = self.index.get(&joined[start..end]) {
                 counts.push((f, 1));
             }
-            if let Some(next) = tokens.get(i + 1) {
-                bigram.clear();
-                bigram.push_str(t);
-                bigram.push(' ');
-                bigram.push_str(next);
-                if let Some(&f) = self.index.get(bigram.as_str()) {
+            // Tokens are joined by one space, so a bigram is a slice too.
+            if let Some(&(_, next_end)) = spans.get(i + 1) {
+                if let Some(&f) = self.index.get(&joined[start..next_end]) {
                     counts.push((f, 1));
                 }
             }
@@ -229,8 +225,20 @@ fn is_apostrophe(c: char) -> bool {
 /// Lowercased tokens as scikit-learn's `(?u)\b\w[\w']*\b` finds them, with curly apostrophes
 /// read as straight ones: a word character, then word characters and apostrophes, without
 /// trailing apostrophes.
+#[cfg(test)]
 pub(crate) fn tokens(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    let (joined, spans) = tokens_joined(text);
+    spans
+        .iter()
+        .map(|&(s, e)| joined[s..e].to_string())
+        .collect()
+}
+
+/// The tokens of `text` (see [`tokens`]) written into one string, separated by single spaces,
+/// with each token's range in it: one allocation instead of one per token.
+fn tokens_joined(text: &str) -> (String, Vec<(usize, usize)>) {
+    let mut joined = String::with_capacity(text.len());
+    let mut spans = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
         if !is_word(c) {
@@ -246,17 +254,22 @@ pub(crate) fn tokens(text: &str) -> Vec<String> {
             }
             chars.next();
         }
-        let mut token = String::with_capacity(word_end - start);
+        if !spans.is_empty() {
+            joined.push(' ');
+        }
+        let from = joined.len();
         for ch in text[start..word_end].chars() {
-            if is_apostrophe(ch) {
-                token.push('\'');
+            if ch.is_ascii() {
+                joined.push(ch.to_ascii_lowercase());
+            } else if is_apostrophe(ch) {
+                joined.push('\'');
             } else {
-                token.extend(ch.to_lowercase());
+                joined.extend(ch.to_lowercase());
             }
         }
-        out.push(token);
+        spans.push((from, joined.len()));
     }
-    out
+    (joined, spans)
 }
 
 #[cfg(test)]
