@@ -106,6 +106,10 @@ fn filter_meaning(filter: &str) -> &'static str {
         "classifier" => {
             "the rule's classifier scored the sentence and its neighbours below its threshold"
         }
+        "one per paragraph" => {
+            "a classifier speaks once per paragraph, on its best sentence, and not where a rule \
+             of its category already did"
+        }
         _ => "see rules/README.md",
     }
 }

@@ -109,6 +109,37 @@ fn one_finding_per_paragraph_on_the_sentence_that_scores_highest_alone() {
 }
 
 #[test]
+fn trace_says_why_a_sentence_was_kept_or_set_aside() {
+    let text = "It's gone. It's gone for good.\n\nGone for good, see you!";
+    let trace = engine(PACK).trace(text, false);
+    let steps: Vec<(String, String)> = trace
+        .steps
+        .iter()
+        .filter(|s| &*s.rule == "mine.gone-model")
+        .map(|s| {
+            let m = s.matched.unwrap();
+            (text[m.start..m.end].to_string(), s.outcome.describe())
+        })
+        .collect();
+    let set_aside = "dropped by the “one per paragraph” filter: a classifier speaks once per \
+                     paragraph, on its best sentence, and not where a rule of its category \
+                     already did";
+    assert_eq!(
+        steps,
+        [
+            ("It's gone.".to_string(), set_aside.to_string()),
+            ("It's gone for good.".to_string(), "a finding".to_string()),
+            (
+                "Gone for good, see you!".to_string(),
+                "dropped by the “classifier” filter: the rule's classifier scored the sentence \
+                 and its neighbours below its threshold"
+                    .to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_rule_of_the_same_category_in_the_paragraph_silences_the_classifier() {
     assert_eq!(
         found("I'm gone forever. It's gone for good.\n\nIt's gone for good."),
