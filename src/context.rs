@@ -91,7 +91,7 @@ fn negated(cues: &Cues, hay: &str) -> bool {
 
 /// Start of the `n`th sentence before the one starting at `ss` (stopping at a blank line, which
 /// ends a journal entry).
-pub(crate) fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
+fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
     let mut lb = ss;
     for _ in 0..n {
         let before = &text[..lb];
@@ -109,28 +109,6 @@ pub(crate) fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
         lb = prev_start;
     }
     lb
-}
-
-/// End of the `n`th sentence after the one ending at `se` (stopping at a blank line, which ends
-/// a journal entry).
-pub(crate) fn look_ahead_end(text: &str, se: usize, n: usize) -> usize {
-    let mut end = se;
-    for _ in 0..n {
-        let after = &text[end..];
-        if text::starts_with_paragraph_break(after) {
-            break;
-        }
-        let next = end + (after.len() - after.trim_start().len());
-        if next >= text.len() {
-            break;
-        }
-        let (_, next_end) = text::sentence_bounds(text, next);
-        if next_end <= end {
-            break;
-        }
-        end = next_end;
-    }
-    end
 }
 
 /// Decides whether a candidate is kept, or names the filter that dropped it (which

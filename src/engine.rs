@@ -5,12 +5,13 @@ use crate::category::{Category, CrisisTier, Severity};
 use crate::context::{self, Candidate};
 use crate::error::{Error, ErrorKind, Result};
 use crate::finding::{Analysis, Finding, Reframe, Resource, Span, Support};
+use crate::pack::classifier::{self, Classifier, PieceFeatures};
 use crate::pack::{self, builtin, Compiled, Cues, Pack, ParsedPack, Rule, SourceFile};
 use crate::position::{Cursor, Position};
 use crate::text;
 use crate::trace::{Step, StepOutcome};
 use aho_corasick::{AhoCorasick, MatchKind};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 enum PackSource {
@@ -422,6 +423,7 @@ impl Engine {
         let mut sink = Sink {
             found: Vec::new(),
             trace,
+            pieces: HashMap::new(),
         };
         let mut k = 0;
         while k < jobs.len() {
@@ -529,8 +531,7 @@ impl Engine {
             // A learned classifier scores the sentence with its neighbours; the finding is the
             // sentence itself, without surrounding spaces.
             let (ss, se) = sentence;
-            let from = context::look_back_start(scan, ss, classifier.window);
-            let to = context::look_ahead_end(scan, se, classifier.window);
+            let window = window_sentences(scan, sentence, classifier.window);
             let words = &scan[ss..se];
             let (ms, me) = (
                 ss + (words.len() - words.trim_start().len()),
@@ -540,7 +541,8 @@ impl Engine {
             if ms >= me {
                 return;
             }
-            if classifier.score(&scan[from..to]) >= classifier.threshold {
+            let score = window_score(classifier, r, scan, &window, &mut sink.pieces);
+            if score >= classifier.threshold {
                 record((ts, te), Some((ms, me)), StepOutcome::Kept);
                 let cand = Candidate {
                     sentence,
@@ -1291,6 +1293,88 @@ const FALLBACK_ABUSE: &str = "What you describe sounds frightening, and it is no
 struct Sink<'a> {
     found: Vec<RawFinding>,
     trace: Option<&'a mut Vec<Step>>,
+    /// Classifier features of each sentence already scored, by (rule, sentence): neighbouring
+    /// candidates' windows overlap, and each sentence is tokenized once.
+    pieces: HashMap<(u32, usize, usize), PieceFeatures>,
+}
+
+/// The sentence `(ss, se)` with up to `n` sentences before and after it, in order, never across
+/// a blank line (the sentences before are the ones a rule's `look-back` reaches).
+fn window_sentences(scan: &str, (ss, se): (usize, usize), n: usize) -> Vec<(usize, usize)> {
+    let mut before = Vec::with_capacity(n);
+    let mut start = ss;
+    for _ in 0..n {
+        let head = &scan[..start];
+        if text::ends_with_paragraph_break(head) {
+            break;
+        }
+        let trimmed = head.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        let (ps, pe) = text::sentence_bounds(scan, trimmed.len() - 1);
+        if ps >= start {
+            break;
+        }
+        before.push((ps, pe));
+        start = ps;
+    }
+    let mut window: Vec<(usize, usize)> = before.into_iter().rev().collect();
+    window.push((ss, se));
+    let mut end = se;
+    for _ in 0..n {
+        let rest = &scan[end..];
+        if text::starts_with_paragraph_break(rest) {
+            break;
+        }
+        let next = end + (rest.len() - rest.trim_start().len());
+        if next >= scan.len() {
+            break;
+        }
+        let (ns, ne) = text::sentence_bounds(scan, next);
+        if ne <= end {
+            break;
+        }
+        window.push((ns, ne));
+        end = ne;
+    }
+    window
+}
+
+/// A classifier's score of the text from the first to the last of `window`'s sentences, from
+/// the features of each sentence (kept in `cache`, as overlapping windows share sentences).
+/// When the sentences do not tile that text (only spaces between them, no token across a
+/// seam), the text is tokenized whole instead; both give the same score.
+fn window_score(
+    classifier: &Classifier,
+    rule: u32,
+    scan: &str,
+    window: &[(usize, usize)],
+    cache: &mut HashMap<(u32, usize, usize), PieceFeatures>,
+) -> f64 {
+    let (Some(&(from, _)), Some(&(_, to))) = (window.first(), window.last()) else {
+        return classifier.bias;
+    };
+    let tiled = window.windows(2).all(|pair| {
+        let ((_, e), (s, _)) = (pair[0], pair[1]);
+        e <= s
+            && scan[e..s].trim_start().is_empty()
+            && !text::char_before(scan, s)
+                .is_some_and(|c| classifier::is_word(c) || classifier::is_apostrophe(c))
+    });
+    if !tiled {
+        return classifier.score(&scan[from..to]);
+    }
+    for &(s, e) in window {
+        cache
+            .entry((rule, s, e))
+            .or_insert_with(|| classifier.piece_features(&scan[s..e]));
+    }
+    let pieces: Vec<&PieceFeatures> = window
+        .iter()
+        .filter_map(|&(s, e)| cache.get(&(rule, s, e)))
+        .collect();
+    classifier.score_pieces(&pieces)
 }
 
 /// A finding's category and its tags as bits (one per category), for counting how many

@@ -68,6 +68,15 @@ pub(crate) struct Classifier {
     pub window: usize,
 }
 
+/// The features of one piece of text (a sentence), kept so that overlapping windows do not
+/// tokenize it again.
+#[derive(Debug)]
+pub(crate) struct PieceFeatures {
+    ids: Vec<u32>,
+    first: Option<String>,
+    last: Option<String>,
+}
+
 /// Why a `features` table did not parse: the line within the string (0 = its first line) and
 /// what is wrong.
 #[derive(Debug, PartialEq)]
@@ -156,26 +165,61 @@ impl Classifier {
 
     /// The score (a logit) of `text`.
     pub fn score(&self, text: &str) -> f64 {
+        self.score_pieces(&[&self.piece_features(text)])
+    }
+
+    /// What `text` contributes to the score of any text it is a piece of: its features and its
+    /// first and last tokens (a bigram may join them to the neighbouring pieces).
+    pub fn piece_features(&self, text: &str) -> PieceFeatures {
         let (joined, spans) = tokens_joined(text);
-        let mut counts: Vec<(u32, u32)> = Vec::new();
+        let mut ids = Vec::new();
         for (i, &(start, end)) in spans.iter().enumerate() {
             if let Some(&f) = self.index.get(&joined[start..end]) {
-                counts.push((f, 1));
+                ids.push(f);
             }
             // Tokens are joined by one space, so a bigram is a slice too.
             if let Some(&(_, next_end)) = spans.get(i + 1) {
                 if let Some(&f) = self.index.get(&joined[start..next_end]) {
-                    counts.push((f, 1));
+                    ids.push(f);
                 }
             }
         }
+        let token = |span: Option<&(usize, usize)>| span.map(|&(s, e)| joined[s..e].to_string());
+        PieceFeatures {
+            first: token(spans.first()),
+            last: token(spans.last()),
+            ids,
+        }
+    }
+
+    /// The score of the text made of these pieces in order, where no token spans two pieces
+    /// and nothing between them holds a token: the same as [`Classifier::score`] of it.
+    pub fn score_pieces(&self, pieces: &[&PieceFeatures]) -> f64 {
+        let mut ids: Vec<u32> = Vec::new();
+        let mut previous: Option<&str> = None;
+        let mut bigram = String::new();
+        for piece in pieces {
+            ids.extend_from_slice(&piece.ids);
+            if let (Some(a), Some(b)) = (previous, piece.first.as_deref()) {
+                bigram.clear();
+                bigram.push_str(a);
+                bigram.push(' ');
+                bigram.push_str(b);
+                if let Some(&f) = self.index.get(bigram.as_str()) {
+                    ids.push(f);
+                }
+            }
+            if piece.last.is_some() {
+                previous = piece.last.as_deref();
+            }
+        }
         // Feature order, so the sums below run in the same order on every platform.
-        counts.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(counts.len());
-        for (f, c) in counts {
+        ids.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
+        for f in ids {
             match merged.last_mut() {
-                Some((last, n)) if *last == f => *n += c,
-                _ => merged.push((f, c)),
+                Some((last, n)) if *last == f => *n += 1,
+                _ => merged.push((f, 1)),
             }
         }
         let value = |f: u32, n: u32| {
@@ -214,11 +258,11 @@ impl std::fmt::Debug for Classifier {
     }
 }
 
-fn is_word(c: char) -> bool {
+pub(crate) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-fn is_apostrophe(c: char) -> bool {
+pub(crate) fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}')
 }
 
@@ -321,6 +365,18 @@ mod tests {
         assert!((got - want).abs() < 1e-12, "{got} {want}");
         assert_eq!(c.score("nothing here"), -1.0);
         assert_eq!(c.score(""), -1.0);
+    }
+
+    #[test]
+    fn pieces_score_exactly_like_the_whole_text() {
+        let c = toy();
+        let pieces = ["I'm gone", "for good.", "", "... see", "you gone gone"];
+        let whole = pieces.join(" ");
+        let features: Vec<PieceFeatures> = pieces.iter().map(|p| c.piece_features(p)).collect();
+        let refs: Vec<&PieceFeatures> = features.iter().collect();
+        // Bit for bit: the same features in the same order.
+        assert_eq!(c.score_pieces(&refs).to_bits(), c.score(&whole).to_bits());
+        assert!(c.score(&whole) != c.bias);
     }
 
     #[test]
