@@ -92,6 +92,15 @@ fn negated(cues: &Cues, hay: &str) -> bool {
 /// Start of the `n`th sentence before the one starting at `ss` (stopping at a blank line, which
 /// ends a journal entry).
 fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
+    sentences_before(text, ss, n)
+        .last()
+        .map_or(ss, |&(start, _)| start)
+}
+
+/// Up to `n` sentences before the one starting at `ss`, nearest first, stopping at a blank line
+/// (which ends a journal entry): what a rule's `look-back` sees, and a classifier's window.
+pub(crate) fn sentences_before(text: &str, ss: usize, n: usize) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
     let mut lb = ss;
     for _ in 0..n {
         let before = &text[..lb];
@@ -102,13 +111,14 @@ fn look_back_start(text: &str, ss: usize, n: usize) -> usize {
         if trimmed.is_empty() {
             break;
         }
-        let (prev_start, _) = text::sentence_bounds(text, trimmed.len() - 1);
+        let (prev_start, prev_end) = text::sentence_bounds(text, trimmed.len() - 1);
         if prev_start >= lb {
             break;
         }
+        found.push((prev_start, prev_end));
         lb = prev_start;
     }
-    lb
+    found
 }
 
 /// Decides whether a candidate is kept, or names the filter that dropped it (which

@@ -1301,24 +1301,7 @@ struct Sink<'a> {
 /// The sentence `(ss, se)` with up to `n` sentences before and after it, in order, never across
 /// a blank line (the sentences before are the ones a rule's `look-back` reaches).
 fn window_sentences(scan: &str, (ss, se): (usize, usize), n: usize) -> Vec<(usize, usize)> {
-    let mut before = Vec::with_capacity(n);
-    let mut start = ss;
-    for _ in 0..n {
-        let head = &scan[..start];
-        if text::ends_with_paragraph_break(head) {
-            break;
-        }
-        let trimmed = head.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        let (ps, pe) = text::sentence_bounds(scan, trimmed.len() - 1);
-        if ps >= start {
-            break;
-        }
-        before.push((ps, pe));
-        start = ps;
-    }
+    let before = context::sentences_before(scan, ss, n);
     let mut window: Vec<(usize, usize)> = before.into_iter().rev().collect();
     window.push((ss, se));
     let mut end = se;
