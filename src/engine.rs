@@ -469,10 +469,14 @@ impl Engine {
             if spoken.contains(&(rule.pack, rule.category, p)) {
                 continue;
             }
-            let own = rule
-                .classifier
-                .as_ref()
-                .map_or(0.0, |c| c.score(&scan[f.start..f.end]));
+            // The sentence's features are usually cached from scoring its window; trimming
+            // spaces off the sentence does not change its tokens.
+            let own = rule.classifier.as_ref().map_or(0.0, |c| {
+                match sink.pieces.get(&(f.rule, f.sentence.0, f.sentence.1)) {
+                    Some(piece) => c.score_pieces(&[piece]),
+                    None => c.score(&scan[f.start..f.end]),
+                }
+            });
             let slot = best.entry((f.rule, p)).or_insert((own, f.start));
             if own > slot.0 || (own == slot.0 && f.start < slot.1) {
                 *slot = (own, f.start);
@@ -499,6 +503,26 @@ impl Engine {
                     step.outcome = StepOutcome::Dropped("one per paragraph");
                 }
             }
+        }
+    }
+
+    /// A kept candidate of rule `r` as a finding: its span, sentence and severity level.
+    fn raw_finding(
+        &self,
+        r: u32,
+        cues: &Cues,
+        scan: &str,
+        cand: &Candidate,
+        slots: Vec<(String, String)>,
+    ) -> RawFinding {
+        RawFinding {
+            rule: r,
+            start: cand.span.0,
+            end: cand.span.1,
+            sentence: cand.sentence,
+            level: context::severity_level(&self.rules[r as usize], cues, scan, cand),
+            slots,
+            tags: Vec::new(),
         }
     }
 
@@ -531,16 +555,16 @@ impl Engine {
             // A learned classifier scores the sentence with its neighbours; the finding is the
             // sentence itself, without surrounding spaces.
             let (ss, se) = sentence;
-            let window = window_sentences(scan, sentence, classifier.window);
             let words = &scan[ss..se];
             let (ms, me) = (
                 ss + (words.len() - words.trim_start().len()),
                 se - (words.len() - words.trim_end().len()),
             );
-            let (_, _, ts, te) = group[0];
             if ms >= me {
                 return;
             }
+            let (_, _, ts, te) = group[0];
+            let window = window_sentences(scan, sentence, classifier.window);
             let score = window_score(classifier, r, scan, &window, &mut sink.pieces);
             if score >= classifier.threshold {
                 record((ts, te), Some((ms, me)), StepOutcome::Kept);
@@ -549,15 +573,8 @@ impl Engine {
                     span: (ms, me),
                     trigger: (ts, te),
                 };
-                sink.found.push(RawFinding {
-                    rule: r,
-                    start: ms,
-                    end: me,
-                    sentence,
-                    level: context::severity_level(rule, cues, scan, &cand),
-                    slots: Vec::new(),
-                    tags: Vec::new(),
-                });
+                sink.found
+                    .push(self.raw_finding(r, cues, scan, &cand, Vec::new()));
             } else {
                 record((ts, te), Some((ms, me)), StepOutcome::Dropped("classifier"));
             }
@@ -616,15 +633,8 @@ impl Engine {
                                 })
                             })
                             .collect();
-                        sink.found.push(RawFinding {
-                            rule: r,
-                            start: ms,
-                            end: me,
-                            sentence,
-                            level: context::severity_level(rule, cues, scan, &cand),
-                            slots,
-                            tags: Vec::new(),
-                        });
+                        sink.found
+                            .push(self.raw_finding(r, cues, scan, &cand, slots));
                     }
                 }
                 if !matched_any {
@@ -646,15 +656,9 @@ impl Engine {
                         kept.map_or_else(StepOutcome::Dropped, |()| StepOutcome::Kept),
                     );
                     if kept.is_ok() {
-                        sink.found.push(RawFinding {
-                            rule: r,
-                            start: ts,
-                            end: te,
-                            sentence,
-                            level: context::severity_level(rule, cues, scan, &cand),
-                            slots: vec![("word".to_string(), scan[ts..te].to_string())],
-                            tags: Vec::new(),
-                        });
+                        let slots = vec![("word".to_string(), scan[ts..te].to_string())];
+                        sink.found
+                            .push(self.raw_finding(r, cues, scan, &cand, slots));
                     }
                 }
             }
@@ -1343,7 +1347,7 @@ fn window_score(
         e <= s
             && scan[e..s].trim_start().is_empty()
             && !text::char_before(scan, s)
-                .is_some_and(|c| classifier::is_word(c) || classifier::is_apostrophe(c))
+                .is_some_and(|c| text::is_word_char(c) || classifier::is_apostrophe(c))
     });
     if !tiled {
         return classifier.score(&scan[from..to]);

@@ -15,6 +15,7 @@
 //! table), and sums run in feature order, so native and WebAssembly builds give bit-identical
 //! scores.
 
+use crate::text;
 use std::collections::HashMap;
 
 /// `1 + ln(k)` for `k = 1..=32`; a term seen more often counts as 32 times.
@@ -258,10 +259,6 @@ impl std::fmt::Debug for Classifier {
     }
 }
 
-pub(crate) fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
 pub(crate) fn is_apostrophe(c: char) -> bool {
     matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{2bc}')
 }
@@ -285,13 +282,13 @@ fn tokens_joined(text: &str) -> (String, Vec<(usize, usize)>) {
     let mut spans = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
-        if !is_word(c) {
+        if !text::is_word_char(c) {
             continue;
         }
         // Apostrophes are taken in but only kept when a word character follows them.
         let mut word_end = start + c.len_utf8();
         while let Some(&(i, d)) = chars.peek() {
-            if is_word(d) {
+            if text::is_word_char(d) {
                 word_end = i + d.len_utf8();
             } else if !is_apostrophe(d) {
                 break;
