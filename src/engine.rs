@@ -45,6 +45,7 @@ pub struct EngineBuilder {
     sources: Vec<PackSource>,
     builtin: bool,
     disabled: BTreeSet<Category>,
+    disabled_rules: BTreeSet<String>,
     locale: Option<String>,
     max_reframes: usize,
 }
@@ -63,6 +64,7 @@ impl EngineBuilder {
             sources: Vec::new(),
             builtin: true,
             disabled: BTreeSet::new(),
+            disabled_rules: BTreeSet::new(),
             locale: None,
             max_reframes: 3,
         }
@@ -101,6 +103,21 @@ impl EngineBuilder {
     /// Turns a category off. Crisis cannot be turned off: `build` refuses it.
     pub fn disable_category(&mut self, category: Category) -> &mut EngineBuilder {
         self.disabled.insert(category);
+        self
+    }
+
+    /// Turns one rule off, by its id as `kindly rules` lists it. `build` refuses an id that no
+    /// loaded pack defines (with the closest ids) and a crisis rule: crisis language is always
+    /// caught.
+    ///
+    /// ```
+    /// let mut builder = kindly::Engine::builder();
+    /// builder.disable_rule("labeling.self-adjective");
+    /// let engine = builder.build().unwrap();
+    /// assert!(engine.analyze("I'm so lazy.").findings.is_empty());
+    /// ```
+    pub fn disable_rule(&mut self, id: impl Into<String>) -> &mut EngineBuilder {
+        self.disabled_rules.insert(id.into());
         self
     }
 
@@ -154,13 +171,58 @@ impl EngineBuilder {
         }
         parsed.extend(owned.iter().map(|p| (p, true)));
         let compiled = pack::compile(&parsed, &default_cues)?;
-        Engine::from_compiled(
-            compiled,
-            &self.disabled,
-            self.locale.clone(),
-            self.max_reframes,
-        )
+        check_disabled_rules(&self.disabled_rules, &compiled.rules)?;
+        let off = |rule: &Rule| {
+            self.disabled.contains(&rule.category) || self.disabled_rules.contains(&*rule.id)
+        };
+        Engine::from_compiled(compiled, &off, self.locale.clone(), self.max_reframes)
     }
+}
+
+/// Every rule to turn off must exist and must not be a crisis rule.
+fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
+    for id in ids {
+        match rules.iter().find(|r| &*r.id == id.as_str()) {
+            Some(rule) if rule.category == Category::Crisis => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "rule '{}' cannot be turned off: crisis language is always caught (see README, Safety)",
+                        crate::suggest::shown(id)
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None if Category::from_id(id) == Some(Category::Crisis) => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    "the crisis category cannot be turned off: crisis language is always caught (see README, Safety)",
+                ));
+            }
+            None if Category::from_id(id).is_some() => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!("'{id}' is a category, not a rule: turn it off as a category instead"),
+                ));
+            }
+            None => {
+                let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
+                let close = crate::suggest::closest(id, &ids);
+                let hint = match crate::suggest::did_you_mean(&close) {
+                    h if h.is_empty() => " (`kindly rules` lists every rule)".to_string(),
+                    h => h,
+                };
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "no loaded rule '{}' to turn off{hint}",
+                        crate::suggest::shown(id)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A compiled set of rule packs. Immutable, `Send + Sync`, cheap to share behind an `Arc`.
@@ -181,6 +243,9 @@ pub struct Engine {
     literal_prefix: Vec<bool>,
     literal_rules: Vec<Vec<u32>>,
     literal_texts: Vec<String>,
+    /// Per rule: turned off by category or id (`EngineBuilder::disable_*`). Such rules stay
+    /// listed and explained, but never run.
+    rule_off: Vec<bool>,
     locale: Option<String>,
     max_reframes: usize,
 }
@@ -204,6 +269,7 @@ impl std::fmt::Debug for EngineBuilder {
             .field("builtin", &self.builtin)
             .field("extra_packs", &self.sources.len())
             .field("disabled", &self.disabled)
+            .field("disabled_rules", &self.disabled_rules)
             .field("locale", &self.locale)
             .field("max_reframes", &self.max_reframes)
             .finish()
@@ -262,7 +328,7 @@ impl Engine {
 
     fn from_compiled(
         compiled: Compiled,
-        disabled: &BTreeSet<Category>,
+        off: &dyn Fn(&Rule) -> bool,
         locale: Option<String>,
         max_reframes: usize,
     ) -> Result<Engine> {
@@ -272,13 +338,14 @@ impl Engine {
             literals,
             literal_rules,
         } = compiled;
-        // Drop disabled categories from the automaton itself, so they cost nothing.
+        // Drop rules turned off (by category or id) from the automaton itself, so they cost
+        // nothing.
         let mut keep_lits = Vec::new();
         let mut keep_rules = Vec::new();
         for (lit, rs) in literals.into_iter().zip(literal_rules) {
             let rs: Vec<u32> = rs
                 .into_iter()
-                .filter(|r| !disabled.contains(&rules[*r as usize].category))
+                .filter(|r| !off(&rules[*r as usize]))
                 .collect();
             if !rs.is_empty() {
                 keep_lits.push(lit);
@@ -303,9 +370,11 @@ impl Engine {
                     })?,
             )
         };
+        let rule_off = rules.iter().map(off).collect();
         Ok(Engine {
             packs,
             rules,
+            rule_off,
             automaton,
             literal_prefix: keep_lits.iter().map(|l| l.prefix).collect(),
             literal_texts: keep_lits.into_iter().map(|l| l.text).collect(),
@@ -1146,6 +1215,17 @@ impl Engine {
         self.rules().find(|r| r.id() == id)
     }
 
+    /// Up to three loaded rule ids close to `query`, closest first, for "did you mean …?".
+    ///
+    /// ```
+    /// let engine = kindly::Engine::new().unwrap();
+    /// assert_eq!(engine.similar_rules("labelling.self-adjective"), ["labeling.self-adjective"]);
+    /// ```
+    pub fn similar_rules(&self, query: &str) -> Vec<&str> {
+        let ids: Vec<&str> = self.rules.iter().map(|r| &*r.id).collect();
+        crate::suggest::closest(query, &ids)
+    }
+
     /// Every distinct trigger spelling the automaton searches for (lowercase), for comparing
     /// against a bare multi-pattern search (`kindly rules --triggers`).
     pub fn trigger_literals(&self) -> impl Iterator<Item = &str> {
@@ -1241,6 +1321,11 @@ impl Engine {
             .filter(|re| !re.is_compiled())
             .map(PatternWork)
             .collect()
+    }
+
+    /// Whether rule `i` is turned off in this engine.
+    pub(crate) fn rule_is_off(&self, i: usize) -> bool {
+        self.rule_off[i]
     }
 
     pub(crate) fn rules_raw(&self) -> &[Rule] {

@@ -52,6 +52,7 @@ mod pack;
 mod position;
 mod selftest;
 mod stream;
+mod suggest;
 mod template;
 mod text;
 mod trace;

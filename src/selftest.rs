@@ -54,6 +54,8 @@ pub struct ExampleReport {
     pub examples: usize,
     /// Examples that failed.
     pub failures: Vec<ExampleFailure>,
+    /// Rules not tested because this engine has them turned off (by category or id).
+    pub turned_off: usize,
 }
 
 impl ExampleReport {
@@ -98,6 +100,11 @@ impl Engine {
         for (i, rule) in self.rules_raw().iter().enumerate() {
             let pack = &self.packs_raw()[rule.pack].id;
             if !packs.is_empty() && !packs.contains(&pack.as_str()) {
+                continue;
+            }
+            // A rule that is off cannot find anything, so its examples say nothing about it.
+            if self.rule_is_off(i) {
+                report.turned_off += 1;
                 continue;
             }
             report.rules += 1;

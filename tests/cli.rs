@@ -110,7 +110,7 @@ fn human_output_is_exact() {
     assert_eq!(
         stdout(&o),
         "\
-today.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
+today.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin
   |
 2 | Well, I am a grumpy gremlin today.
   |              ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
@@ -135,7 +135,7 @@ fn human_output_aligns_tabs_emoji_and_cjk() {
     assert_eq!(
         stdout(&o),
         "\
-w.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)
+w.txt:2:14  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin
   |
 2 |     😀 日本 I am a grumpy gremlin.
   |                    ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
@@ -159,8 +159,8 @@ fn several_notes_and_the_summary() {
     assert_eq!(
         headers,
         [
-            "a.txt:1:8  labeling  \"grumpy gremlin\"  (harsh label)",
-            "a.txt:1:32  self_attack  \"goblin brain\"  (harsh self-talk)",
+            "a.txt:1:8  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin",
+            "a.txt:1:32  self_attack  \"goblin brain\"  (harsh self-talk)  test.goblin",
         ]
     );
     assert_eq!(stderr(&o), "2 notes in 1 of 2 files\n");
@@ -540,6 +540,103 @@ fn disable_category_rejects_unknown_ids_and_crisis() {
     assert!(stderr(&o).contains("crisis category cannot be turned off"));
 }
 
+#[test]
+fn disable_rule() {
+    let dir = TempDir::new("cli");
+    let text = "I am a grumpy gremlin. Ugh, my goblin brain again.";
+    let o = run_with_stdin(
+        with_pack(
+            &dir,
+            &[
+                "check",
+                "--format",
+                "jsonl",
+                "--disable-rule",
+                "test.gremlin",
+            ],
+        ),
+        text,
+    );
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 1, "{}", stdout(&o));
+    assert_eq!(lines[0]["rule"], "test.goblin");
+    // Comma-separated, before the subcommand: nothing is left.
+    let mut cmd = kindly(dir.path());
+    cmd.args([
+        "--disable-rule",
+        "test.gremlin, test.goblin",
+        "--no-default-packs",
+        "--pack",
+    ])
+    .arg(write_pack(&dir))
+    .args(["check", "--format", "jsonl"]);
+    assert_eq!(code(&run_with_stdin(&mut cmd, text)), 0);
+    // A rule that is off is not tested either, and the summary says so.
+    let o = kindly(dir.path())
+        .args(["--disable-category", "labeling", "test-rules"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let labeling = kindly::Engine::new()
+        .unwrap()
+        .rules()
+        .filter(|r| r.category() == kindly::Category::Labeling)
+        .count();
+    let last = stdout(&o).lines().last().unwrap_or("").to_string();
+    assert!(
+        last.ends_with(&format!(
+            " 0 failed ({labeling} rules turned off, not tested)"
+        )),
+        "{last}"
+    );
+}
+
+#[test]
+fn disable_rule_names_the_closest_ids_and_refuses_crisis() {
+    let dir = TempDir::new("cli");
+    let run = |id: &str| {
+        let o = run_with_stdin(
+            kindly(dir.path()).args(["check", "--disable-rule", id]),
+            "x",
+        );
+        (code(&o), stderr(&o))
+    };
+    assert_eq!(
+        run("labelling.self-adjective"),
+        (
+            2,
+            "kindly: no loaded rule 'labelling.self-adjective' to turn off; did you mean \
+             'labeling.self-adjective'?\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        run("zzz"),
+        (
+            2,
+            "kindly: no loaded rule 'zzz' to turn off (`kindly rules` lists every rule)\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        run("labeling"),
+        (
+            2,
+            "kindly: 'labeling' is a category, not a rule: turn it off as a category instead\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        run("crisis.want-to-die"),
+        (
+            2,
+            "kindly: rule 'crisis.want-to-die' cannot be turned off: crisis language is always \
+             caught (see README, Safety)\n"
+                .to_string()
+        )
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Crisis
 // ---------------------------------------------------------------------------------------------
@@ -641,13 +738,13 @@ t.txt:2:31  support
 
   1 other note near it is set aside for now.
 
-t.txt:2:59  labeling  \"grumpy gremlin\"  (harsh label)
+t.txt:2:59  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin
   “grumpy gremlin” is a harsh name to call yourself.
   kinder ways to say it:
   - I'm having a grumpy moment, and that's allowed.
   - Grumpy days happen to everyone.
 
-t.txt:3:14  labeling  \"grumpy gremlin\"  (harsh label)
+t.txt:3:14  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin
   |
 3 | Later I am a grumpy gremlin.
   |              ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.

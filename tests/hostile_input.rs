@@ -298,8 +298,8 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
     assert_eq!(
         headers,
         [
-            "1-good.txt:1:1  labeling  \"I'm so lazy\"  (harsh label)",
-            "4-nul.txt:1:4  labeling  \"I'm such an idiot\"  (harsh label)",
+            "1-good.txt:1:1  labeling  \"I'm so lazy\"  (harsh label)  labeling.self-adjective",
+            "4-nul.txt:1:4  labeling  \"I'm such an idiot\"  (harsh label)  labeling.self-noun",
             "5-crisis.txt:1:1  support",
         ]
     );

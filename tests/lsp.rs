@@ -1003,6 +1003,38 @@ fn settings_layer_and_bad_settings_are_shown_and_ignored() {
         [muddle.clone(), gremlin.clone()]
     );
 
+    // One rule off by id; a mistyped id names the closest, and the previous settings stay.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kindly": {"disabledCategories": ["self_attack"], "minimumSeverity": "low", "disabledRules": ["test.gremlin"]}}}),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 2)),
+        std::slice::from_ref(&muddle)
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kindly": {"disabledRules": ["test.gremlim"]}}}),
+    );
+    assert_eq!(
+        lsp.shown_message(),
+        (
+            1,
+            "kindly could not apply the settings from workspace/didChangeConfiguration: could \
+             not build the checker: no loaded rule 'test.gremlim' to turn off; did you mean \
+             'test.gremlin'? The previous settings are still in use."
+                .to_string()
+        )
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"kindly": {"disabledCategories": ["self_attack"], "minimumSeverity": "low"}}}),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 2)),
+        [muddle.clone(), gremlin.clone()]
+    );
+
     // A pack with a mistake: its located message, and the previous settings stay.
     lsp.notify(
         "workspace/didChangeConfiguration",
@@ -1020,7 +1052,7 @@ fn settings_layer_and_bad_settings_are_shown_and_ignored() {
         message,
         format!(
             "kindly could not apply the settings from workspace/didChangeConfiguration: could \
-             not load the rule packs: {pack_error}. The previous settings are still in use."
+             not build the checker: {pack_error}. The previous settings are still in use."
         )
     );
     assert!(
@@ -1086,7 +1118,7 @@ fn settings_layer_and_bad_settings_are_shown_and_ignored() {
     for (settings, error) in [
         (json!({"minimumSeverity": "loud"}), "minimumSeverity: unknown severity 'loud' (expected low, moderate or high)"),
         (json!({"kindly": {"packs": "extra.toml"}}), "packs must be a list of paths, not a string"),
-        (json!({"kindly": {"colour": true}}), "unknown setting 'colour' (known settings: enabledCategories, disabledCategories, minimumSeverity, packs, builtinPacks, locale, maxReframes)"),
+        (json!({"kindly": {"colour": true}}), "unknown setting 'colour' (known settings: enabledCategories, disabledCategories, disabledRules, minimumSeverity, packs, builtinPacks, locale, maxReframes)"),
         (json!(42), "the settings must be an object, not a number"),
     ] {
         lsp.notify("workspace/didChangeConfiguration", json!({"settings": settings}));
@@ -1301,7 +1333,7 @@ fn builtin_packs_and_a_bad_command_line_pack() {
     assert_eq!(kind, 1);
     assert!(
         message.starts_with(
-            "kindly could not load the rule packs given on its command line: bad.toml:11:12: \
+            "kindly could not use the packs and options on its command line: bad.toml:11:12: \
              rule 'bad.oops': unknown category 'labelling'"
         ),
         "{message}"

@@ -21,6 +21,7 @@ Examples:
   echo \"I'm so lazy.\" | kindly check   check text from standard input
   kindly check --format json notes/    machine-readable output
   kindly check --disable-category should_statement journal.md
+  kindly check --disable-rule comparison.and-me journal.md
   kindly rules                         list the rules
   kindly explain labeling.self-adjective
   kindly trace \"She said I'm lazy.\"     why a text is flagged or not, rule by rule
@@ -73,6 +74,16 @@ pub(crate) struct GlobalArgs {
         global = true
     )]
     pub disabled: Vec<Category>,
+
+    /// Turn one rule off by its id, as `kindly rules` lists them (repeatable, or
+    /// comma-separated). Crisis rules are always on.
+    #[arg(
+        long = "disable-rule",
+        value_name = "RULE_ID",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub disabled_rules: Vec<String>,
 
     /// Locale of the support resources, e.g. en-US, en-GB, en-CA, en-IE, en-AU.
     #[arg(long, value_name = "LOCALE", global = true)]
@@ -150,10 +161,10 @@ touches are analysed again), a hover with the kinder wordings, and code actions:
 \"Don't flag ... in this file\" and \"Turn off <category>\" for the session. Crisis language \
 shows the support message with resources, as an error-level diagnostic.
 
-The global options (--pack, --no-default-packs, --disable-category, --locale) are the starting \
-settings; the editor's initializationOptions and workspace/didChangeConfiguration settings \
-(enabledCategories, disabledCategories, minimumSeverity, packs, builtinPacks, locale, \
-maxReframes) go on top. Editor set-up: see the README, section \"kindly lsp\".
+The global options (--pack, --no-default-packs, --disable-category, --disable-rule, --locale) \
+are the starting settings; the editor's initializationOptions and \
+workspace/didChangeConfiguration settings (enabledCategories, disabledCategories, \
+disabledRules, minimumSeverity, packs, builtinPacks, locale, maxReframes) go on top. Editor set-up: see the README, section \"kindly lsp\".
 
 Examples:
   kindly lsp

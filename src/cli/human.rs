@@ -2,7 +2,7 @@
 //! calm support panel when crisis language appears (DOMAIN.md sections 0, 2.2 and 5).
 //!
 //! ```text
-//! examples/journal.md:3:12  labeling  "I'm so lazy"  (harsh label)
+//! examples/journal.md:3:12  labeling  "I'm so lazy"  (harsh label)  labeling.self-adjective
 //!   |
 //! 3 | Overslept. I'm so lazy, I missed the bus again.
 //!   |            ^^^^^^^^^^^ “lazy” is a harsh label for a whole person.
@@ -229,7 +229,13 @@ fn header(path: &str, f: &Finding, out: &mut String) {
     if let Some(words) = &f.text {
         let _ = write!(out, "  \"{}\"", sanitize(words));
     }
-    let _ = writeln!(out, "  {}", paint(DIM, &gentle));
+    // The rule id, for `--disable-rule`, `kindly explain` and `kindly trace --rule`; crisis
+    // rules cannot be turned off, so theirs would only invite trying.
+    if f.category == Category::Crisis {
+        let _ = writeln!(out, "  {}", paint(DIM, &gentle));
+    } else {
+        let _ = writeln!(out, "  {}  {}", paint(DIM, &gentle), paint(DIM, &f.rule));
+    }
 }
 
 fn render_finding(

@@ -173,6 +173,9 @@ fn build_engine(
     for category in &global.disabled {
         builder.disable_category(*category);
     }
+    for id in &global.disabled_rules {
+        builder.disable_rule(id.trim());
+    }
     if let Some(locale) = &global.locale {
         builder.locale(locale);
     }

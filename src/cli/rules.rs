@@ -135,8 +135,7 @@ pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
         writeln!(out, "\nSee `kindly explain RULE_ID` for one rule.")?;
         return Ok(Status::Clean);
     }
-    let ids: Vec<&str> = engine.rules().map(|r| r.id()).collect();
-    let close = closest(id, &ids);
+    let close = engine.similar_rules(id);
     let mut err = anstream::stderr().lock();
     let shown = sanitize(id);
     match close.as_slice() {
@@ -239,50 +238,6 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     out
 }
 
-/// Up to three ids closest to `query`: the near-best by edit distance ("test.gremlim" gives
-/// "test.gremlin", not also "test.goblin"), else the ids sharing its start ("labeling").
-fn closest<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
-    let q = query.to_lowercase();
-    let limit = (q.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &str)> = ids
-        .iter()
-        .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
-        .filter(|(d, _)| *d <= limit)
-        .collect();
-    scored.sort();
-    let best = scored.first().map_or(0, |(d, _)| *d);
-    scored.retain(|(d, _)| *d <= best + 2);
-    if scored.is_empty() {
-        let stem: String = q.split('.').next().unwrap_or("").chars().take(5).collect();
-        scored = ids
-            .iter()
-            .filter(|id| {
-                let id = id.to_lowercase();
-                (!q.is_empty() && id.contains(&q)) || (stem.len() >= 3 && id.starts_with(&stem))
-            })
-            .map(|id| (levenshtein(&q, &id.to_lowercase()), *id))
-            .collect();
-        scored.sort();
-    }
-    scored.dedup();
-    scored.into_iter().take(3).map(|(_, id)| id).collect()
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
-}
-
 /// `kindly test-rules`: run the embedded examples of `packs` (all loaded rules when empty).
 pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
     let names: Vec<&str> = packs.iter().map(String::as_str).collect();
@@ -291,47 +246,23 @@ pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
     for failure in &report.failures {
         writeln!(out, "{failure}\n")?;
     }
-    let line = format!(
+    let mut line = format!(
         "{}, {}, {} failed",
         plural(report.rules, "rule", "rules"),
         plural(report.examples, "example", "examples"),
         report.failures.len()
     );
+    if report.turned_off > 0 {
+        line.push_str(&format!(
+            " ({} turned off, not tested)",
+            plural(report.turned_off, "rule", "rules")
+        ));
+    }
     if report.passed() {
         writeln!(out, "{line}")?;
         Ok(Status::Clean)
     } else {
         writeln!(out, "{}", paint(ERROR, &line))?;
         Ok(Status::Found)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn edit_distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("same", "same"), 0);
-    }
-
-    #[test]
-    fn suggestions() {
-        let ids = [
-            "labeling.self-adjective",
-            "labeling.self-noun",
-            "self_attack.hate-self",
-        ];
-        assert_eq!(
-            closest("labelling.self-adjective", &ids),
-            ["labeling.self-adjective"]
-        );
-        assert_eq!(
-            closest("labeling", &ids),
-            ["labeling.self-noun", "labeling.self-adjective"]
-        );
-        assert!(closest("zzz", &ids).is_empty());
     }
 }

@@ -104,6 +104,9 @@ export interface KindlyOptions {
   maxReframes?: number;
   /** Category ids to turn off (`crisis` cannot be turned off). */
   disable?: Category[] | string;
+  /** Rule ids to turn off, as findings' `rule` names them (crisis rules cannot be). An id no
+   * loaded pack defines makes the constructor throw, naming the closest ids. */
+  disableRules?: string[] | string;
 }
 
 export interface AnalyzeOptions {

@@ -95,7 +95,7 @@ function engineOptions(options) {
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new TypeError('kindly: options must be an object');
   }
-  const known = ['builtin', 'packs', 'locale', 'maxReframes', 'disable'];
+  const known = ['builtin', 'packs', 'locale', 'maxReframes', 'disable', 'disableRules'];
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new TypeError(`kindly: unknown option '${key}' (expected one of: ${known.join(', ')})`);
@@ -133,6 +133,13 @@ function engineOptions(options) {
       throw new TypeError('kindly: disable must be an array of category ids');
     }
     out.disable = list;
+  }
+  if (options.disableRules !== undefined) {
+    const list = typeof options.disableRules === 'string' ? options.disableRules.split(',') : options.disableRules;
+    if (!Array.isArray(list) || !list.every((c) => typeof c === 'string')) {
+      throw new TypeError('kindly: disableRules must be an array of rule ids');
+    }
+    out.disableRules = list;
   }
   return out;
 }

@@ -38,6 +38,9 @@ pub struct Options {
     /// Category ids to turn off (`crisis` cannot be).
     #[serde(default)]
     pub disable: Vec<String>,
+    /// Rule ids to turn off (crisis rules cannot be).
+    #[serde(default)]
+    pub disable_rules: Vec<String>,
 }
 
 /// One caller-given pack.
@@ -96,6 +99,9 @@ impl Options {
                 ));
             };
             b.disable_category(c);
+        }
+        for id in &self.disable_rules {
+            b.disable_rule(id.trim());
         }
         let engine = b.build().map_err(|e| e.to_string())?;
         Ok(Built {
@@ -486,6 +492,29 @@ mod tests {
             .unwrap()
             .build()
             .is_err());
+        assert_eq!(
+            Options::from_json(r#"{"disableRules": ["labelling.self-adjective"]}"#)
+                .unwrap()
+                .build()
+                .err()
+                .unwrap(),
+            "no loaded rule 'labelling.self-adjective' to turn off; did you mean \
+             'labeling.self-adjective'?"
+        );
+        assert_eq!(
+            Options::from_json(r#"{"disableRules": ["crisis.want-to-die"]}"#)
+                .unwrap()
+                .build()
+                .err()
+                .unwrap(),
+            "rule 'crisis.want-to-die' cannot be turned off: crisis language is always caught \
+             (see README, Safety)"
+        );
+        let built = Options::from_json(r#"{"disableRules": ["labeling.self-adjective"]}"#)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(built.engine.analyze("I'm so lazy.").findings.is_empty());
         assert!(Options::from_json(r#"{"nope": 1}"#).is_err());
         assert!(Options::from_json("").unwrap().builtin.is_none());
     }

@@ -69,12 +69,24 @@ test('options are checked', () => {
   assert.throws(() => new Kindly('en'), TypeError);
   assert.throws(() => new Kindly({ disable: ['crisis'] }), (e) => e instanceof Error && /crisis category cannot be turned off/.test(e.message));
   assert.throws(() => new Kindly({ disable: ['labelling'] }), (e) => /unknown category 'labelling'/.test(e.message));
+  assert.throws(() => new Kindly({ disableRules: 'labeling.self-adjective x'.split(' ').concat(42) }), TypeError);
+  assert.throws(
+    () => new Kindly({ disableRules: ['labelling.self-adjective'] }),
+    (e) => e instanceof Error && e.message === "no loaded rule 'labelling.self-adjective' to turn off; did you mean 'labeling.self-adjective'?",
+  );
+  assert.throws(
+    () => new Kindly({ disableRules: ['crisis.want-to-die'] }),
+    (e) => e instanceof Error && /^rule 'crisis.want-to-die' cannot be turned off: crisis language is always caught/.test(e.message),
+  );
 });
 
 test('options change the output', () => {
   const text = "I should be over this by now. Honestly I'm such an idiot.";
   const off = new Kindly({ disable: ['should_statement'] });
   assert.deepEqual(off.analyze(text).findings.map((f) => f.category), ['labeling']);
+  const ruleOff = new Kindly({ disableRules: 'should.be-over-it' });
+  assert.deepEqual(new Kindly().analyze(text).findings.map((f) => f.rule), ['should.be-over-it', 'labeling.self-noun']);
+  assert.deepEqual(ruleOff.analyze(text).findings.map((f) => f.rule), ['labeling.self-noun']);
   assert.ok(new Kindly({ maxReframes: 1 }).analyze(text).findings.every((f) => f.reframes.length === 1));
   assert.ok(new Kindly({ maxReframes: 0 }).analyze(text).findings.every((f) => f.reframes.length === 0));
   const us = new Kindly().analyze('I want to die.').support;

@@ -12,9 +12,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The settings keys, in the order the README lists them.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "enabledCategories",
     "disabledCategories",
+    "disabledRules",
     "minimumSeverity",
     "packs",
     "builtinPacks",
@@ -29,6 +30,8 @@ pub(crate) struct Settings {
     pub enabled_categories: Option<BTreeSet<Category>>,
     /// These categories off.
     pub disabled_categories: Option<BTreeSet<Category>>,
+    /// These rules off, by id (crisis rules cannot be; the engine refuses them and unknown ids).
+    pub disabled_rules: Option<BTreeSet<String>>,
     /// Hide findings below this severity (crisis is always shown).
     pub minimum_severity: Option<Severity>,
     /// Extra packs, after the command line's `--pack`s.
@@ -73,6 +76,7 @@ impl Settings {
         let mut s = Settings {
             enabled_categories: categories(map, "enabledCategories", false)?,
             disabled_categories: categories(map, "disabledCategories", true)?,
+            disabled_rules: rule_ids(map, "disabledRules")?,
             ..Settings::default()
         };
         if let Some(v) = present(map, "minimumSeverity") {
@@ -140,6 +144,7 @@ impl Settings {
         }
         set(&mut self.enabled_categories, &other.enabled_categories);
         set(&mut self.disabled_categories, &other.disabled_categories);
+        set(&mut self.disabled_rules, &other.disabled_rules);
         set(&mut self.minimum_severity, &other.minimum_severity);
         set(&mut self.packs, &other.packs);
         set(&mut self.builtin_packs, &other.builtin_packs);
@@ -154,6 +159,7 @@ pub(crate) struct Base {
     pub packs: Vec<PathBuf>,
     pub builtin_packs: bool,
     pub disabled: BTreeSet<Category>,
+    pub disabled_rules: BTreeSet<String>,
     pub locale: Option<String>,
 }
 
@@ -163,6 +169,7 @@ pub(crate) struct EngineKey {
     pub packs: Vec<PathBuf>,
     pub builtin_packs: bool,
     pub disabled: BTreeSet<Category>,
+    pub disabled_rules: BTreeSet<String>,
     pub locale: Option<String>,
     pub max_reframes: Option<u8>,
 }
@@ -186,12 +193,15 @@ impl EngineKey {
         disabled.extend(session_off.iter().copied());
         // Crisis language is always caught, whatever the layers say.
         disabled.remove(&Category::Crisis);
+        let mut disabled_rules = base.disabled_rules.clone();
+        disabled_rules.extend(settings.disabled_rules.iter().flatten().cloned());
         let mut packs = base.packs.clone();
         packs.extend(settings.packs.iter().flatten().map(|p| resolve(p, root)));
         EngineKey {
             packs,
             builtin_packs: settings.builtin_packs.unwrap_or(base.builtin_packs),
             disabled,
+            disabled_rules,
             locale: settings.locale.clone().or_else(|| base.locale.clone()),
             max_reframes: settings.max_reframes,
         }
@@ -209,6 +219,9 @@ impl EngineKey {
         }
         for category in &self.disabled {
             builder.disable_category(*category);
+        }
+        for id in &self.disabled_rules {
+            builder.disable_rule(id);
         }
         if let Some(locale) = &self.locale {
             builder.locale(locale);
@@ -281,6 +294,33 @@ fn categories(
     Ok(Some(out))
 }
 
+/// A list of rule ids. Whether each exists (and is not a crisis rule) is the engine's to say,
+/// once the packs are loaded.
+fn rule_ids(map: &Map<String, Value>, key: &str) -> Result<Option<BTreeSet<String>>, String> {
+    let Some(v) = present(map, key) else {
+        return Ok(None);
+    };
+    let list = v
+        .as_array()
+        .ok_or_else(|| format!("{key} must be a list of rule ids, not {}", type_name(v)))?;
+    let mut out = BTreeSet::new();
+    for item in list {
+        match item.as_str().map(str::trim) {
+            Some("") => return Err(format!("{key}: a rule id is empty")),
+            Some(id) => {
+                out.insert(id.to_string());
+            }
+            None => {
+                return Err(format!(
+                    "{key} must be a list of rule ids; found {}",
+                    type_name(item)
+                ))
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -312,6 +352,7 @@ mod tests {
         let s = Settings::parse(&json!({"kindly": {
             "enabledCategories": ["labeling", "comparison"],
             "disabledCategories": ["comparison"],
+            "disabledRules": ["labeling.fragment"],
             "minimumSeverity": "moderate",
             "packs": ["mine.toml"],
             "builtinPacks": false,
@@ -329,6 +370,10 @@ mod tests {
         let key = EngineKey::new(&base, &s, &BTreeSet::new(), Some(Path::new("/w")));
         assert_eq!(key.packs, vec![PathBuf::from("/w/mine.toml")]);
         assert!(!key.builtin_packs);
+        assert_eq!(
+            key.disabled_rules.iter().collect::<Vec<_>>(),
+            ["labeling.fragment"]
+        );
         // Only labeling (and crisis, always) stay on.
         let on: Vec<Category> = Category::ALL
             .into_iter()
@@ -368,7 +413,8 @@ mod tests {
         assert_eq!(
             err(json!({"minSeverity": "low"})),
             "unknown setting 'minSeverity' (known settings: enabledCategories, \
-             disabledCategories, minimumSeverity, packs, builtinPacks, locale, maxReframes)"
+             disabledCategories, disabledRules, minimumSeverity, packs, builtinPacks, locale, \
+             maxReframes)"
         );
         assert_eq!(
             err(json!({"maxReframes": 7})),
@@ -379,6 +425,14 @@ mod tests {
             "the settings must be an object, not a list"
         );
         assert_eq!(err(json!({"packs": [""]})), "packs: a path is empty");
+        assert_eq!(
+            err(json!({"disabledRules": "labeling.fragment"})),
+            "disabledRules must be a list of rule ids, not a string"
+        );
+        assert_eq!(
+            err(json!({"disabledRules": [" "]})),
+            "disabledRules: a rule id is empty"
+        );
         assert_eq!(
             err(json!({"packs": [3]})),
             "packs must be a list of paths; found a number"

@@ -185,6 +185,11 @@ impl Start {
             packs: global.packs.clone(),
             builtin_packs: !global.no_default_packs,
             disabled: global.disabled.iter().copied().collect(),
+            disabled_rules: global
+                .disabled_rules
+                .iter()
+                .map(|id| id.trim().to_string())
+                .collect(),
             locale: global.locale.clone(),
         };
         let key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
@@ -208,12 +213,23 @@ impl Start {
                     base,
                     key,
                     error: Some(format!(
-                        "kindly could not load the rule packs given on its command line: {e}. \
-                         Checking with the built-in packs instead."
+                        "kindly could not use the packs and options on its command line: {} \
+                         Checking with the built-in packs instead.",
+                        full_stop(&e.to_string())
                     )),
                 })
             }
         }
+    }
+}
+
+/// An error message as a sentence: a full stop unless it already ends with one ("did you
+/// mean 'x'?").
+fn full_stop(message: &str) -> String {
+    if message.ends_with(['.', '?', '!']) {
+        message.to_string()
+    } else {
+        format!("{message}.")
     }
 }
 
@@ -728,9 +744,10 @@ impl<'c> Server<'c> {
             self.show(
                 MessageType::ERROR,
                 format!(
-                    "kindly could not apply the settings from {}: {e}. The previous settings \
+                    "kindly could not apply the settings from {}: {} The previous settings \
                      are still in use.",
-                    source.name()
+                    source.name(),
+                    full_stop(&e.to_string())
                 ),
             );
         }
@@ -751,7 +768,7 @@ impl<'c> Server<'c> {
         if reload || key != self.engine_key {
             let engine = key
                 .build()
-                .map_err(|e| format!("could not load the rule packs: {e}"))?;
+                .map_err(|e| format!("could not build the checker: {e}"))?;
             self.engine = Arc::new(engine);
             warm_up(&self.engine);
             self.engine_key = key;
