@@ -528,8 +528,8 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
                 "hoverProvider": true,
                 "codeActionProvider": {"codeActionKinds": ["quickfix"]},
                 "executeCommandProvider": {"commands": [
-                    "kindly.ignorePhrase", "kindly.disableCategory", "kindly.showSupport",
-                    "kindly.resetSession"
+                    "kindly.ignorePhrase", "kindly.disableRule", "kindly.disableCategory",
+                    "kindly.showSupport", "kindly.resetSession"
                 ]},
             },
             "serverInfo": {"name": "kindly", "version": env!("CARGO_PKG_VERSION")},
@@ -607,6 +607,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
             "Rewrite as: “tired human”",
             "Rewrite as: “person having a hard day”",
             "Don't flag “grumpy gremlin” in this file",
+            "Turn off rule test.gremlin for this session",
             "Turn off labeling (harsh label) for this session",
         ]
     );
@@ -686,10 +687,45 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
     );
     let off = lsp.code_actions(uri, range(2, 0, 2, 27));
     assert_eq!(
-        off[1]["title"],
-        "Turn off overgeneralization (always-or-never thinking) for this session"
+        off[1]["command"],
+        json!({
+            "title": "Turn off rule test.muddle for this session",
+            "command": "kindly.disableRule",
+            "arguments": ["test.muddle"],
+        })
     );
     lsp.run_command(&off[1]);
+    assert_eq!(lsp.diagnostics(uri, 3), Vec::<Value>::new());
+    lsp.call(
+        "workspace/executeCommand",
+        json!({"command": "kindly.resetSession", "arguments": []}),
+    );
+    assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
+    // A rule that does not exist (or a crisis rule) is refused with the engine's words.
+    lsp.call(
+        "workspace/executeCommand",
+        json!({"command": "kindly.disableRule", "arguments": ["test.mudle"]}),
+    );
+    assert_eq!(
+        lsp.shown_message(),
+        (
+            1,
+            "kindly could not turn off rule 'test.mudle': could not build the checker: no \
+             loaded rule 'test.mudle' to turn off; did you mean 'test.muddle' or 'test.fade'?"
+                .to_string()
+        )
+    );
+    lsp.call(
+        "workspace/executeCommand",
+        json!({"command": "kindly.ignorePhrase", "arguments": [uri, "goblin brain"]}),
+    );
+    assert_eq!(lsp.diagnostics(uri, 3).len(), 1);
+    let off = lsp.code_actions(uri, range(2, 0, 2, 27));
+    assert_eq!(
+        off[2]["title"],
+        "Turn off overgeneralization (always-or-never thinking) for this session"
+    );
+    lsp.run_command(&off[2]);
     assert_eq!(lsp.diagnostics(uri, 3), Vec::<Value>::new());
     lsp.call(
         "workspace/executeCommand",
@@ -1237,8 +1273,8 @@ fn malformed_input_gets_errors_not_crashes() {
             json!({"command": "kindly.nope"})
         ),
         json!({"code": -32602, "message": "unknown command 'kindly.nope' (kindly's commands: \
-               kindly.ignorePhrase, kindly.disableCategory, kindly.showSupport, \
-               kindly.resetSession)"})
+               kindly.ignorePhrase, kindly.disableRule, kindly.disableCategory, \
+               kindly.showSupport, kindly.resetSession)"})
     );
     assert_eq!(
         error(

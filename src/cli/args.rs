@@ -158,7 +158,8 @@ Examples:
 const LSP_HELP: &str = "\
 Diagnostics for Markdown and plain-text documents as you type (only the paragraphs an edit \
 touches are analysed again), a hover with the kinder wordings, and code actions: \"Rewrite as\", \
-\"Don't flag ... in this file\" and \"Turn off <category>\" for the session. Crisis language \
+\"Don't flag ... in this file\", and \"Turn off rule <id>\" and \"Turn off <category>\" for \
+the session. Crisis language \
 shows the support message with resources, as an error-level diagnostic.
 
 The global options (--pack, --no-default-packs, --disable-category, --disable-rule, --locale) \

@@ -153,6 +153,13 @@ impl Settings {
     }
 }
 
+/// What the user turned off in this session through code actions: the top layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SessionOff {
+    pub categories: BTreeSet<Category>,
+    pub rules: BTreeSet<String>,
+}
+
 /// What the command line gave `kindly lsp`: the bottom layer.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Base {
@@ -175,12 +182,12 @@ pub(crate) struct EngineKey {
 }
 
 impl EngineKey {
-    /// Combines the base, the resolved settings and the session's switched-off categories.
+    /// Combines the base, the resolved settings and what the session switched off.
     /// Relative pack paths (and `~/`) are resolved against `root` (the workspace folder).
     pub(crate) fn new(
         base: &Base,
         settings: &Settings,
-        session_off: &BTreeSet<Category>,
+        session: &SessionOff,
         root: Option<&Path>,
     ) -> EngineKey {
         let mut disabled = base.disabled.clone();
@@ -190,11 +197,12 @@ impl EngineKey {
         if let Some(off) = &settings.disabled_categories {
             disabled.extend(off.iter().copied());
         }
-        disabled.extend(session_off.iter().copied());
+        disabled.extend(session.categories.iter().copied());
         // Crisis language is always caught, whatever the layers say.
         disabled.remove(&Category::Crisis);
         let mut disabled_rules = base.disabled_rules.clone();
         disabled_rules.extend(settings.disabled_rules.iter().flatten().cloned());
+        disabled_rules.extend(session.rules.iter().cloned());
         let mut packs = base.packs.clone();
         packs.extend(settings.packs.iter().flatten().map(|p| resolve(p, root)));
         EngineKey {
@@ -333,7 +341,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// A setting name or id as typed, shortened and without control characters, for messages.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     let mut out: String = s.chars().filter(|c| !c.is_control()).take(40).collect();
     if s.chars().count() > 40 {
         out.push('…');
@@ -367,7 +375,7 @@ mod tests {
             builtin_packs: true,
             ..Base::default()
         };
-        let key = EngineKey::new(&base, &s, &BTreeSet::new(), Some(Path::new("/w")));
+        let key = EngineKey::new(&base, &s, &SessionOff::default(), Some(Path::new("/w")));
         assert_eq!(key.packs, vec![PathBuf::from("/w/mine.toml")]);
         assert!(!key.builtin_packs);
         assert_eq!(
@@ -451,7 +459,10 @@ mod tests {
             builtin_packs: true,
             ..Base::default()
         };
-        let session: BTreeSet<Category> = [Category::Labeling].into();
+        let session = SessionOff {
+            categories: [Category::Labeling].into(),
+            rules: ["test.goblin".to_string()].into(),
+        };
         let only_crisis = Settings::parse(&json!({"enabledCategories": []})).unwrap();
         let key = EngineKey::new(&base, &only_crisis, &session, None);
         assert!(!key.disabled.contains(&Category::Crisis));
@@ -462,5 +473,9 @@ mod tests {
             [Category::Labeling, Category::Comparison]
         );
         assert_eq!(key.locale.as_deref(), Some("en-GB"));
+        assert_eq!(
+            key.disabled_rules.iter().collect::<Vec<_>>(),
+            ["test.goblin"]
+        );
     }
 }

@@ -24,7 +24,7 @@ mod present;
 use super::args::{GlobalArgs, LspArgs};
 use super::Status;
 use anyhow::Result;
-use config::{Base, EngineKey, Settings};
+use config::{Base, EngineKey, SessionOff, Settings};
 use kindly::{Category, Document, DocumentKind, Engine, Severity};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
@@ -192,7 +192,7 @@ impl Start {
                 .collect(),
             locale: global.locale.clone(),
         };
-        let key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+        let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
         match key.build() {
             Ok(engine) => Ok(Start {
                 base,
@@ -207,7 +207,7 @@ impl Start {
                     builtin_packs: true,
                     ..Base::default()
                 };
-                let key = EngineKey::new(&base, &Settings::default(), &BTreeSet::new(), None);
+                let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
                 Ok(Start {
                     engine: Arc::new(key.build()?),
                     base,
@@ -289,7 +289,7 @@ struct Server<'c> {
     /// The latest `didChangeConfiguration` or `workspace/configuration` answer.
     change: Settings,
     /// Categories turned off with the "Turn off" code action.
-    session_off: BTreeSet<Category>,
+    session_off: SessionOff,
     engine: Arc<Engine>,
     engine_key: EngineKey,
     minimum: Severity,
@@ -320,7 +320,7 @@ impl<'c> Server<'c> {
             base: start.base,
             init: Settings::default(),
             change: Settings::default(),
-            session_off: BTreeSet::new(),
+            session_off: SessionOff::default(),
             engine: start.engine,
             engine_key: start.key,
             minimum: Severity::Low,
@@ -559,12 +559,34 @@ impl<'c> Server<'c> {
                         }
                     };
                 let mut off = self.session_off.clone();
-                off.insert(category);
+                off.categories.insert(category);
                 if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
                 {
                     self.show(
                         MessageType::ERROR,
                         format!("kindly could not turn off {}: {e}", category.id()),
+                    );
+                }
+            }
+            present::CMD_DISABLE_RULE => {
+                let Some(id) = arg(0).map(str::trim).filter(|id| !id.is_empty()) else {
+                    return Err(Failure::invalid(format!(
+                        "{} takes a rule id",
+                        present::CMD_DISABLE_RULE
+                    )));
+                };
+                // The engine says whether the rule exists and may be turned off (crisis rules
+                // may not); a refusal is shown and nothing changes.
+                let mut off = self.session_off.clone();
+                off.rules.insert(id.to_string());
+                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                {
+                    self.show(
+                        MessageType::ERROR,
+                        format!(
+                            "kindly could not turn off rule '{}': {e}",
+                            config::printable(id)
+                        ),
                     );
                 }
             }
@@ -589,7 +611,7 @@ impl<'c> Server<'c> {
                 self.ignored.clear();
                 self.dirty.extend(self.docs.keys().cloned());
                 let (init, change) = (self.init.clone(), self.change.clone());
-                if let Err(e) = self.reconfigure(init, change, BTreeSet::new(), true) {
+                if let Err(e) = self.reconfigure(init, change, SessionOff::default(), true) {
                     self.show(
                         MessageType::ERROR,
                         format!("kindly could not reset the session: {e}"),
@@ -759,7 +781,7 @@ impl<'c> Server<'c> {
         &mut self,
         init: Settings,
         change: Settings,
-        session_off: BTreeSet<Category>,
+        session_off: SessionOff,
         reload: bool,
     ) -> Result<(), String> {
         let mut merged = init.clone();

@@ -32,9 +32,16 @@ pub(crate) const SOURCE: &str = "kindly";
 /// Commands the server executes (`workspace/executeCommand`).
 pub(crate) const CMD_IGNORE: &str = "kindly.ignorePhrase";
 pub(crate) const CMD_DISABLE: &str = "kindly.disableCategory";
+pub(crate) const CMD_DISABLE_RULE: &str = "kindly.disableRule";
 pub(crate) const CMD_SUPPORT: &str = "kindly.showSupport";
 pub(crate) const CMD_RESET: &str = "kindly.resetSession";
-pub(crate) const COMMANDS: [&str; 4] = [CMD_IGNORE, CMD_DISABLE, CMD_SUPPORT, CMD_RESET];
+pub(crate) const COMMANDS: [&str; 5] = [
+    CMD_IGNORE,
+    CMD_DISABLE_RULE,
+    CMD_DISABLE,
+    CMD_SUPPORT,
+    CMD_RESET,
+];
 
 /// What decides which findings are shown, besides the analysis itself.
 #[derive(Clone, Copy, Debug)]
@@ -233,6 +240,15 @@ pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) 
             ..quickfix(title)
         });
     }
+    let title = format!("Turn off rule {} for this session", f.rule);
+    out.push(CodeAction {
+        command: Some(Command::new(
+            title.clone(),
+            CMD_DISABLE_RULE.to_string(),
+            Some(vec![json!(&*f.rule)]),
+        )),
+        ..quickfix(title)
+    });
     let title = format!(
         "Turn off {} ({}) for this session",
         f.category.id(),
