@@ -84,9 +84,11 @@ test('options change the output', () => {
   const text = "I should be over this by now. Honestly I'm such an idiot.";
   const off = new Kindly({ disable: ['should_statement'] });
   assert.deepEqual(off.analyze(text).findings.map((f) => f.category), ['labeling']);
-  const ruleOff = new Kindly({ disableRules: 'should.be-over-it' });
+  // Turning off the rule that spoke lets the next rule for the same words speak instead.
   assert.deepEqual(new Kindly().analyze(text).findings.map((f) => f.rule), ['should.be-over-it', 'labeling.self-noun']);
-  assert.deepEqual(ruleOff.analyze(text).findings.map((f) => f.rule), ['labeling.self-noun']);
+  assert.deepEqual(new Kindly({ disableRules: ['should.be-over-it'] }).analyze(text).findings.map((f) => f.rule), ['should.by-now', 'labeling.self-noun']);
+  const allOff = new Kindly({ disableRules: 'should.be-over-it, should.by-now,should.timeline' });
+  assert.deepEqual(allOff.analyze(text).findings.map((f) => f.rule), ['labeling.self-noun']);
   assert.ok(new Kindly({ maxReframes: 1 }).analyze(text).findings.every((f) => f.reframes.length === 1));
   assert.ok(new Kindly({ maxReframes: 0 }).analyze(text).findings.every((f) => f.reframes.length === 0));
   const us = new Kindly().analyze('I want to die.').support;
