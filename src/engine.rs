@@ -140,10 +140,7 @@ impl EngineBuilder {
     /// Any pack problem, located by file, line and column, with the rule id when inside a rule.
     pub fn build(&self) -> Result<Engine> {
         if self.disabled.contains(&Category::Crisis) {
-            return Err(Error::new(
-                ErrorKind::Invalid,
-                "the crisis category cannot be turned off: crisis language is always caught (see README, Safety)",
-            ));
+            return Err(Error::new(ErrorKind::Invalid, CRISIS_ALWAYS_ON));
         }
         let builtin_parsed = builtin::parse_builtin()?;
         let mut default_cues = BTreeMap::new();
@@ -179,6 +176,10 @@ impl EngineBuilder {
     }
 }
 
+/// Why `build` refuses to turn crisis off, whichever way it is asked.
+const CRISIS_ALWAYS_ON: &str =
+    "the crisis category cannot be turned off: crisis language is always caught (see README, Safety)";
+
 /// Every rule to turn off must exist and must not be a crisis rule.
 fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
     for id in ids {
@@ -194,10 +195,7 @@ fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
             }
             Some(_) => {}
             None if Category::from_id(id) == Some(Category::Crisis) => {
-                return Err(Error::new(
-                    ErrorKind::Invalid,
-                    "the crisis category cannot be turned off: crisis language is always caught (see README, Safety)",
-                ));
+                return Err(Error::new(ErrorKind::Invalid, CRISIS_ALWAYS_ON));
             }
             None if Category::from_id(id).is_some() => {
                 return Err(Error::new(
