@@ -1202,10 +1202,14 @@ impl Engine {
 
     /// Every loaded rule, in load order (pack order, then file order).
     pub fn rules(&self) -> impl Iterator<Item = RuleInfo<'_>> {
-        self.rules.iter().map(|r| RuleInfo {
-            rule: r,
-            engine: self,
-        })
+        self.rules
+            .iter()
+            .zip(&self.rule_off)
+            .map(|(r, &off)| RuleInfo {
+                rule: r,
+                engine: self,
+                off,
+            })
     }
 
     /// The rule with this id.
@@ -1605,6 +1609,7 @@ impl<'a> PackInfo<'a> {
 pub struct RuleInfo<'a> {
     rule: &'a Rule,
     engine: &'a Engine,
+    off: bool,
 }
 
 impl<'a> RuleInfo<'a> {
@@ -1627,6 +1632,19 @@ impl<'a> RuleInfo<'a> {
     /// Its crisis tier, for crisis rules.
     pub fn tier(&self) -> Option<CrisisTier> {
         self.rule.tier
+    }
+    /// Whether this engine has it turned off (its category or its id): it is listed and
+    /// explained, but never runs.
+    ///
+    /// ```
+    /// let mut builder = kindly::Engine::builder();
+    /// builder.disable_rule("labeling.fragment");
+    /// let engine = builder.build().unwrap();
+    /// assert!(engine.rule("labeling.fragment").unwrap().is_off());
+    /// assert!(!engine.rule("labeling.self-noun").unwrap().is_off());
+    /// ```
+    pub fn is_off(&self) -> bool {
+        self.off
     }
     /// The message template.
     pub fn message(&self) -> &'a str {

@@ -571,6 +571,36 @@ fn disable_rule() {
     .arg(write_pack(&dir))
     .args(["check", "--format", "jsonl"]);
     assert_eq!(code(&run_with_stdin(&mut cmd, text)), 0);
+    // `kindly rules` still lists it, marked.
+    let o = kindly(dir.path())
+        .args(["--disable-rule", "labeling.fragment", "rules"])
+        .output()
+        .unwrap();
+    let row = stdout(&o)
+        .lines()
+        .find(|l| l.starts_with("labeling.fragment "))
+        .unwrap_or("")
+        .to_string();
+    assert!(row.ends_with("en-core  (turned off)"), "{row}");
+    let o = kindly(dir.path())
+        .args([
+            "--disable-rule",
+            "labeling.fragment",
+            "rules",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let off: Vec<&str> = doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["off"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(off, ["labeling.fragment"]);
     // A rule that is off is not tested either, and the summary says so.
     let o = kindly(dir.path())
         .args(["--disable-category", "labeling", "test-rules"])

@@ -17,6 +17,8 @@ struct RuleRow<'a> {
     tier: Option<kindly::CrisisTier>,
     pack: &'a str,
     location: String,
+    /// Turned off by --disable-category or --disable-rule.
+    off: bool,
 }
 
 fn location(r: &RuleInfo<'_>) -> String {
@@ -51,6 +53,7 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
             tier: r.tier(),
             pack: r.pack(),
             location: location(&r),
+            off: r.is_off(),
         })
         .collect();
     match args.format {
@@ -94,9 +97,14 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
             )?;
             for r in &rows {
                 // Pad before painting, so colour codes do not upset the columns.
+                let off = if r.off {
+                    format!("  {}", paint(DIM, "(turned off)"))
+                } else {
+                    String::new()
+                };
                 writeln!(
                     out,
-                    "{:<w_id$}  {}  {:<w_sev$}  {}",
+                    "{:<w_id$}  {}  {:<w_sev$}  {}{off}",
                     r.id,
                     paint(CATEGORY, &format!("{:<w_cat$}", r.category.id())),
                     r.severity.id(),
