@@ -601,6 +601,22 @@ fn disable_rule() {
         .map(|r| r["id"].as_str().unwrap())
         .collect();
     assert_eq!(off, ["labeling.fragment"]);
+    let o = kindly(dir.path())
+        .args([
+            "--disable-rule",
+            "labeling.fragment",
+            "explain",
+            "labeling.fragment",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).contains(
+            "\n  status:   turned off in this run (--disable-rule or --disable-category)\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
     // A rule that is off is not tested either, and the summary says so.
     let o = kindly(dir.path())
         .args(["--disable-category", "labeling", "test-rules"])

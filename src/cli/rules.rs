@@ -200,6 +200,12 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     }
     field("pack", rule.pack());
     field("defined", &location(rule));
+    if rule.is_off() {
+        field(
+            "status",
+            "turned off in this run (--disable-rule or --disable-category)",
+        );
+    }
     field("message", rule.message());
     if let Some(why) = rule.why() {
         section(&mut out, "why");
