@@ -260,25 +260,37 @@ fn present<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     map.get(key).filter(|v| !v.is_null())
 }
 
-fn categories(
-    map: &Map<String, Value>,
+/// The strings of a list setting (`what` names its items in messages), or `None` when unset.
+fn string_list<'a>(
+    map: &'a Map<String, Value>,
     key: &str,
-    disabling: bool,
-) -> Result<Option<BTreeSet<Category>>, String> {
+    what: &str,
+) -> Result<Option<Vec<&'a str>>, String> {
     let Some(v) = present(map, key) else {
         return Ok(None);
     };
     let list = v
         .as_array()
-        .ok_or_else(|| format!("{key} must be a list of category ids, not {}", type_name(v)))?;
+        .ok_or_else(|| format!("{key} must be a list of {what}, not {}", type_name(v)))?;
+    list.iter()
+        .map(|item| {
+            item.as_str()
+                .ok_or_else(|| format!("{key} must be a list of {what}; found {}", type_name(item)))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn categories(
+    map: &Map<String, Value>,
+    key: &str,
+    disabling: bool,
+) -> Result<Option<BTreeSet<Category>>, String> {
+    let Some(list) = string_list(map, key, "category ids")? else {
+        return Ok(None);
+    };
     let mut out = BTreeSet::new();
-    for item in list {
-        let Some(id) = item.as_str() else {
-            return Err(format!(
-                "{key} must be a list of category ids; found {}",
-                type_name(item)
-            ));
-        };
+    for id in list {
         match Category::from_id(id.trim()) {
             Some(Category::Crisis) if disabling => {
                 return Err(format!(
@@ -305,26 +317,15 @@ fn categories(
 /// A list of rule ids. Whether each exists (and is not a crisis rule) is the engine's to say,
 /// once the packs are loaded.
 fn rule_ids(map: &Map<String, Value>, key: &str) -> Result<Option<BTreeSet<String>>, String> {
-    let Some(v) = present(map, key) else {
+    let Some(list) = string_list(map, key, "rule ids")? else {
         return Ok(None);
     };
-    let list = v
-        .as_array()
-        .ok_or_else(|| format!("{key} must be a list of rule ids, not {}", type_name(v)))?;
     let mut out = BTreeSet::new();
-    for item in list {
-        match item.as_str().map(str::trim) {
-            Some("") => return Err(format!("{key}: a rule id is empty")),
-            Some(id) => {
-                out.insert(id.to_string());
-            }
-            None => {
-                return Err(format!(
-                    "{key} must be a list of rule ids; found {}",
-                    type_name(item)
-                ))
-            }
+    for id in list.into_iter().map(str::trim) {
+        if id.is_empty() {
+            return Err(format!("{key}: a rule id is empty"));
         }
+        out.insert(id.to_string());
     }
     Ok(Some(out))
 }
