@@ -491,6 +491,7 @@ impl Engine {
             found: Vec::new(),
             trace,
             pieces: HashMap::new(),
+            tokens: HashMap::new(),
         };
         let mut k = 0;
         while k < jobs.len() {
@@ -632,7 +633,14 @@ impl Engine {
             }
             let (_, _, ts, te) = group[0];
             let window = window_sentences(scan, sentence, classifier.window);
-            let score = window_score(classifier, r, scan, &window, &mut sink.pieces);
+            let score = window_score(
+                classifier,
+                r,
+                scan,
+                &window,
+                &mut sink.pieces,
+                &mut sink.tokens,
+            );
             if score >= classifier.threshold {
                 record((ts, te), Some((ms, me)), StepOutcome::Kept);
                 let cand = Candidate {
@@ -1387,6 +1395,8 @@ struct Sink<'a> {
     /// Classifier features of each sentence already scored, by (rule, sentence): neighbouring
     /// candidates' windows overlap, and each sentence is tokenized once.
     pieces: HashMap<(u32, usize, usize), PieceFeatures>,
+    /// The tokens of each sentence scored, by sentence: shared by every classifier.
+    tokens: HashMap<(usize, usize), classifier::Tokens>,
 }
 
 /// The sentence `(ss, se)` with up to `n` sentences before and after it, in order, never across
@@ -1425,6 +1435,7 @@ fn window_score(
     scan: &str,
     window: &[(usize, usize)],
     cache: &mut HashMap<(u32, usize, usize), PieceFeatures>,
+    tokens: &mut HashMap<(usize, usize), classifier::Tokens>,
 ) -> f64 {
     let (Some(&(from, _)), Some(&(_, to))) = (window.first(), window.last()) else {
         return classifier.bias;
@@ -1440,9 +1451,12 @@ fn window_score(
         return classifier.score(&scan[from..to]);
     }
     for &(s, e) in window {
-        cache
-            .entry((rule, s, e))
-            .or_insert_with(|| classifier.piece_features(&scan[s..e]));
+        cache.entry((rule, s, e)).or_insert_with(|| {
+            let words = tokens
+                .entry((s, e))
+                .or_insert_with(|| classifier::Tokens::of(&scan[s..e]));
+            classifier.features_of(words)
+        });
     }
     let pieces: Vec<&PieceFeatures> = window
         .iter()

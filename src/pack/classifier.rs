@@ -17,6 +17,47 @@
 
 use crate::text;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+/// FNV-1a for the feature index: every token and bigram of every sentence a classifier scores
+/// is looked up, and the standard hasher's protection against crafted keys costs more than the
+/// lookups themselves here (the keys are the pack's own feature table).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Fnv;
+
+pub(crate) struct FnvHasher(u64);
+
+impl BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FnvHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A piece of text as tokens: lowercased, joined by single spaces, with each token's range.
+/// Made once per sentence and shared by every classifier that scores it.
+pub(crate) struct Tokens {
+    joined: String,
+    spans: Vec<(usize, usize)>,
+}
+
+impl Tokens {
+    pub(crate) fn of(text: &str) -> Tokens {
+        let (joined, spans) = tokens_joined(text);
+        Tokens { joined, spans }
+    }
+}
 
 /// `1 + ln(k)` for `k = 1..=32`; a term seen more often counts as 32 times.
 const SUBLINEAR_TF: [f64; 32] = [
@@ -60,7 +101,7 @@ pub(crate) struct Classifier {
     /// The features in file order ("word" or "word word"), parallel to `idf` and `weights`.
     features: Vec<String>,
     /// Feature text to its index.
-    index: HashMap<String, u32>,
+    index: HashMap<String, u32, Fnv>,
     idf: Vec<f64>,
     weights: Vec<f64>,
     pub bias: f64,
@@ -97,7 +138,7 @@ impl Classifier {
         window: usize,
     ) -> Result<Classifier, FeatureError> {
         let mut features_in_order = Vec::new();
-        let mut index = HashMap::new();
+        let mut index = HashMap::with_hasher(Fnv);
         let mut idf = Vec::new();
         let mut weights = Vec::new();
         for (line, row) in features.lines().enumerate() {
@@ -172,7 +213,12 @@ impl Classifier {
     /// What `text` contributes to the score of any text it is a piece of: its features and its
     /// first and last tokens (a bigram may join them to the neighbouring pieces).
     pub fn piece_features(&self, text: &str) -> PieceFeatures {
-        let (joined, spans) = tokens_joined(text);
+        self.features_of(&Tokens::of(text))
+    }
+
+    /// [`Classifier::piece_features`] of text already split into tokens.
+    pub(crate) fn features_of(&self, tokens: &Tokens) -> PieceFeatures {
+        let (joined, spans) = (&tokens.joined, &tokens.spans);
         let mut ids = Vec::new();
         for (i, &(start, end)) in spans.iter().enumerate() {
             if let Some(&f) = self.index.get(&joined[start..end]) {
