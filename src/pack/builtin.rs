@@ -28,6 +28,7 @@ macro_rules! english_pack {
             "crisis_net_harm.toml",
             "crisis_net_others.toml",
             "crisis_model.toml",
+            "category_models.toml",
         )
     };
     ($dir:expr; $($file:literal),+ $(,)?) => {
