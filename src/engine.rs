@@ -492,6 +492,7 @@ impl Engine {
             trace,
             pieces: HashMap::new(),
             tokens: HashMap::new(),
+            windows: HashMap::new(),
         };
         let mut k = 0;
         while k < jobs.len() {
@@ -632,12 +633,15 @@ impl Engine {
                 return;
             }
             let (_, _, ts, te) = group[0];
-            let window = window_sentences(scan, sentence, classifier.window);
+            let window = sink
+                .windows
+                .entry((sentence.0, sentence.1, classifier.window))
+                .or_insert_with(|| window_sentences(scan, sentence, classifier.window));
             let score = window_score(
                 classifier,
                 r,
                 scan,
-                &window,
+                window,
                 &mut sink.pieces,
                 &mut sink.tokens,
             );
@@ -1397,6 +1401,9 @@ struct Sink<'a> {
     pieces: HashMap<(u32, usize, usize), PieceFeatures>,
     /// The tokens of each sentence scored, by sentence: shared by every classifier.
     tokens: HashMap<(usize, usize), classifier::Tokens>,
+    /// Each classifier window already found, by (sentence, sentences on each side): several
+    /// classifiers look at the same sentences, and finding sentence edges is not free.
+    windows: HashMap<(usize, usize, usize), Vec<(usize, usize)>>,
 }
 
 /// The sentence `(ss, se)` with up to `n` sentences before and after it, in order, never across

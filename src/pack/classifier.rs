@@ -260,31 +260,24 @@ impl Classifier {
                 previous = piece.last.as_deref();
             }
         }
-        // Feature order, so the sums below run in the same order on every platform.
+        // Feature order, so the sums below run in the same order on every platform. One pass
+        // over the runs of equal ids adds up both sums, each in that order.
         ids.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::with_capacity(ids.len());
-        for f in ids {
-            match merged.last_mut() {
-                Some((last, n)) if *last == f => *n += 1,
-                _ => merged.push((f, 1)),
-            }
+        let (mut squares, mut dot) = (0.0f64, 0.0f64);
+        let mut i = 0;
+        while i < ids.len() {
+            let f = ids[i];
+            let n = ids[i..].iter().take_while(|&&g| g == f).count();
+            let tf = SUBLINEAR_TF[n.min(32) - 1];
+            let value = tf * self.idf[f as usize];
+            squares += value * value;
+            dot += self.weights[f as usize] * value;
+            i += n;
         }
-        let value = |f: u32, n: u32| {
-            let tf = SUBLINEAR_TF[(n.min(32) - 1) as usize];
-            tf * self.idf[f as usize]
-        };
-        let norm = merged
-            .iter()
-            .map(|&(f, n)| value(f, n) * value(f, n))
-            .sum::<f64>()
-            .sqrt();
+        let norm = squares.sqrt();
         if norm == 0.0 {
             return self.bias;
         }
-        let dot: f64 = merged
-            .iter()
-            .map(|&(f, n)| self.weights[f as usize] * value(f, n))
-            .sum();
         self.bias + dot / norm
     }
 }
