@@ -20,17 +20,29 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 
 /// FNV-1a for the feature index: every token and bigram of every sentence a classifier scores
-/// is looked up, and the standard hasher's protection against crafted keys costs more than the
-/// lookups themselves here (the keys are the pack's own feature table).
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Fnv;
+/// is looked up, and SipHash cost more than the lookups themselves. The starting state is
+/// mixed with a per-process random seed (from the standard hasher), so a hostile pack cannot
+/// list features chosen to collide; lookups do not depend on it, so scores stay the same.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fnv {
+    start: u64,
+}
+
+impl Fnv {
+    fn seeded() -> Fnv {
+        let seed = std::collections::hash_map::RandomState::new().hash_one(0u64);
+        Fnv {
+            start: 0xcbf2_9ce4_8422_2325 ^ seed,
+        }
+    }
+}
 
 pub(crate) struct FnvHasher(u64);
 
 impl BuildHasher for Fnv {
     type Hasher = FnvHasher;
     fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
+        FnvHasher(self.start)
     }
 }
 
@@ -138,7 +150,7 @@ impl Classifier {
         window: usize,
     ) -> Result<Classifier, FeatureError> {
         let mut features_in_order = Vec::new();
-        let mut index = HashMap::with_hasher(Fnv);
+        let mut index = HashMap::with_hasher(Fnv::seeded());
         let mut idf = Vec::new();
         let mut weights = Vec::new();
         for (line, row) in features.lines().enumerate() {
