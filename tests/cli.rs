@@ -496,17 +496,20 @@ fn disable_category() {
         text,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    // Before the subcommand, repeated.
-    let mut cmd = kindly(dir.path());
-    cmd.args([
-        "--disable-category",
-        "self_attack",
-        "--no-default-packs",
-        "--pack",
-    ])
-    .arg(write_pack(&dir))
-    .args(["check", "--format", "jsonl"]);
-    let o = run_with_stdin(&mut cmd, text);
+    // Before the subcommand.
+    let o = run_with_stdin(
+        with_pack(
+            &dir,
+            &[
+                "--disable-category",
+                "self_attack",
+                "check",
+                "--format",
+                "jsonl",
+            ],
+        ),
+        text,
+    );
     let lines = jsonl(&o);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["category"], "labeling");
@@ -561,16 +564,20 @@ fn disable_rule() {
     assert_eq!(lines.len(), 1, "{}", stdout(&o));
     assert_eq!(lines[0]["rule"], "test.goblin");
     // Comma-separated, before the subcommand: nothing is left.
-    let mut cmd = kindly(dir.path());
-    cmd.args([
-        "--disable-rule",
-        "test.gremlin, test.goblin",
-        "--no-default-packs",
-        "--pack",
-    ])
-    .arg(write_pack(&dir))
-    .args(["check", "--format", "jsonl"]);
-    assert_eq!(code(&run_with_stdin(&mut cmd, text)), 0);
+    let o = run_with_stdin(
+        with_pack(
+            &dir,
+            &[
+                "--disable-rule",
+                "test.gremlin, test.goblin",
+                "check",
+                "--format",
+                "jsonl",
+            ],
+        ),
+        text,
+    );
+    assert_eq!(code(&o), 0);
     // `kindly rules` still lists it, marked.
     let o = kindly(dir.path())
         .args(["--disable-rule", "labeling.fragment", "rules"])
