@@ -96,7 +96,8 @@ fn tree(args: &[&str]) -> BTreeSet<String> {
         .unwrap();
     assert!(
         out.status.success(),
-        "cargo tree {args:?} failed:\n{}",
+        "cargo tree {args:?} failed (if crates for other targets are missing, run \
+         `cargo fetch --locked` once; scripts/test does):\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
