@@ -4,7 +4,8 @@
 //! A mapping file has two tab-separated columns, the corpus's label and what it means: a
 //! category id, `none` (the text has no self-talk) or `ignore` (the label says nothing about
 //! self-talk; it is dropped). Blank lines and lines starting with `#` are skipped, and a first
-//! line whose second column is not a valid target (`original_label<TAB>category`) is a header.
+//! line whose second column is not a valid target (`original_label<TAB>category`) is a header,
+//! unless it is one or two letters away from a target: that is a typo, and an error.
 //! Labels the map does not list may still be category ids; anything else makes the row bad.
 
 use anyhow::{bail, Context, Result};
@@ -88,9 +89,15 @@ impl LabelMap {
                     n + 1
                 );
             };
+            if cols.any(|c| !c.trim().is_empty()) {
+                bail!(
+                    "{name}:{}: expected two tab-separated columns (corpus label, then a category id, none or ignore), found more",
+                    n + 1
+                );
+            }
             let (label, target) = (label.trim(), target.trim());
             let Some(parsed) = Target::parse(target) else {
-                if was_first {
+                if was_first && !near_a_target(target) {
                     continue; // a header such as "original_label<TAB>category"
                 }
                 bail!(
@@ -114,6 +121,38 @@ impl LabelMap {
     fn get(&self, label: &str) -> Option<Target> {
         self.entries.get(label).copied()
     }
+}
+
+/// Whether `text` is at most two edits from a category id, `none` or `ignore` (ignoring case,
+/// `_`, `-` and spaces): a misspelt target ("overgeneralisation") rather than a header.
+fn near_a_target(text: &str) -> bool {
+    let squash = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| !matches!(c, '_' | '-' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let text = squash(text);
+    Category::ALL
+        .iter()
+        .map(|c| c.id())
+        .chain(["none", "ignore"])
+        .any(|target| edit_distance(&text, &squash(target)) <= 2)
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Turns a row's labels into its gold standard. The error names the first label that is
@@ -230,5 +269,20 @@ mod tests {
         assert!(e.to_string().contains("mapped twice"), "{e}");
         let e = LabelMap::parse("just one column\n", "m.tsv").unwrap_err();
         assert!(e.to_string().starts_with("m.tsv:1:"), "{e}");
+        // A misspelt target on the first line is a typo, not a header to skip.
+        let e = LabelMap::parse("overgen\tovergeneralisation\n", "m.tsv").unwrap_err();
+        assert_eq!(
+            e.to_string().split(" (ids:").next(),
+            Some("m.tsv:1: 'overgeneralisation' is not a category id, none or ignore")
+        );
+        let e = LabelMap::parse("Nothing\tNone_\n", "m.tsv").unwrap_err();
+        assert!(e.to_string().starts_with("m.tsv:1: 'None_'"), "{e}");
+        let e = LabelMap::parse("a\tlabeling\tc\n", "m.tsv").unwrap_err();
+        assert!(e.to_string().starts_with("m.tsv:1: expected two"), "{e}");
+        // Headers still are headers, and an empty third column is no column.
+        for header in ["label\tcategory", "original\ttarget", "x\tkindly_category"] {
+            let map = LabelMap::parse(&format!("{header}\nA\tlabeling\t\n"), "m.tsv").unwrap();
+            assert_eq!(map.get("A"), Some(Target::Category(Category::Labeling)));
+        }
     }
 }
