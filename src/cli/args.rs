@@ -200,7 +200,7 @@ alone), and prints the change per category.
 
 Examples:
   kindly eval corpora/dev
-  kindly eval --errors 5 corpora/test/test.jsonl
+  kindly eval --errors 5 corpora/dev/short.jsonl
   kindly eval --map corpus/mapping.tsv corpus/data.jsonl
   kindly eval --text-field thought --label-field traps corpus.csv
   kindly eval --format json corpora/dev > scores.json
