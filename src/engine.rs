@@ -48,6 +48,7 @@ pub struct EngineBuilder {
     disabled_rules: BTreeSet<String>,
     locale: Option<String>,
     max_reframes: usize,
+    crisis_safety_net: bool,
 }
 
 impl Default for EngineBuilder {
@@ -67,7 +68,17 @@ impl EngineBuilder {
             disabled_rules: BTreeSet::new(),
             locale: None,
             max_reframes: 3,
+            crisis_safety_net: true,
         }
+    }
+
+    /// Loads the packs exactly as given, without the built-in crisis rules that `build` adds
+    /// when no pack has crisis rules. Only for measuring packs (`kindly eval` compares a pack's
+    /// own figures between versions); never for an engine that reads anyone's writing.
+    #[doc(hidden)]
+    pub fn packs_exactly_as_given(&mut self) -> &mut EngineBuilder {
+        self.crisis_safety_net = false;
+        self
     }
 
     /// Whether the built-in packs are loaded (default: yes).
@@ -121,8 +132,16 @@ impl EngineBuilder {
         self
     }
 
-    /// The locale of support messages and resources, e.g. `en-GB`. Unknown locales fall back
-    /// to the pack's default locale.
+    /// The locale of support messages and resources, e.g. `en-GB` (case and `_` or `-` do
+    /// not matter). `build` refuses a locale for which no loaded pack has support text, and
+    /// names the ones it has: a silent fallback could show someone another country's
+    /// helplines.
+    ///
+    /// ```
+    /// let err = kindly::Engine::builder().locale("en-NZ").build().err().unwrap();
+    /// assert!(err.to_string().contains("en-GB"), "{err}");
+    /// assert!(kindly::Engine::builder().locale("en_gb").build().is_ok());
+    /// ```
     pub fn locale(&mut self, locale: impl Into<String>) -> &mut EngineBuilder {
         self.locale = Some(locale.into());
         self
@@ -135,6 +154,22 @@ impl EngineBuilder {
     }
 
     /// Reads, validates and compiles the packs into an engine.
+    ///
+    /// Crisis language is always caught: when no pack has crisis rules (the built-in packs are
+    /// off and the caller's have none), the built-in pack's crisis rules and check-in are
+    /// loaded anyway, after the caller's packs.
+    ///
+    /// ```
+    /// let pack = "[pack]\nid = 'mine'\nversion = '1'\nlanguage = 'en'\nlicense = 'MIT'\ndescription = 'd'\n\n[[rule]]\nid = 'mine.gremlin'\ncategory = 'labeling'\nseverity = 'low'\ntriggers = ['gremlin']\nmessage = 'm'\n[[rule.reframe]]\ntext = 'r'\n[rule.examples]\nflag = ['[gremlin] here', 'a [gremlin]']\npass = ['goblin', 'troll']\n";
+    /// let engine = kindly::Engine::builder()
+    ///     .builtin_packs(false)
+    ///     .add_pack_source("mine.toml", pack)
+    ///     .build()?;
+    /// let analysis = engine.analyze("I want to die.");
+    /// assert_eq!(analysis.findings[0].category, kindly::Category::Crisis);
+    /// assert!(analysis.support.is_some());
+    /// # Ok::<(), kindly::Error>(())
+    /// ```
     ///
     /// # Errors
     /// Any pack problem, located by file, line and column, with the rule id when inside a rule.
@@ -167,13 +202,49 @@ impl EngineBuilder {
             parsed.extend(builtin_parsed.iter().map(|p| (p, false)));
         }
         parsed.extend(owned.iter().map(|p| (p, true)));
+        // Crisis language is always caught: without the built-in packs, and with no pack of
+        // crisis rules among the caller's, the built-in crisis rules come along on their own.
+        if self.crisis_safety_net && !parsed.iter().any(|(p, _)| p.has_crisis_rules()) {
+            parsed.push((builtin::parse_builtin_crisis()?, false));
+        }
         let compiled = pack::compile(&parsed, &default_cues)?;
         check_disabled_rules(&self.disabled_rules, &compiled.rules)?;
+        let locale = match &self.locale {
+            Some(wanted) => Some(known_locale(wanted, &compiled.packs)?),
+            None => None,
+        };
         let off = |rule: &Rule| {
             self.disabled.contains(&rule.category) || self.disabled_rules.contains(&*rule.id)
         };
-        Engine::from_compiled(compiled, &off, self.locale.clone(), self.max_reframes)
+        Engine::from_compiled(compiled, &off, locale, self.max_reframes)
     }
+}
+
+/// The spelling a loaded pack uses for `wanted` (`en_gb` -> `en-GB`), or an error that lists
+/// the locales the packs have support text for.
+fn known_locale(wanted: &str, packs: &[Pack]) -> Result<String> {
+    let key = |l: &str| l.trim().replace('_', "-").to_ascii_lowercase();
+    let mut known: Vec<&str> = packs
+        .iter()
+        .flat_map(|p| p.support.keys().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    if let Some(found) = known.iter().find(|l| key(l) == key(wanted)) {
+        return Ok((*found).to_string());
+    }
+    let list = if known.is_empty() {
+        "the loaded packs have no support text at all".to_string()
+    } else {
+        format!("the packs have support text for {}", known.join(", "))
+    };
+    Err(Error::new(
+        ErrorKind::Invalid,
+        format!(
+            "unknown locale '{}' for support messages and helplines: {list}",
+            crate::suggest::shown(wanted)
+        ),
+    ))
 }
 
 /// Why `build` refuses to turn crisis off, whichever way it is asked.
@@ -1599,6 +1670,11 @@ impl<'a> PackInfo<'a> {
     /// The pack id.
     pub fn id(&self) -> &'a str {
         &self.pack.id
+    }
+    /// True for the built-in pack's crisis rules alone, which an engine loads when none of its
+    /// packs has crisis rules (see [`EngineBuilder::build`]).
+    pub fn kept_for_safety(&self) -> bool {
+        self.pack.safety_net
     }
     /// The pack version.
     pub fn version(&self) -> &'a str {

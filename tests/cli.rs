@@ -57,6 +57,16 @@ fn write_pack(dir: &TempDir) -> PathBuf {
     dir.write("pack.toml", PACK)
 }
 
+/// How many crisis rules the built-in pack has: an engine keeps them on when none of its packs
+/// has crisis rules of its own, as with the test pack alone (README, Safety).
+fn crisis_rule_count() -> usize {
+    kindly::Engine::new()
+        .unwrap()
+        .rules()
+        .filter(|r| r.category() == kindly::Category::Crisis)
+        .count()
+}
+
 /// `kindly --no-default-packs --pack pack.toml ARGS...` in `dir`.
 fn with_pack(dir: &TempDir, args: &[&str]) -> Command {
     let pack = write_pack(dir);
@@ -419,6 +429,17 @@ fn markdown_code_spans_are_skipped() {
         &["check", "--plain", "--format", "jsonl", "day.md"],
     ));
     assert!(jsonl(&o).len() > 1, "{}", stdout(&o));
+    // The Markdown dialects the LSP server reads as Markdown are Markdown here too.
+    for name in ["day.mdx", "day.QMD", "day.rmd"] {
+        dir.write(
+            name,
+            "Code: `I am a grumpy gremlin` here.\n\n    I am a grumpy gremlin\n\nI am a grumpy gremlin today.\n",
+        );
+        let o = run(with_pack(&dir, &["check", "--format", "jsonl", name]));
+        let lines = jsonl(&o);
+        assert_eq!(lines.len(), 1, "{name}: {}", stdout(&o));
+        assert_eq!(lines[0]["line"], 5, "{name}");
+    }
 }
 
 #[test]
@@ -956,6 +977,35 @@ fn locale_picks_the_resources() {
     assert!(collapse(&stdout(&o)).contains(&collapse(&support.message)));
 }
 
+#[test]
+fn an_unknown_locale_is_refused_and_a_loose_spelling_is_not() {
+    // A mistyped locale used to fall back to US helplines without a word.
+    let dir = TempDir::new("cli");
+    let text = "I want to die.\n";
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["--locale", "fr-FR", "check"]),
+        text,
+    );
+    assert_eq!(code(&o), 2);
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "kindly: unknown locale 'fr-FR' for support messages and helplines: the packs have \
+         support text for en-AU, en-CA, en-GB, en-IE, en-US"
+    );
+    let loose = run_with_stdin(
+        kindly(dir.path()).args(["--locale", "en_gb", "check"]),
+        text,
+    );
+    let exact = run_with_stdin(
+        kindly(dir.path()).args(["--locale", "en-GB", "check"]),
+        text,
+    );
+    assert_eq!(code(&loose), 1);
+    assert_eq!(stdout(&loose), stdout(&exact));
+    assert!(stdout(&loose).contains("116 123"), "{}", stdout(&loose));
+}
+
 // ---------------------------------------------------------------------------------------------
 // rules, explain, test-rules, help
 // ---------------------------------------------------------------------------------------------
@@ -971,13 +1021,23 @@ fn rules_table_and_json() {
         .map(|l| l.split_whitespace().collect())
         .collect();
     assert_eq!(
-        rows,
+        rows[..3],
         [
             vec!["ID", "CATEGORY", "SEVERITY", "PACK"],
             vec!["test.gremlin", "labeling", "moderate", "test-pack"],
             vec!["test.goblin", "self_attack", "high", "test-pack"],
         ]
     );
+    // Then the built-in crisis rules, kept on because the test pack has none (README, Safety),
+    // and a line that says so.
+    let kept = &rows[3..rows.len() - 1];
+    assert_eq!(kept.len(), crisis_rule_count(), "{out}");
+    assert!(
+        kept.iter()
+            .all(|r| r[1..] == ["crisis", "crisis", "en-core"]),
+        "{out}"
+    );
+    assert!(rows[rows.len() - 1].starts_with(&["The"]), "{out}");
     let o = run(with_pack(&dir, &["rules", "--format", "json"]));
     let v = json(&o);
     assert_eq!(v["rules"][0]["id"], "test.gremlin");
@@ -994,7 +1054,19 @@ fn rules_triggers() {
     let dir = TempDir::new("cli");
     let o = run(with_pack(&dir, &["rules", "--triggers"]));
     assert_eq!(code(&o), 0);
-    assert_eq!(stdout(&o), "goblin brain\ngrumpy gremlin\n");
+    // The test pack's triggers, and the kept built-in crisis rules' (README, Safety).
+    let mut engine = kindly::EngineBuilder::new();
+    let engine = engine
+        .builtin_packs(false)
+        .add_pack_path(write_pack(&dir))
+        .build()
+        .unwrap();
+    let mut expected: Vec<&str> = engine.trigger_literals().collect();
+    expected.sort_unstable();
+    expected.dedup();
+    assert!(expected.contains(&"goblin brain") && expected.contains(&"grumpy gremlin"));
+    assert!(expected.len() > 100);
+    assert_eq!(stdout(&o).lines().collect::<Vec<_>>(), expected);
     let o = run(kindly(dir.path()).args(["rules", "--triggers"]));
     assert_eq!(code(&o), 0);
     let out = stdout(&o);
@@ -1061,6 +1133,70 @@ fn test_rules_passes_on_builtins() {
 }
 
 #[test]
+fn crisis_rules_stay_on_without_the_built_in_packs() {
+    // `--no-default-packs` with a pack that has no crisis rules used to check no crisis language
+    // at all, without a word. The built-in crisis rules now come along on their own.
+    let dir = TempDir::new("cli");
+    let crisis_rules = crisis_rule_count();
+    assert!(crisis_rules > 100);
+    let o = run_with_stdin(
+        with_pack(&dir, &["check", "--format", "jsonl", "-"]),
+        "I am a grumpy gremlin. I want to die.\n",
+    );
+    assert_eq!(code(&o), 1);
+    let lines = jsonl(&o);
+    assert_eq!(lines[0]["type"], "support");
+    assert_eq!(lines[0]["tier"], "a");
+    let rules: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["test.gremlin", "crisis.want-to-die"]);
+    // Only the packs the user gave are tested; the kept crisis rules are counted.
+    let o = run(with_pack(&dir, &["test-rules"]));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "2 rules, 8 examples, 0 failed (and {crisis_rules} built-in crisis rules kept on for \
+             safety, not tested here)\n"
+        )
+    );
+    // `rules` lists them after the user's, and says why.
+    let o = run(with_pack(&dir, &["rules"]));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1 + 2 + crisis_rules + 1, "{out}");
+    assert!(lines[1].starts_with("test.gremlin "), "{out}");
+    assert!(lines[3].starts_with("crisis."), "{out}");
+    assert_eq!(
+        lines[lines.len() - 1],
+        format!(
+            "The {crisis_rules} crisis rules of the built-in pack en-core stay on: no loaded \
+             pack has crisis rules of its own, and crisis language is always caught (README, \
+             Safety)."
+        )
+    );
+    // A pack with crisis rules of its own is trusted with them: nothing is added.
+    let own = PACK
+        .replace(
+            "category = \"self_attack\"\nseverity = \"high\"",
+            "category = \"crisis\"\nseverity = \"crisis\"\ntier = \"a\"",
+        )
+        .replace(
+            "[[rule.reframe]]\ntext = \"My brain is doing its best today.\"\n",
+            "",
+        );
+    assert_ne!(own, PACK);
+    let path = dir.write("own.toml", &own);
+    let o = run(kindly(dir.path())
+        .arg("--no-default-packs")
+        .arg("--pack")
+        .arg(&path)
+        .args(["rules", "--format", "json"]));
+    assert_eq!(json(&o)["rules"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
 fn test_rules_on_a_named_pack() {
     let dir = TempDir::new("cli");
     let pack = write_pack(&dir);
@@ -1090,7 +1226,9 @@ fn test_rules_reports_a_wrong_example() {
             "wrong.toml:{line}:9: rule 'test.gremlin': flag example failed\n  \
              expected: I'm a [grumpy] gremlin today.\n  \
              found:    I'm a [grumpy gremlin] today.\n\n\
-             2 rules, 8 examples, 1 failed\n"
+             2 rules, 8 examples, 1 failed (and {} built-in crisis rules kept on for safety, not \
+             tested here)\n",
+            crisis_rule_count()
         )
     );
 }
@@ -1388,10 +1526,13 @@ fn the_journal_has_what_the_equality_tests_rely_on() {
 #[test]
 fn trace_shows_what_each_rule_did_sentence_by_sentence() {
     let dir = TempDir::new("cli");
+    // `--rule test.`: the test pack's rules, not the built-in crisis rules kept on beside it.
     let o = run(with_pack(
         &dir,
         &[
             "trace",
+            "--rule",
+            "test.",
             "The cat is a grumpy gremlin. I'm a grumpy gremlin today.\n\
              She said I'm a grumpy gremlin, and my goblin brain agrees.",
         ],
@@ -1423,7 +1564,11 @@ fn trace_as_json_from_a_file_and_its_errors() {
         "day.md",
         "Ugh, my `goblin brain` code.\n\nUgh, my goblin brain.\n",
     );
-    let o = run(with_pack(&dir, &["trace", "--format", "json", "--file"]).arg(&file));
+    let o = run(with_pack(
+        &dir,
+        &["trace", "--rule", "test.", "--format", "json", "--file"],
+    )
+    .arg(&file));
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     // Markdown by its extension: the code span is skipped, as `kindly check` skips it.
     let v = json(&o);
@@ -1452,7 +1597,7 @@ fn trace_as_json_from_a_file_and_its_errors() {
         stderr(&o),
         "kindly: missing.txt: cannot read: no such file or directory\n"
     );
-    let o = run_with_stdin(with_pack(&dir, &["trace"]), "Made pancakes.\n");
+    let o = run_with_stdin(with_pack(&dir, &["trace"]), "Pancakes.\n");
     assert_eq!(code(&o), 0);
     assert_eq!(
         stdout(&o),

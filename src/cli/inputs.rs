@@ -76,9 +76,13 @@ fn file_input(path: PathBuf) -> Input {
     }
 }
 
-/// Whether the path says Markdown (`.md`, `.markdown`, any case).
+/// File name extensions read as Markdown, by `kindly check` and `kindly lsp` alike: Markdown
+/// and its dialects (MDX, Quarto, R Markdown), whose prose is Markdown too.
+pub(crate) const MARKDOWN_EXTENSIONS: [&str; 5] = ["md", "markdown", "mdx", "qmd", "rmd"];
+
+/// Whether the path says Markdown ([`MARKDOWN_EXTENSIONS`], any case).
 pub(crate) fn is_markdown(path: &Path) -> bool {
-    extension(path).is_some_and(|e| e == "md" || e == "markdown")
+    extension(path).is_some_and(|e| MARKDOWN_EXTENSIONS.contains(&e.as_str()))
 }
 
 fn extension(path: &Path) -> Option<String> {

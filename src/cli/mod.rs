@@ -112,20 +112,29 @@ fn run(cli: &Cli) -> Result<Status> {
                 return Ok(Status::Trouble);
             };
             // Packs are loaded in order: built-ins, then --pack, then the PACK arguments, one
-            // pack per path; so the packs the user named are the last ones.
+            // pack per path; so the packs the user named are the last ones (before the built-in
+            // crisis rules an engine keeps when no pack has its own).
             let named = cli.global.packs.len() + args.pack_files.len();
             let names: Vec<String> = if named == 0 {
                 Vec::new()
             } else {
-                let all: Vec<String> = engine.packs().map(|p| p.id().to_string()).collect();
+                let all: Vec<String> = engine
+                    .packs()
+                    .filter(|p| !p.kept_for_safety())
+                    .map(|p| p.id().to_string())
+                    .collect();
                 let skip = all.len().saturating_sub(named);
                 all.into_iter().skip(skip).collect()
             };
             rules::test_rules(&engine, &names)
         }
         Command::Eval(args) => {
-            // Reframes play no part in scoring: render as few as possible.
-            let Some(engine) = build(&cli.global, &[], Some(1))? else {
+            // Reframes play no part in scoring: render as few as possible. The packs are
+            // scored exactly as given: a pack author compares a pack's own figures.
+            let exact = Exact(true);
+            let g = &cli.global;
+            let Some(engine) = build_engine(g, &g.packs, !g.no_default_packs, Some(1), exact)?
+            else {
                 return Ok(Status::Trouble);
             };
             let baseline = if args.baseline_builtin || !args.baseline_packs.is_empty() {
@@ -134,7 +143,7 @@ fn run(cli: &Cli) -> Result<Status> {
                 } else {
                     (args.baseline_packs.as_slice(), !cli.global.no_default_packs)
                 };
-                let Some(b) = build_engine(&cli.global, packs, builtin, Some(1))? else {
+                let Some(b) = build_engine(&cli.global, packs, builtin, Some(1), exact)? else {
                     return Ok(Status::Trouble);
                 };
                 Some(b)
@@ -155,8 +164,19 @@ fn build(
     max_reframes: Option<u8>,
 ) -> Result<Option<Engine>> {
     let packs: Vec<PathBuf> = global.packs.iter().chain(extra).cloned().collect();
-    build_engine(global, &packs, !global.no_default_packs, max_reframes)
+    build_engine(
+        global,
+        &packs,
+        !global.no_default_packs,
+        max_reframes,
+        Exact(false),
+    )
 }
+
+/// Whether the packs are loaded exactly as given (`kindly eval`), without the built-in crisis
+/// rules an engine otherwise keeps when no pack has its own (README, Safety).
+#[derive(Clone, Copy)]
+struct Exact(bool);
 
 /// Builds an engine from the global options, with an explicit pack list.
 fn build_engine(
@@ -164,9 +184,13 @@ fn build_engine(
     packs: &[PathBuf],
     builtin: bool,
     max_reframes: Option<u8>,
+    exact: Exact,
 ) -> Result<Option<Engine>> {
     let mut builder = EngineBuilder::new();
     builder.builtin_packs(builtin);
+    if exact.0 {
+        builder.packs_exactly_as_given();
+    }
     for pack in packs {
         builder.add_pack_path(pack);
     }

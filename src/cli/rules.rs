@@ -84,17 +84,11 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
                 .max()
                 .unwrap_or(8);
             let w_sev = 8;
-            writeln!(
-                out,
-                "{}",
-                paint(
-                    DIM,
-                    &format!(
-                        "{:<w_id$}  {:<w_cat$}  {:<w_sev$}  PACK",
-                        "ID", "CATEGORY", "SEVERITY"
-                    )
-                )
-            )?;
+            let header = format!(
+                "{:<w_id$}  {:<w_cat$}  {:<w_sev$}  PACK",
+                "ID", "CATEGORY", "SEVERITY"
+            );
+            writeln!(out, "{}", paint(DIM, &header))?;
             for r in &rows {
                 // Pad before painting, so colour codes do not upset the columns.
                 let off = if r.off {
@@ -110,6 +104,14 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
                     r.severity.id(),
                     r.pack
                 )?;
+            }
+            if let Some(net) = engine.packs().find(|p| p.kept_for_safety()) {
+                let why = format!(
+                    "The {} crisis rules of the built-in pack {} stay on: no loaded pack has crisis rules of its own, and crisis language is always caught (README, Safety).",
+                    net.rule_count(),
+                    net.id()
+                );
+                writeln!(out, "{}", paint(DIM, &why))?;
             }
         }
     }
@@ -270,6 +272,17 @@ pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
         line.push_str(&format!(
             " ({} turned off, not tested)",
             plural(report.turned_off, "rule", "rules")
+        ));
+    }
+    if report.kept_for_safety > 0 {
+        line.push_str(&format!(
+            " (and {} built-in crisis {} kept on for safety, not tested here)",
+            report.kept_for_safety,
+            if report.kept_for_safety == 1 {
+                "rule"
+            } else {
+                "rules"
+            }
         ));
     }
     if report.passed() {

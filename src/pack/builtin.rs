@@ -82,6 +82,21 @@ pub(crate) fn parse_builtin() -> Result<&'static [ParsedPack]> {
     }
 }
 
+/// The built-in pack with its crisis rules alone (see [`ParsedPack::safety_net`]), parsed once
+/// per process when first needed.
+pub(crate) fn parse_builtin_crisis() -> Result<&'static ParsedPack> {
+    static PARSED: OnceLock<std::result::Result<ParsedPack, Error>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        let mut pack = parse_files(ENGLISH, cfg!(feature = "lean-pack"))?;
+        pack.keep_only_crisis_rules();
+        Ok(pack)
+    });
+    match parsed {
+        Ok(p) => Ok(p),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 /// Parses a pack from embedded files, the first being its main file.
 fn parse_files(
     files: &'static [(&'static str, &'static str)],

@@ -745,6 +745,9 @@ pub(crate) struct Pack {
     pub reframes: BTreeMap<Category, Vec<ReframeTemplate>>,
     pub support_default: Option<String>,
     pub support: BTreeMap<String, SupportText>,
+    /// The built-in pack's crisis rules alone, added because no loaded pack had crisis rules
+    /// (see [`ParsedPack::safety_net`]).
+    pub safety_net: bool,
 }
 
 /// The result of compiling every pack: rules in a stable order and the trigger literals.
@@ -763,6 +766,34 @@ pub(crate) struct ParsedPack {
     /// without `[rule.examples]`: build.rs stripped them, and the full pack they were copied
     /// from is checked by the test suite. Every other pack must carry examples.
     pub examples_stripped: bool,
+    /// True only for the built-in pack cut down to its crisis rules, which an engine loads when
+    /// none of its packs has crisis rules of its own: crisis language is always caught, also
+    /// with `--no-default-packs` and a pack of one's own (DOMAIN.md §2).
+    pub safety_net: bool,
+}
+
+impl ParsedPack {
+    /// Whether any file of the pack has a rule of the crisis category.
+    pub(crate) fn has_crisis_rules(&self) -> bool {
+        self.files
+            .iter()
+            .any(|(_, f)| f.rules.iter().any(|r| is_crisis_spec(r.get_ref())))
+    }
+
+    /// Keeps only the crisis rules, and the classifiers only in files that still have rules.
+    pub(crate) fn keep_only_crisis_rules(&mut self) {
+        for (_, file) in &mut self.files {
+            file.rules.retain(|r| is_crisis_spec(r.get_ref()));
+            if file.rules.is_empty() {
+                file.classifiers.clear();
+            }
+        }
+        self.safety_net = true;
+    }
+}
+
+fn is_crisis_spec(rule: &schema::RuleSpec) -> bool {
+    Category::from_id(rule.category.get_ref()) == Some(Category::Crisis)
 }
 
 /// Reads a pack's main file and its includes.
@@ -814,6 +845,7 @@ pub(crate) fn parse_pack(main: SourceFile, resolver: &dyn Resolver) -> Result<Pa
     Ok(ParsedPack {
         files,
         examples_stripped: false,
+        safety_net: false,
     })
 }
 
@@ -1232,6 +1264,7 @@ pub(crate) fn compile(
             reframes: pack_reframes,
             support_default,
             support,
+            safety_net: p.safety_net,
         });
     }
     Ok(Compiled {

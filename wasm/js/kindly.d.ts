@@ -93,12 +93,14 @@ export interface PackText {
 }
 
 export interface KindlyOptions {
-  /** Load the embedded English pack (default true). */
+  /** Load the embedded English pack (default true). Its crisis rules stay on even when false,
+   * unless a pack in `packs` has crisis rules of its own: crisis language is always caught. */
   builtin?: boolean;
   /** Extra rule packs as TOML text. A bad pack makes the constructor throw an `Error` whose
    * message is located: `mine.toml:11:12: rule 'mine.oops': unknown category 'labelling' ...`. */
   packs?: Array<PackText | string>;
-  /** Support-resource locale: `en-US` (default), `en-GB`, `en-IE`, `en-CA`, `en-AU`. */
+  /** Support-resource locale: `en-US` (default), `en-GB`, `en-IE`, `en-CA`, `en-AU` (`en_gb`
+   * works too). A locale no pack has support text for makes the constructor throw. */
   locale?: string;
   /** Kinder wordings per finding, 0 to 3 (default 3). */
   maxReframes?: number;

@@ -40,6 +40,15 @@ test('caller-given packs, alone or next to the English pack', () => {
   assert.deepEqual(both.analyze("ugh I’m such a goo. I'm so lazy.").findings.map((f) => f.category), ['labeling', 'labeling']);
 });
 
+test('crisis language is caught without the English pack too', () => {
+  // A caller's pack without crisis rules keeps the built-in crisis rules on.
+  const only = new Kindly({ builtin: false, packs: [{ name: 'mine.toml', toml: GOOD_PACK }] });
+  const a = only.analyze("I'm such a goo. I want to die.");
+  assert.deepEqual(a.findings.map((f) => f.rule), ['mine.blob', 'crisis.want-to-die']);
+  assert.equal(a.support.tier, 'a');
+  assert.deepEqual(a.support, new Kindly().analyze('I want to die.').support);
+});
+
 test('a bad pack throws an Error with the located message', () => {
   const bad = GOOD_PACK.replace('category = "labeling"', 'category = "labelling"');
   assert.throws(
@@ -95,6 +104,11 @@ test('options change the output', () => {
   const gb = new Kindly({ locale: 'en-GB' }).analyze('I want to die.').support;
   assert.notDeepEqual(us.resources, gb.resources);
   assert.ok(gb.resources.some((r) => /116 123/.test(r.contact)));
+  assert.deepEqual(new Kindly({ locale: 'en_gb' }).analyze('I want to die.').support, gb);
+  assert.throws(
+    () => new Kindly({ locale: 'en-NZ' }),
+    (e) => e instanceof Error && /^unknown locale 'en-NZ' for support messages and helplines: the packs have support text for en-AU, en-CA, en-GB, en-IE, en-US$/.test(e.message),
+  );
 });
 
 test('Markdown skips code and keeps positions in the original text', () => {

@@ -908,11 +908,7 @@ fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
         "plaintext" | "text" | "txt" => DocumentKind::PlainText,
         _ => {
             let path = uri.as_str().split(['?', '#']).next().unwrap_or_default();
-            let lower = path.to_ascii_lowercase();
-            let markdown = [".md", ".markdown", ".mdx", ".qmd", ".rmd"]
-                .iter()
-                .any(|ext| lower.ends_with(ext));
-            if markdown {
+            if crate::cli::inputs::is_markdown(std::path::Path::new(path)) {
                 DocumentKind::Markdown
             } else {
                 DocumentKind::PlainText
