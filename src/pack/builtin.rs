@@ -27,6 +27,7 @@ macro_rules! english_pack {
             "crisis_net.toml",
             "crisis_net_harm.toml",
             "crisis_net_others.toml",
+            "crisis_sideways.toml",
             "crisis_model.toml",
             "category_models.toml",
         )
