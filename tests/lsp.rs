@@ -833,6 +833,33 @@ fn positions_are_utf16_by_default_and_utf8_when_offered() {
     }
 }
 
+/// Unlike `kindly check`, which takes a file's byte-order mark off (editors do not count it),
+/// the server keeps a U+FEFF the client sends: it is in the client's buffer, so the client's
+/// positions count it, in UTF-16 units (1) or UTF-8 bytes (3).
+#[test]
+fn a_leading_feff_counts_in_positions() {
+    let dir = workspace();
+    for (encodings, start) in [(json!(["utf-16"]), 7), (json!(["utf-8"]), 9)] {
+        let (mut lsp, _) = Client::start(
+            &dir,
+            json!({"capabilities": {"general": {"positionEncodings": encodings}}}),
+        );
+        let uri = "file:///j/bom.txt";
+        lsp.open(uri, "plaintext", "\u{FEFF}I'm a grumpy gremlin.\n");
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [diag(
+                range(0, start, 0, start + 14),
+                3,
+                "labeling",
+                "test.gremlin",
+                GREMLIN
+            )]
+        );
+        assert_eq!(lsp.shutdown().0.code(), Some(0));
+    }
+}
+
 #[test]
 fn markdown_skips_code_and_other_languages_follow_the_file_name() {
     let dir = workspace();

@@ -74,6 +74,9 @@ impl LabelMap {
     }
 
     pub(crate) fn parse(text: &str, name: &str) -> Result<LabelMap> {
+        // A byte-order mark (a spreadsheet saving "UTF-8 TSV") would otherwise start the first
+        // label, which then never matches a corpus label.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut entries: HashMap<String, Target> = HashMap::new();
         let mut first = true;
         for (n, line) in text.lines().enumerate() {
@@ -259,6 +262,15 @@ mod tests {
         assert!(resolve(&labels(&["Sarcasm"]), m)
             .unwrap_err()
             .contains("'Sarcasm'"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_label() {
+        let map = LabelMap::parse("\u{FEFF}Labeling\tlabeling\n", "m.tsv").unwrap();
+        assert_eq!(
+            map.get("Labeling"),
+            Some(Target::Category(Category::Labeling))
+        );
     }
 
     #[test]

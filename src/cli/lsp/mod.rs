@@ -693,6 +693,11 @@ impl<'c> Server<'c> {
         let item = p.text_document;
         let kind = document_kind(&item.language_id, &item.uri);
         let mut doc = Document::new(Arc::clone(&self.engine), kind);
+        // The text is analysed as the client sent it. A leading U+FEFF stays, unlike in
+        // `kindly check` (src/cli/inputs.rs): editors take a file's byte-order mark off when
+        // they read it, so a U+FEFF the client sends is a character of its buffer, and the
+        // positions it sends and expects count it (`a_leading_feff_counts_in_positions` in
+        // tests/lsp.rs). Nothing here reads files from disk.
         doc.set_text(&item.text);
         let key = item.uri.as_str().to_string();
         self.docs.insert(
