@@ -1387,6 +1387,43 @@ fn malformed_input_gets_errors_not_crashes() {
     assert!(!stderr.contains("gremlin"), "{stderr}");
 }
 
+/// `kindly lsp < /dev/null` (someone trying it by hand, a script, an editor set up wrong): the
+/// input ends before `initialize`. Exit status 1, as for any session broken off without
+/// `shutdown`, and one line saying what happened instead of silence.
+#[test]
+fn an_input_that_ends_before_initialize_is_explained() {
+    let dir = workspace();
+    let args = ["--no-default-packs", "--pack", "pack.toml", "lsp"];
+    let o = checks::cli::run(checks::cli::bin().args(args).current_dir(dir.path()));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(checks::cli::stdout(&o), "");
+    assert_eq!(
+        checks::cli::stderr(&o),
+        "kindly lsp: the client closed the connection before initializing the server; \
+         `kindly lsp` is a language server, to be started by an editor (README, \"kindly lsp\")\n"
+    );
+
+    // `exit` before `initialize` is the client's own choice: 1, as the protocol asks, quietly.
+    let mut lsp = Client::spawn(dir.path(), &args[..3]);
+    lsp.notify("exit", Value::Null);
+    let (status, stderr) = lsp.close();
+    assert_eq!((status.code(), stderr.as_str()), (Some(1), ""));
+
+    // A message that is not JSON-RPC also ends the input, and is said as itself only.
+    let mut lsp = Client::spawn(dir.path(), &args[..3]);
+    lsp.stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"Content-Length: 3\r\n\r\nabc")
+        .unwrap();
+    let (status, stderr) = lsp.close();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(
+        stderr,
+        "kindly lsp: the connection failed: the client sent a message that is not valid JSON-RPC\n"
+    );
+}
+
 #[test]
 fn builtin_packs_and_a_bad_command_line_pack() {
     let dir = workspace();
