@@ -1206,6 +1206,20 @@ fn explain_a_rule() {
     let o = run(kindly(dir.path()).args(["explain", &id]));
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).starts_with(&format!("{id}\n")));
+    // A built-in `why` cites DOMAIN.md by section; a line says where the file is. The test
+    // pack's `why` cites nothing, and gets no such line.
+    let o = run(kindly(dir.path()).args(["explain", "labeling.self-adjective"]));
+    assert!(
+        stdout(&o).contains(
+            ".\n  (DOMAIN.md sections: see docs/DOMAIN.md in kindly's source)\n\ntriggers\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/DOMAIN.md")
+        .is_file());
+    assert!(!out.contains("DOMAIN.md"), "{out}");
     // A shared reframe with `when` says when it is offered.
     let o = run(kindly(dir.path()).args(["explain", "discounting.explained-away-backoff"]));
     let expected = "  Luck may have helped, and so did my effort. Both can be true.\n    (only when the flagged words hold: luck*, fluke*, chance, fortunate)\n";
