@@ -30,7 +30,7 @@ fn read(path: &Path) -> Result<SourceFile> {
         )
         .in_file(&name)
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
@@ -48,6 +48,11 @@ fn read(path: &Path) -> Result<SourceFile> {
             Err(_) => err.in_file(&name),
         }
     })?;
+    // A byte-order mark (Windows editors write one) is not part of the TOML. Taken off here, it
+    // does not count as a column either, so errors on the first line point where an editor does.
+    if text.starts_with('\u{FEFF}') {
+        text.drain(..'\u{FEFF}'.len_utf8());
+    }
     Ok(SourceFile { name, text })
 }
 

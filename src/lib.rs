@@ -76,3 +76,14 @@ struct ReadmeDoctests;
 pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)> {
     pack::builtin::files()
 }
+
+/// The Levenshtein distance between `a` and `b`, counted in characters (Unicode scalar values),
+/// so "é" and "e" are one edit apart.
+///
+/// For the `kindly` command, a separate crate target that needs the same distance for its own
+/// "did you mean" checks (`kindly eval --map`) and cannot reach the crate-private original. Not
+/// part of the public API: it may change or go away in any release.
+#[doc(hidden)]
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    suggest::levenshtein(a, b)
+}

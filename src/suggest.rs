@@ -60,7 +60,8 @@ pub(crate) fn shown(id: &str) -> String {
     out
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance in characters, not bytes (also the CLI's, through [`crate::edit_distance`]).
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -84,6 +85,10 @@ mod tests {
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(levenshtein("same", "same"), 0);
+        // Characters, not bytes: é is two bytes but one edit.
+        assert_eq!(levenshtein("é", "e"), 1);
+        assert_eq!(levenshtein("naïve", "naive"), 1);
+        assert_eq!(levenshtein("😀", ""), 1);
     }
 
     #[test]

@@ -465,6 +465,112 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
     );
 }
 
+/// A UTF-8 byte-order mark (Notepad writes one) is taken off before the text is analysed:
+/// line:column are what an editor shows, which does not count it, while the JSON offsets still
+/// index the file as a UTF-8 decoder reads it, mark included (3 bytes, 1 char, 1 UTF-16 unit),
+/// so `file[bytes]` is the match. Read whole, streamed or from standard input, the same.
+#[test]
+fn a_byte_order_mark_is_not_a_column_but_json_offsets_index_the_file() {
+    let dir = TempDir::new("cli");
+    let text = "\u{FEFF}I am a grumpy gremlin.\nUgh, my goblin brain again.\n";
+    let bom = dir.write("bom.txt", text);
+    dir.write("bom.md", text);
+    let o = run(with_pack(
+        &dir,
+        &["check", "--max-reframes", "0", "bom.txt", "bom.md"],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let notes = "\
+bom.txt:1:8  labeling  \"grumpy gremlin\"  (harsh label)  test.gremlin
+  |
+1 | I am a grumpy gremlin.
+  |        ^^^^^^^^^^^^^^ “grumpy gremlin” is a harsh name to call yourself.
+
+bom.txt:2:9  self_attack  \"goblin brain\"  (harsh self-talk)  test.goblin
+  |
+2 | Ugh, my goblin brain again.
+  |         ^^^^^^^^^^^^ That's a harsh thing to say to yourself.
+
+";
+    assert_eq!(
+        stdout(&o),
+        format!("{notes}{}", notes.replace("bom.txt", "bom.md"))
+    );
+
+    // "\u{FEFF}I am a " is 10 bytes, 8 chars and 8 UTF-16 units; line 2 starts at byte 26.
+    let expected = [
+        ((10, 24), (8, 22), (1, 8, 1, 22)),
+        ((34, 46), (32, 44), (2, 9, 2, 21)),
+    ];
+    let check = |findings: &[serde_json::Value], what: &str| {
+        assert_eq!(findings.len(), 2, "{what}");
+        let file = std::fs::read(&bom).unwrap();
+        for (f, ((b0, b1), (c0, c1), (l0, col0, l1, col1))) in findings.iter().zip(expected) {
+            assert_eq!(
+                f["bytes"],
+                serde_json::json!({"start": b0, "end": b1}),
+                "{what}"
+            );
+            assert_eq!(
+                f["chars"],
+                serde_json::json!({"start": c0, "end": c1}),
+                "{what}"
+            );
+            assert_eq!(
+                f["utf16"],
+                serde_json::json!({"start": c0, "end": c1}),
+                "{what}"
+            );
+            let at = [&f["line"], &f["column"], &f["end_line"], &f["end_column"]];
+            assert_eq!(at, [l0, col0, l1, col1], "{what}");
+            assert_eq!(
+                f["text"].as_str().unwrap().as_bytes(),
+                &file[b0..b1],
+                "{what}: the bytes index the file"
+            );
+        }
+    };
+    let o = run(with_pack(&dir, &["check", "--format", "json", "bom.txt"]));
+    check(json(&o)["files"][0]["findings"].as_array().unwrap(), "json");
+    let o = run(with_pack(&dir, &["check", "--format", "jsonl", "bom.md"]));
+    check(&jsonl(&o), "jsonl");
+    let o = run_with_stdin(with_pack(&dir, &["check", "--format", "jsonl"]), text);
+    check(&jsonl(&o), "stdin");
+    // `kindly trace` counts the same way.
+    let o = run(with_pack(
+        &dir,
+        &[
+            "trace", "--rule", "test.", "--format", "json", "--file", "bom.txt",
+        ],
+    ));
+    let first = &json(&o)["steps"][0];
+    assert_eq!(
+        serde_json::json!([first["line"], first["column"], first["matched"]]),
+        serde_json::json!([1, 8, [10, 24]])
+    );
+
+    // Streamed, a large file gives the same, its lines read back from after the mark.
+    let pack = write_pack(&dir);
+    let pack = pack.to_str().unwrap();
+    for format in ["human", "json", "jsonl"] {
+        assert_streamed_equals_whole(
+            dir.path(),
+            &[
+                "--no-default-packs",
+                "--pack",
+                pack,
+                "check",
+                "--format",
+                format,
+                "bom.txt",
+            ],
+            1,
+        );
+    }
+    // kindly never writes to the files it checks: the mark is still there.
+    assert_eq!(std::fs::read(&bom).unwrap(), text.as_bytes());
+}
+
 #[test]
 fn missing_file_is_an_input_error() {
     let dir = TempDir::new("cli");
@@ -1100,6 +1206,20 @@ fn explain_a_rule() {
     let o = run(kindly(dir.path()).args(["explain", &id]));
     assert_eq!(code(&o), 0);
     assert!(stdout(&o).starts_with(&format!("{id}\n")));
+    // A built-in `why` cites DOMAIN.md by section; a line says where the file is. The test
+    // pack's `why` cites nothing, and gets no such line.
+    let o = run(kindly(dir.path()).args(["explain", "labeling.self-adjective"]));
+    assert!(
+        stdout(&o).contains(
+            ".\n  (DOMAIN.md sections: see docs/DOMAIN.md in kindly's source)\n\ntriggers\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/DOMAIN.md")
+        .is_file());
+    assert!(!out.contains("DOMAIN.md"), "{out}");
     // A shared reframe with `when` says when it is offered.
     let o = run(kindly(dir.path()).args(["explain", "discounting.explained-away-backoff"]));
     let expected = "  Luck may have helped, and so did my effort. Both can be true.\n    (only when the flagged words hold: luck*, fluke*, chance, fortunate)\n";

@@ -833,6 +833,33 @@ fn positions_are_utf16_by_default_and_utf8_when_offered() {
     }
 }
 
+/// Unlike `kindly check`, which takes a file's byte-order mark off (editors do not count it),
+/// the server keeps a U+FEFF the client sends: it is in the client's buffer, so the client's
+/// positions count it, in UTF-16 units (1) or UTF-8 bytes (3).
+#[test]
+fn a_leading_feff_counts_in_positions() {
+    let dir = workspace();
+    for (encodings, start) in [(json!(["utf-16"]), 7), (json!(["utf-8"]), 9)] {
+        let (mut lsp, _) = Client::start(
+            &dir,
+            json!({"capabilities": {"general": {"positionEncodings": encodings}}}),
+        );
+        let uri = "file:///j/bom.txt";
+        lsp.open(uri, "plaintext", "\u{FEFF}I'm a grumpy gremlin.\n");
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [diag(
+                range(0, start, 0, start + 14),
+                3,
+                "labeling",
+                "test.gremlin",
+                GREMLIN
+            )]
+        );
+        assert_eq!(lsp.shutdown().0.code(), Some(0));
+    }
+}
+
 #[test]
 fn markdown_skips_code_and_other_languages_follow_the_file_name() {
     let dir = workspace();
@@ -1358,6 +1385,43 @@ fn malformed_input_gets_errors_not_crashes() {
         "{stderr}"
     );
     assert!(!stderr.contains("gremlin"), "{stderr}");
+}
+
+/// `kindly lsp < /dev/null` (someone trying it by hand, a script, an editor set up wrong): the
+/// input ends before `initialize`. Exit status 1, as for any session broken off without
+/// `shutdown`, and one line saying what happened instead of silence.
+#[test]
+fn an_input_that_ends_before_initialize_is_explained() {
+    let dir = workspace();
+    let args = ["--no-default-packs", "--pack", "pack.toml", "lsp"];
+    let o = checks::cli::run(checks::cli::bin().args(args).current_dir(dir.path()));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(checks::cli::stdout(&o), "");
+    assert_eq!(
+        checks::cli::stderr(&o),
+        "kindly lsp: the client closed the connection before initializing the server; \
+         `kindly lsp` is a language server, to be started by an editor (README, \"kindly lsp\")\n"
+    );
+
+    // `exit` before `initialize` is the client's own choice: 1, as the protocol asks, quietly.
+    let mut lsp = Client::spawn(dir.path(), &args[..3]);
+    lsp.notify("exit", Value::Null);
+    let (status, stderr) = lsp.close();
+    assert_eq!((status.code(), stderr.as_str()), (Some(1), ""));
+
+    // A message that is not JSON-RPC also ends the input, and is said as itself only.
+    let mut lsp = Client::spawn(dir.path(), &args[..3]);
+    lsp.stdin
+        .as_mut()
+        .unwrap()
+        .write_all(b"Content-Length: 3\r\n\r\nabc")
+        .unwrap();
+    let (status, stderr) = lsp.close();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(
+        stderr,
+        "kindly lsp: the connection failed: the client sent a message that is not valid JSON-RPC\n"
+    );
 }
 
 #[test]

@@ -171,8 +171,9 @@ Examples:
   kindly lsp
   kindly --disable-category should_statement lsp
 
-Exit status: 0 after the client's shutdown and exit, 1 when the client exits without shutdown, \
-2 when the connection fails (a message that is not JSON-RPC).";
+Exit status: 0 after the client's shutdown and exit, 1 when the client exits without shutdown \
+or closes the connection (before initializing the server, with a message saying so), 2 when the \
+connection fails (a message that is not JSON-RPC).";
 
 const EVAL_HELP: &str = "\
 Input: JSON Lines, one object per line with \"text\", \"labels\" (a list of category ids; [] \

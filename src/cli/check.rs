@@ -40,6 +40,8 @@ enum Report<'e> {
         path: std::path::PathBuf,
         /// False when `--lossy` replaced bytes, so lines cannot be read back by offset.
         offsets_match_file: bool,
+        /// The file starts with a byte-order mark, which the engine did not see.
+        bom: bool,
     },
 }
 
@@ -150,6 +152,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                         spilled,
                         path,
                         offsets_match_file,
+                        bom,
                     }),
                     document,
                 ) => {
@@ -159,6 +162,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                         &c.display,
                         path,
                         *offsets_match_file,
+                        *bom,
                         spilled,
                         args,
                         opts,
@@ -262,9 +266,9 @@ fn check_one<'e>(
             return check_large(engine, input, path, markdown, args, opts);
         }
     }
-    let (text, note) = match inputs::read(input, args.lossy) {
-        Ok(t) => (Ok(t.text), t.note),
-        Err(e) => (Err(e), None),
+    let (text, note, bom) = match inputs::read(input, args.lossy) {
+        Ok(t) => (Ok(t.text), t.note, t.bom),
+        Err(e) => (Err(e), None, false),
     };
     let outcome = text.as_ref().map_err(Clone::clone).map(|text| {
         if spread_compiles {
@@ -275,7 +279,7 @@ fn check_one<'e>(
         } else {
             engine.analyze(text)
         };
-        without_reframes_if_asked(analysis, opts)
+        for_output(analysis, opts, args.format, bom)
     });
     let lines = match &text {
         Ok(text) => human::Lines::Text(text),
@@ -319,13 +323,14 @@ fn check_large<'e>(
             findings: large::Findings::InMemory(analysis),
             note,
             offsets_match_file,
+            bom,
         }) => {
             // No scratch file: the findings were kept in memory, and are rendered now.
-            let outcome = Ok(without_reframes_if_asked(analysis, opts));
+            let outcome = Ok(for_output(analysis, opts, args.format, bom));
             let mut file = std::fs::File::open(path)
                 .ok()
                 .filter(|_| offsets_match_file);
-            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f));
+            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f, bom));
             let lines = human::Lines::Lookup(&mut read);
             let (rendered, shown) = render(input, args, opts, lines, &outcome);
             return Checked {
@@ -340,11 +345,13 @@ fn check_large<'e>(
             findings: large::Findings::Spilled(spilled),
             note,
             offsets_match_file,
+            bom,
         }) => {
             let report = Report::Large {
                 spilled,
                 path: path.to_path_buf(),
                 offsets_match_file,
+                bom,
             };
             (Ok(report), note)
         }
@@ -370,6 +377,7 @@ fn write_large(
     display: &str,
     path: &std::path::Path,
     offsets_match_file: bool,
+    bom: bool,
     spilled: &mut kindly::Spilled<'_>,
     args: &CheckArgs,
     opts: human::Options,
@@ -378,9 +386,7 @@ fn write_large(
 ) -> std::io::Result<Shown> {
     let trim = |f: std::io::Result<Finding>| {
         f.map(|mut f| {
-            if !opts.reframes {
-                f.reframes.clear();
-            }
+            finding_for_output(&mut f, opts, args.format, bom);
             f
         })
     };
@@ -389,7 +395,7 @@ fn write_large(
             let mut file = std::fs::File::open(path)
                 .ok()
                 .filter(|_| offsets_match_file);
-            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f));
+            let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f, bom));
             human::render_spilled(display, human::Lines::Lookup(&mut read), spilled, opts, out)
         }
         CheckFormat::Jsonl | CheckFormat::Json => {
@@ -404,13 +410,30 @@ fn write_large(
     }
 }
 
-fn without_reframes_if_asked(mut analysis: Analysis, opts: human::Options) -> Analysis {
-    if !opts.reframes {
-        for f in &mut analysis.findings {
-            f.reframes.clear();
-        }
+/// The analysis as the output shows it ([`finding_for_output`]).
+fn for_output(
+    mut analysis: Analysis,
+    opts: human::Options,
+    format: CheckFormat,
+    bom: bool,
+) -> Analysis {
+    for f in &mut analysis.findings {
+        finding_for_output(f, opts, format, bom);
     }
     analysis
+}
+
+/// A finding as the output shows it: without reframes with `--max-reframes 0`, and in JSON
+/// with offsets into the file when the engine was given the text without the file's
+/// byte-order mark ([`inputs::count_bom`]). Human output keeps offsets into the text analysed,
+/// which is where it takes the lines it shows from; its line:column are right either way.
+fn finding_for_output(f: &mut Finding, opts: human::Options, format: CheckFormat, bom: bool) {
+    if !opts.reframes {
+        f.reframes.clear();
+    }
+    if bom && format != CheckFormat::Human {
+        inputs::count_bom(f);
+    }
 }
 
 /// Human or JSON Lines output for one input (JSON is written once at the end instead).

@@ -136,10 +136,33 @@ fn walk(root: &Path, inputs: &mut Vec<Input>) {
     }
 }
 
+/// The byte-order mark some editors (Notepad, Excel's "UTF-8 CSV") write at the start of a
+/// UTF-8 file. Editors hide it and do not count it as a column, so it is taken off before the
+/// engine sees the text: line:column then match the editor, and the paragraph positions the
+/// engine computes (src/position.rs) need no special case for the file's first character.
+pub(crate) const BOM: &str = "\u{FEFF}";
+
 /// An input's text, and with `--lossy`, a note when bytes had to be replaced.
 pub(crate) struct Text {
+    /// The text, without a leading byte-order mark.
     pub text: String,
     pub note: Option<String>,
+    /// The input started with a byte-order mark, taken off `text`: offsets into `text` are
+    /// [`BOM`]'s length short of offsets into the file ([`count_bom`]).
+    pub bom: bool,
+}
+
+/// Moves a finding's offsets from the text analysed to the file it came from, which starts
+/// with a byte-order mark the engine did not see: 3 bytes, 1 char and 1 UTF-16 unit further
+/// on. Machine output (`--format json`/`jsonl`, `kindly trace --format json`) indexes the file
+/// as a UTF-8 decoder reads it, mark included, so `file[bytes]` is the match. Line and column
+/// stay as they are: as an editor shows them, which does not count the mark.
+pub(crate) fn count_bom(f: &mut kindly::Finding) {
+    let shift = |s: kindly::Span, by: usize| kindly::Span::new(s.start + by, s.end + by);
+    f.bytes = shift(f.bytes, BOM.len());
+    // U+FEFF is in the Basic Multilingual Plane: one char, one UTF-16 unit.
+    f.chars = shift(f.chars, 1);
+    f.utf16 = shift(f.utf16, 1);
 }
 
 /// Reads an input as UTF-8 text. With `lossy`, invalid bytes become U+FFFD and the note says
@@ -160,18 +183,20 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
             std::fs::read(path).map_err(|e| format!("cannot read: {}", io_reason(&e)))?
         }
     };
+    // Decoded before the byte-order mark is taken off, so the offset of a bad byte is an
+    // offset into the file.
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Text { text, note: None }),
+        Ok(text) => Ok(without_bom(text, None)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
             if lossy {
-                return Ok(Text {
-                    text: String::from_utf8_lossy(&bytes).into_owned(),
-                    note: Some(format!(
+                return Ok(without_bom(
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                    Some(format!(
                         "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
                     )),
-                });
+                ));
             }
             let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
                 "it looks like UTF-16; save it as UTF-8 and try again"
@@ -183,6 +208,14 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
             ))
         }
     }
+}
+
+fn without_bom(mut text: String, note: Option<String>) -> Text {
+    let bom = text.starts_with(BOM);
+    if bom {
+        text.drain(..BOM.len());
+    }
+    Text { text, note, bom }
 }
 
 /// A lowercase reason without the OS's error numbers.

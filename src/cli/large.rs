@@ -6,7 +6,7 @@
 //! output needs the line around each finding: it is read back from the file afterwards, a small
 //! window per finding.
 
-use super::inputs::io_reason;
+use super::inputs::{io_reason, BOM};
 use kindly::{Analysis, DocumentKind, Engine, Finding, Span, Spilled, SpillingStream, Stream};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -99,6 +99,9 @@ pub(crate) struct Streamed<'e> {
     pub note: Option<String>,
     /// False when replaced bytes shifted offsets, so windows cannot be read back by offset.
     pub offsets_match_file: bool,
+    /// The file starts with a byte-order mark, not given to the engine (`inputs::BOM`): the
+    /// findings' offsets are that much short of offsets into the file.
+    pub bom: bool,
 }
 
 /// Reads `path` piece by piece into a stream. Invalid UTF-8 is an error naming the byte offset
@@ -125,10 +128,19 @@ pub(crate) fn analyse<'e>(
         Err(_) => Sink::Memory(stream),
     };
     let mut buf = vec![0u8; READ_BYTES];
-    // Bytes of an incomplete UTF-8 sequence at the end of the last read.
-    let mut carry: Vec<u8> = Vec::new();
+    // Bytes of an incomplete UTF-8 sequence at the end of the last read; first, the file's
+    // first bytes, unless they are a byte-order mark, which is skipped as for a file read whole.
+    let mut carry: Vec<u8> = Vec::with_capacity(BOM.len());
+    (&mut file)
+        .take(BOM.len() as u64)
+        .read_to_end(&mut carry)
+        .map_err(|e| format!("cannot read: {}", io_reason(&e)))?;
+    let bom = carry == BOM.as_bytes();
+    if bom {
+        carry.clear();
+    }
     // Offset in the file of the first byte of `carry` + the next read.
-    let mut file_offset: u64 = 0;
+    let mut file_offset: u64 = if bom { BOM.len() as u64 } else { 0 };
     let mut first_bad: Option<u64> = None;
     loop {
         let n = file
@@ -198,6 +210,7 @@ pub(crate) fn analyse<'e>(
             )
         }),
         offsets_match_file: first_bad.is_none(),
+        bom,
     })
 }
 
@@ -206,10 +219,21 @@ pub(crate) fn analyse<'e>(
 const WINDOW_REACH: u64 = 256;
 
 /// Reads back the text around `f` from the file: the window and the finding with its byte
-/// range moved into the window. `None` if the file cannot be read again.
-pub(crate) fn window(file: &mut std::fs::File, f: &Finding) -> Option<(String, Finding)> {
-    let lo = (f.bytes.start as u64).saturating_sub(WINDOW_REACH);
-    let hi = f.bytes.end as u64 + WINDOW_REACH;
+/// range moved into the window. `None` if the file cannot be read again. With `bom`, `f`'s
+/// offsets are into the file after its byte-order mark ([`Streamed::bom`]), which the window
+/// never includes, so the line shown is the line the engine saw.
+pub(crate) fn window(
+    file: &mut std::fs::File,
+    f: &Finding,
+    bom: bool,
+) -> Option<(String, Finding)> {
+    let skipped = if bom { BOM.len() } else { 0 };
+    // The finding's bytes in the file.
+    let (from, to) = (f.bytes.start + skipped, f.bytes.end + skipped);
+    let lo = (from as u64)
+        .saturating_sub(WINDOW_REACH)
+        .max(skipped as u64);
+    let hi = to as u64 + WINDOW_REACH;
     file.seek(SeekFrom::Start(lo)).ok()?;
     let mut bytes = Vec::with_capacity((hi - lo) as usize);
     file.take(hi - lo).read_to_end(&mut bytes).ok()?;
@@ -225,9 +249,6 @@ pub(crate) fn window(file: &mut std::fs::File, f: &Finding) -> Option<(String, F
     let text = std::str::from_utf8(&bytes[start..end]).ok()?.to_string();
     let shift = lo as usize + start;
     let mut moved = f.clone();
-    moved.bytes = Span::new(
-        f.bytes.start.checked_sub(shift)?,
-        f.bytes.end.checked_sub(shift)?,
-    );
+    moved.bytes = Span::new(from.checked_sub(shift)?, to.checked_sub(shift)?);
     Some((text, moved))
 }

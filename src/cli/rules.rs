@@ -181,6 +181,9 @@ fn section(out: &mut String, title: &str) {
     out.push('\n');
 }
 
+/// Shown under a `why` that cites DOMAIN.md.
+const DOMAIN_MD_NOTE: &str = "  (DOMAIN.md sections: see docs/DOMAIN.md in kindly's source)";
+
 fn explain_text(rule: &RuleInfo<'_>) -> String {
     let mut out = String::new();
     let category = rule.category();
@@ -212,6 +215,12 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
     if let Some(why) = rule.why() {
         section(&mut out, "why");
         out.push_str(&wrap(why, 76, "  "));
+        // The built-in rules cite the project's guide to the categories by name and section
+        // ("DOMAIN.md §2.1"); say where that file is, since it is not beside the binary.
+        if why.contains("DOMAIN.md") {
+            out.push_str(&paint(DIM, DOMAIN_MD_NOTE));
+            out.push('\n');
+        }
     }
     section(&mut out, "triggers");
     for t in rule.triggers() {

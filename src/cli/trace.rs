@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-/// One step as `--format json` writes it (byte offsets, plus the start's line and column).
+/// One step as `--format json` writes it (byte offsets, plus the start's line and column). The
+/// offsets are into the text or file traced, a file's byte-order mark included, as in
+/// `kindly check --format json` (`inputs::count_bom`).
 #[derive(Serialize)]
 struct JsonStep<'a> {
     rule: &'a str,
@@ -42,7 +44,10 @@ fn outcome_name(o: &Outcome) -> (&'static str, Option<&str>) {
 }
 
 pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
-    let (text, markdown) = read(args)?;
+    let (text, markdown, bom) = read(args)?;
+    // The engine traced the text after a file's byte-order mark; offsets shown are the file's.
+    let skipped = if bom { inputs::BOM.len() } else { 0 };
+    let at = |s: kindly::Span| [s.start + skipped, s.end + skipped];
     let trace = engine.trace(&text, markdown);
     let wanted = |s: &TraceStep| {
         let rule_ok = args.rule.as_deref().is_none_or(|r| s.rule.starts_with(r));
@@ -71,9 +76,9 @@ pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
                         explanation: s.outcome.describe(),
                         line: s.line,
                         column: s.column,
-                        sentence: [s.sentence.start, s.sentence.end],
-                        trigger: [s.trigger.start, s.trigger.end],
-                        matched: s.matched.map(|m| [m.start, m.end]),
+                        sentence: at(s.sentence),
+                        trigger: at(s.trigger),
+                        matched: s.matched.map(at),
                         trigger_text: &text[s.trigger.range()],
                         matched_text: s.matched.map(|m| &text[m.range()]),
                     }
@@ -192,10 +197,11 @@ fn first_line(s: &TraceStep, all: &[TraceStep]) -> usize {
         .unwrap_or(s.line)
 }
 
-/// The text to trace and whether to read it as Markdown.
-fn read(args: &TraceArgs) -> Result<(String, bool)> {
+/// The text to trace, whether to read it as Markdown, and whether a byte-order mark was taken
+/// off its start.
+fn read(args: &TraceArgs) -> Result<(String, bool, bool)> {
     if let Some(text) = &args.text {
-        return Ok((text.clone(), args.markdown));
+        return Ok((text.clone(), args.markdown, false));
     }
     let (display, source, markdown_ext) = match args.file.as_deref() {
         None => ("<stdin>".to_string(), Source::Stdin, false),
@@ -212,5 +218,5 @@ fn read(args: &TraceArgs) -> Result<(String, bool)> {
         markdown_ext,
     };
     let text = inputs::read(&input, false).map_err(|e| anyhow!("{}: {e}", input.display))?;
-    Ok((text.text, args.markdown || input.markdown_ext))
+    Ok((text.text, args.markdown || input.markdown_ext, text.bom))
 }

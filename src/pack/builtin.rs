@@ -83,12 +83,19 @@ pub(crate) fn parse_builtin() -> Result<&'static [ParsedPack]> {
     }
 }
 
-/// The built-in pack with its crisis rules alone (see [`ParsedPack::safety_net`]), parsed once
-/// per process when first needed.
+/// The built-in pack with its crisis rules alone (see [`ParsedPack::safety_net`]), made once
+/// per process when first needed: a copy of the pack [`parse_builtin`] parsed, cut down, so the
+/// embedded TOML is not parsed a second time.
 pub(crate) fn parse_builtin_crisis() -> Result<&'static ParsedPack> {
     static PARSED: OnceLock<std::result::Result<ParsedPack, Error>> = OnceLock::new();
     let parsed = PARSED.get_or_init(|| {
-        let mut pack = parse_files(ENGLISH, cfg!(feature = "lean-pack"))?;
+        // The English pack is the only built-in one, and the one with the crisis rules.
+        let mut pack = parse_builtin()?.first().cloned().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Invalid,
+                "no built-in pack to take the crisis rules from",
+            )
+        })?;
         pack.keep_only_crisis_rules();
         Ok(pack)
     });
@@ -141,7 +148,7 @@ pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pack::{compile, Compiled, Rule};
+    use crate::pack::{compile, is_crisis_spec, Compiled, Rule};
     use std::collections::BTreeMap;
 
     fn compiled(files: &'static [(&'static str, &'static str)], stripped: bool) -> Compiled {
@@ -245,6 +252,35 @@ mod tests {
             size(LEAN),
             size(FULL)
         );
+    }
+
+    /// The safety net is a cut-down copy: the parsed built-in pack keeps all its rules, and
+    /// the copy keeps exactly its crisis rules.
+    #[test]
+    fn the_crisis_copy_leaves_the_builtin_pack_whole() {
+        let rules = |pack: &ParsedPack| -> Vec<(String, bool)> {
+            pack.files
+                .iter()
+                .flat_map(|(_, f)| &f.rules)
+                .map(|r| {
+                    (
+                        r.get_ref().id.get_ref().clone(),
+                        is_crisis_spec(r.get_ref()),
+                    )
+                })
+                .collect()
+        };
+        let whole = rules(&parse_builtin().unwrap()[0]);
+        let crisis = rules(parse_builtin_crisis().unwrap());
+        assert!(
+            whole.iter().any(|(_, c)| !c),
+            "the built-in pack lost its other rules"
+        );
+        let expected: Vec<_> = whole.into_iter().filter(|(_, c)| *c).collect();
+        assert!(!expected.is_empty());
+        assert_eq!(crisis, expected);
+        assert!(parse_builtin_crisis().unwrap().safety_net);
+        assert!(!parse_builtin().unwrap()[0].safety_net);
     }
 
     #[test]

@@ -759,7 +759,9 @@ pub(crate) struct Compiled {
     pub literal_rules: Vec<Vec<u32>>,
 }
 
-/// A pack that has been read and parsed but not compiled.
+/// A pack that has been read and parsed but not compiled. `Clone` so that the built-in pack,
+/// parsed once, can also be cut down to its crisis rules ([`builtin::parse_builtin_crisis`]).
+#[derive(Clone)]
 pub(crate) struct ParsedPack {
     pub files: Vec<(SourceFile, PackFile)>,
     /// True only for the lean copy of the built-in pack (`lean-pack` feature), whose rules come

@@ -10,7 +10,7 @@ use toml::Spanned;
 
 /// One TOML file of a pack: `pack.toml` carries `[pack]` and the shared tables; other files of a
 /// pack folder carry only rules (and may add lexicons and behaviours).
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct PackFile {
     pub pack: Option<Spanned<PackMeta>>,
@@ -32,7 +32,7 @@ pub(crate) struct PackFile {
     pub rules: Vec<Spanned<RuleSpec>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct PackMeta {
     pub id: Spanned<String>,
@@ -52,7 +52,7 @@ pub(crate) struct PackMeta {
     pub homepage: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct RuleSpec {
     pub id: Spanned<String>,
@@ -75,7 +75,7 @@ pub(crate) struct RuleSpec {
 }
 
 /// A `[classifiers.NAME]` table: a linear model over TF-IDF word features.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ClassifierSpec {
     /// Sentences on each side of the candidate sentence scored with it (0 to 10).
@@ -112,7 +112,7 @@ pub(crate) enum FirstPerson {
     Any,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ContextPolicySpec {
     pub negation: Option<Switch>,
@@ -139,7 +139,7 @@ pub(crate) struct ContextPolicySpec {
     pub not_preceded_by: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ReframeSpec {
     pub text: Spanned<String>,
@@ -152,7 +152,7 @@ pub(crate) struct ReframeSpec {
     pub when: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ExamplesSpec {
     #[serde(default)]
@@ -163,7 +163,7 @@ pub(crate) struct ExamplesSpec {
 
 /// Language cues shared by every rule of a language (DOMAIN.md section 4). Each list is a
 /// lexicon: phrases, where a straight apostrophe matches any apostrophe or none.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ContextCues {
     pub negation: Vec<String>,
@@ -185,14 +185,14 @@ pub(crate) struct ContextCues {
     pub feeling_frame: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct SupportSection {
     pub default_locale: Spanned<String>,
     pub locales: BTreeMap<String, SupportLocale>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct SupportLocale {
     pub tier_a: String,
@@ -206,7 +206,7 @@ pub(crate) struct SupportLocale {
     pub abuse_resources: Option<Vec<ResourceSpec>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(crate) struct ResourceSpec {
     pub name: String,

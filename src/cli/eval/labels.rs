@@ -74,6 +74,9 @@ impl LabelMap {
     }
 
     pub(crate) fn parse(text: &str, name: &str) -> Result<LabelMap> {
+        // A byte-order mark (a spreadsheet saving "UTF-8 TSV") would otherwise start the first
+        // label, which then never matches a corpus label.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut entries: HashMap<String, Target> = HashMap::new();
         let mut first = true;
         for (n, line) in text.lines().enumerate() {
@@ -126,33 +129,19 @@ impl LabelMap {
 /// Whether `text` is at most two edits from a category id, `none` or `ignore` (ignoring case,
 /// `_`, `-` and spaces): a misspelt target ("overgeneralisation") rather than a header.
 fn near_a_target(text: &str) -> bool {
-    let squash = |s: &str| -> Vec<char> {
+    let squash = |s: &str| -> String {
         s.chars()
             .filter(|c| !matches!(c, '_' | '-' | ' '))
             .flat_map(char::to_lowercase)
             .collect()
     };
     let text = squash(text);
+    // The library's distance, in characters as before (a non-ASCII letter is one edit).
     Category::ALL
         .iter()
         .map(|c| c.id())
         .chain(["none", "ignore"])
-        .any(|target| edit_distance(&text, &squash(target)) <= 2)
-}
-
-/// Levenshtein distance between two short strings.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
-        }
-    }
-    row[b.len()]
+        .any(|target| kindly::edit_distance(&text, &squash(target)) <= 2)
 }
 
 /// Turns a row's labels into its gold standard. The error names the first label that is
@@ -259,6 +248,27 @@ mod tests {
         assert!(resolve(&labels(&["Sarcasm"]), m)
             .unwrap_err()
             .contains("'Sarcasm'"));
+    }
+
+    #[test]
+    fn typos_are_counted_in_characters() {
+        // Two edits in characters (é for e, twice), four in bytes: a misspelt target, so an
+        // error rather than a header to skip.
+        let e = LabelMap::parse("x\tlébéling\n", "m.tsv").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("m.tsv:1: 'lébéling' is not a category id"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_label() {
+        let map = LabelMap::parse("\u{FEFF}Labeling\tlabeling\n", "m.tsv").unwrap();
+        assert_eq!(
+            map.get("Labeling"),
+            Some(Target::Category(Category::Labeling))
+        );
     }
 
     #[test]

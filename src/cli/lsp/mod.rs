@@ -49,11 +49,12 @@ use std::sync::Arc;
 const MAX_BATCH: usize = 64;
 
 /// Runs the server until the client sends `exit`. Exit status 0 after `shutdown` + `exit`, 1
-/// when the client exits or goes away without `shutdown` (as the protocol asks), 2 when the
+/// when the client exits or goes away without `shutdown` (the protocol asks for 1 on an `exit`
+/// without `shutdown`, and an input that just ends is the same broken-off session), 2 when the
 /// connection breaks (a message that is not JSON-RPC).
 pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
     let (connection, io_threads) = Connection::stdio();
-    let status = serve(&connection, global)?;
+    let ending = serve(&connection, global)?;
     // Dropping the connection lets the writer thread flush and stop; the reader thread has
     // stopped at `exit`, at the end of the input, or at a message it could not read.
     drop(connection);
@@ -68,16 +69,39 @@ pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
         eprintln!("kindly lsp: the connection failed: {what}");
         return Ok(Status::Trouble);
     }
-    Ok(status)
+    match ending {
+        Ending::Served(status) => Ok(status),
+        Ending::ClosedBeforeInitialize => {
+            // Most often someone ran `kindly lsp` by hand with nothing to read (`< /dev/null`,
+            // a script, a misconfigured editor): without a word, exit 1 looks like a crash.
+            eprintln!(
+                "kindly lsp: the client closed the connection before initializing the server; \
+                 `kindly lsp` is a language server, to be started by an editor (README, \"kindly lsp\")"
+            );
+            Ok(Status::Found)
+        }
+    }
 }
 
-fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Status> {
+/// How a session ended, as far as the protocol goes.
+enum Ending {
+    /// After `initialize`, or on an `exit` before it: the status the protocol asks for.
+    Served(Status),
+    /// The input ended before `initialize`. Said only once the reader thread has been joined:
+    /// a message that is not JSON-RPC also ends the input, and has its own error.
+    ClosedBeforeInitialize,
+}
+
+fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Ending> {
     // The command line's engine is built, and its patterns compiled, while the editor is
     // still starting up.
     let start = Start::new(global)?;
     warm_up(&start.engine);
-    let Some((id, params)) = wait_for_initialize(conn) else {
-        return Ok(Status::Found);
+    let (id, params) = match wait_for_initialize(conn) {
+        Handshake::Initialize(id, params) => (id, params),
+        // `exit` without `shutdown`: 1, as the protocol asks.
+        Handshake::Exit => return Ok(Ending::Served(Status::Found)),
+        Handshake::Closed => return Ok(Ending::ClosedBeforeInitialize),
     };
     let client = ClientInfo::from_params(&params);
     let mut server = Server::new(conn, start, &client);
@@ -92,16 +116,29 @@ fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Status> {
         server.encoding.kind().as_str()
     );
     server.start(params.get("initializationOptions").unwrap_or(&Value::Null));
-    Ok(server.main_loop())
+    Ok(Ending::Served(server.main_loop()))
+}
+
+/// How the handshake went.
+enum Handshake {
+    /// `initialize`: its id and params.
+    Initialize(RequestId, Value),
+    /// The client sent `exit` first.
+    Exit,
+    /// The input ended first (or could not be read).
+    Closed,
 }
 
 /// The handshake: everything before `initialize` is refused (requests) or ignored
-/// (notifications). `None` when the client exits or goes away first.
-fn wait_for_initialize(conn: &Connection) -> Option<(RequestId, Value)> {
+/// (notifications).
+fn wait_for_initialize(conn: &Connection) -> Handshake {
     loop {
-        match conn.receiver.recv().ok()? {
+        let Ok(msg) = conn.receiver.recv() else {
+            return Handshake::Closed;
+        };
+        match msg {
             Message::Request(req) if req.method == "initialize" => {
-                return Some((req.id, req.params))
+                return Handshake::Initialize(req.id, req.params)
             }
             Message::Request(req) => {
                 let _ = conn.sender.send(
@@ -113,7 +150,7 @@ fn wait_for_initialize(conn: &Connection) -> Option<(RequestId, Value)> {
                     .into(),
                 );
             }
-            Message::Notification(n) if n.method == "exit" => return None,
+            Message::Notification(n) if n.method == "exit" => return Handshake::Exit,
             Message::Notification(_) | Message::Response(_) => {}
         }
     }
@@ -693,6 +730,11 @@ impl<'c> Server<'c> {
         let item = p.text_document;
         let kind = document_kind(&item.language_id, &item.uri);
         let mut doc = Document::new(Arc::clone(&self.engine), kind);
+        // The text is analysed as the client sent it. A leading U+FEFF stays, unlike in
+        // `kindly check` (src/cli/inputs.rs): editors take a file's byte-order mark off when
+        // they read it, so a U+FEFF the client sends is a character of its buffer, and the
+        // positions it sends and expects count it (`a_leading_feff_counts_in_positions` in
+        // tests/lsp.rs). Nothing here reads files from disk.
         doc.set_text(&item.text);
         let key = item.uri.as_str().to_string();
         self.docs.insert(
