@@ -110,11 +110,37 @@ fn a_bad_regex_is_reported_at_the_pattern() {
     let (kind, msg, rule) = error_for(r"(?:a\s+|such", r"((?:a\s+|such");
     assert_eq!(kind, ErrorKind::BadRegex);
     assert_eq!(rule.as_deref(), Some("mine.blob"));
+    // Located at the group left open, and shown in the author's own words: `{blobs}`, not the
+    // lexicon written out, and `\b`, not the `(?-u:\b)` the engine runs.
+    assert_eq!(
+        msg,
+        "mine.toml:16:22: rule 'mine.blob': pattern: invalid regular expression: unclosed group\n    \\bi'm\\s+((?:a\\s+|such\\s+a\\s+)?(?P<word>{blobs})\\b\n            ^"
+    );
+}
+
+#[test]
+fn a_bad_regex_on_a_long_line_is_shown_around_the_fault() {
+    // A pattern as long as the built-in ones: the message shows 40 characters either side of
+    // the fault, not the whole line, and the column still points at it.
+    let long = format!("(?:{})", vec!["alpha\\s+beta"; 20].join("|"));
+    let (kind, msg, _) = error_for(r"(?:a\s+|such", &format!("{long}(?=x)(?:a\\s+|such"));
+    assert_eq!(kind, ErrorKind::BadRegex);
+    let first = msg.lines().next().unwrap();
     assert!(
-        msg.starts_with("mine.toml:16:14: rule 'mine.blob': pattern: invalid regular expression:"),
+        first.ends_with("pattern: invalid regular expression: look-around, including look-ahead and look-behind, is not supported"),
         "{msg}"
     );
-    assert!(msg.contains("unclosed group"), "{msg}");
+    let column = 14 + long.len() + r"\bi'm\s+".len();
+    assert!(
+        first.starts_with(&format!("mine.toml:16:{column}: ")),
+        "{msg}"
+    );
+    assert_eq!(
+        msg.lines().nth(1).unwrap().chars().count(),
+        4 + 1 + 40 + 3 + 40 + 1,
+        "{msg}"
+    );
+    assert!(msg.len() < 400, "{msg}");
 }
 
 #[test]

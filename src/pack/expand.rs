@@ -287,8 +287,10 @@ pub(crate) struct ExpandError {
 
 /// Expands `{lexicon}` references and apostrophes in a pattern. `{2,3}`-style repetitions are
 /// left alone; a `{name}` that looks like a reference but names no lexicon is an error.
-/// `lexicon_regex` maps names to their alternation. With `placeholder`, references become
-/// `(?:x)` so a syntax error can be reported against the author's own short text.
+/// `lexicon_regex` maps names to their alternation. With `placeholder`, the result is a shadow
+/// of the author's text for syntax checks, byte for byte as long: a reference becomes as many
+/// `x`s as it has bytes and apostrophes stay as they are, so a syntax error's offset in the
+/// shadow is its offset in what the author wrote (and its excerpt can be their own line).
 pub(crate) fn expand_pattern(
     pattern: &str,
     lexicon_regex: &BTreeMap<String, String>,
@@ -313,6 +315,7 @@ pub(crate) fn expand_pattern(
                 in_class -= 1;
                 out.push(c);
             }
+            '\'' if placeholder => out.push(c),
             '\'' if in_class == 0 => out.push_str(APOSTROPHE_CLASS),
             '\'' => out.push_str("'\u{2019}\u{2018}\u{02BC}"),
             '{' if in_class == 0 => {
@@ -328,7 +331,8 @@ pub(crate) fn expand_pattern(
                                     message: unknown_lexicon_message(name, lexicon_regex),
                                 });
                             }
-                            out.push_str("(?:x)");
+                            // `{` + name + `}`: the name is an ASCII identifier.
+                            out.extend(std::iter::repeat_n('x', name.len() + 2));
                         } else {
                             match lexicon_regex.get(name) {
                                 Some(alt) => out.push_str(alt),

@@ -242,6 +242,42 @@ pub(crate) fn parse(pattern: &str, case_insensitive: bool) -> Result<Hir, BuildE
         .map_err(|e| BuildError::Syntax(e.to_string()))
 }
 
+/// A syntax error in a pattern: its byte range in the pattern and what is wrong, in the
+/// `regex` crate's words ("unclosed group").
+pub(crate) struct SyntaxError {
+    pub start: usize,
+    pub end: usize,
+    pub what: String,
+}
+
+/// The first syntax error in `pattern`, if any, with where it is: the parser's own message
+/// prints the whole pattern, which for a built-in pattern once its lexicons are written out
+/// runs to kilobytes.
+pub(crate) fn syntax_error(pattern: &str) -> Option<SyntaxError> {
+    let e = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .err()?;
+    let (span, what) = match &e {
+        regex_syntax::Error::Parse(e) => (*e.span(), e.kind().to_string()),
+        regex_syntax::Error::Translate(e) => (*e.span(), e.kind().to_string()),
+        // The enum is non-exhaustive: a kind without a span is reported at the start.
+        _ => {
+            return Some(SyntaxError {
+                start: 0,
+                end: 0,
+                what: e.to_string(),
+            })
+        }
+    };
+    Some(SyntaxError {
+        start: span.start.offset,
+        end: span.end.offset,
+        what,
+    })
+}
+
 /// One match: byte offsets into the haystack and the text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Match<'h> {

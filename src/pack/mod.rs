@@ -325,6 +325,49 @@ fn pattern_options(lowercase: bool) -> matcher::Options {
     }
 }
 
+/// A syntax error in a pattern or fragment, told against the author's own text: its byte offset
+/// there, and a message with the `regex` crate's words and the author's line with a caret under
+/// the fault. `shadow` is `expand_pattern`'s placeholder text, byte for byte as long as
+/// `original`. `None` when it parses: any error the written-out pattern still has is reported
+/// the old way.
+fn authors_syntax_error(shadow: &str, original: &str) -> Option<(usize, String)> {
+    let e = matcher::syntax_error(shadow)?;
+    let start = e.start.min(original.len());
+    let end = e.end.clamp(start, original.len());
+    if !original.is_char_boundary(start) || !original.is_char_boundary(end) {
+        return Some((0, format!("invalid regular expression: {}", e.what)));
+    }
+    Some((
+        start,
+        format!(
+            "invalid regular expression: {}\n{}",
+            e.what,
+            caret_excerpt(original, start, end)
+        ),
+    ))
+}
+
+/// The line of `text` holding `start`, cut to 40 characters either side of `start..end`, and a
+/// caret line under `start..end`, both indented as the continuation of an error message.
+fn caret_excerpt(text: &str, start: usize, end: usize) -> String {
+    const REACH: usize = 40;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let end = end.min(line_end);
+    let before: Vec<char> = text[line_start..start].chars().collect();
+    let after: Vec<char> = text[end..line_end].trim_end_matches('\r').chars().collect();
+    let shown_before: String = before[before.len().saturating_sub(REACH)..]
+        .iter()
+        .collect();
+    let shown_after: String = after[..after.len().min(REACH)].iter().collect();
+    let lead = if before.len() > REACH { "…" } else { "" };
+    let tail = if after.len() > REACH { "…" } else { "" };
+    let marked = &text[start..end];
+    let pad = " ".repeat(4 + lead.chars().count() + shown_before.chars().count());
+    let carets = "^".repeat(marked.chars().count().max(1));
+    format!("    {lead}{shown_before}{marked}{shown_after}{tail}\n{pad}{carets}")
+}
+
 fn build_error_message(e: BuildError) -> String {
     match e {
         BuildError::TooBig(limit) => format!(
@@ -994,6 +1037,17 @@ pub(crate) fn compile(
                         .in_pack(&pack_id)
                     })?;
                 if validate {
+                    // The shadow cannot fail: the expansion above has checked its references.
+                    let shadow =
+                        expand_pattern(src.get_ref(), &lexicons_only, true).unwrap_or_default();
+                    if let Some((offset, m)) = authors_syntax_error(&shadow, src.get_ref()) {
+                        return Err(Error::new(
+                            ErrorKind::BadRegex,
+                            format!("fragment '{name}': {m}"),
+                        )
+                        .at(err_at(offset))
+                        .in_pack(&pack_id));
+                    }
                     build_regex(&pieces.write_out(&expanded)).map_err(|m| {
                         Error::new(ErrorKind::BadRegex, format!("fragment '{name}': {m}"))
                             .at(err_at(0))
@@ -1488,6 +1542,11 @@ fn compile_rule(
                 Error::new(ErrorKind::UnknownLexicon, format!("{what}: {}", e.message))
                     .at(value_at(e.offset))
             })?;
+            if let Some((offset, m)) = authors_syntax_error(&short, src.get_ref()) {
+                return Err(
+                    Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(offset))
+                );
+            }
             build_regex(&short).map_err(|m| {
                 Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0))
             })?;
