@@ -1357,15 +1357,30 @@ fn malformed_input_gets_errors_not_crashes() {
     );
     assert!(!stderr.contains("gremlin"), "{stderr}");
 
-    // `exit` without `shutdown` is exit status 1, as the protocol asks; so is an editor
-    // that goes away without either. After `shutdown`, going away is a clean end.
+    // `exit` without `shutdown` is exit status 1, as the protocol asks, quietly; so is an
+    // editor that goes away without either, with a line for its log. After `shutdown`, going
+    // away is a clean end.
+    let ready = concat!(
+        "kindly lsp ",
+        env!("CARGO_PKG_VERSION"),
+        ": ready, positions in utf-16\n"
+    );
     let (lsp, _) = Client::start(&dir, json!({}));
-    assert_eq!(lsp.exit().0.code(), Some(1));
+    let (status, stderr) = lsp.exit();
+    assert_eq!((status.code(), stderr.as_str()), (Some(1), ready));
     let (lsp, _) = Client::start(&dir, json!({}));
-    assert_eq!(lsp.close().0.code(), Some(1));
+    let (status, stderr) = lsp.close();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        stderr,
+        format!(
+            "{ready}kindly lsp: the client closed the connection without asking the server to shut down\n"
+        )
+    );
     let (mut lsp, _) = Client::start(&dir, json!({}));
     assert_eq!(lsp.call("shutdown", Value::Null), Value::Null);
-    assert_eq!(lsp.close().0.code(), Some(0));
+    let (status, stderr) = lsp.close();
+    assert_eq!((status.code(), stderr.as_str()), (Some(0), ready));
 
     // A message that is not JSON-RPC ends the connection (exit status 2), and the log names
     // the problem without quoting the message.

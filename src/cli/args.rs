@@ -172,7 +172,7 @@ Examples:
   kindly --disable-category should_statement lsp
 
 Exit status: 0 after the client's shutdown and exit, 1 when the client exits without shutdown \
-or closes the connection (before initializing the server, with a message saying so), 2 when the \
+or closes the connection without it (with a message on standard error saying so), 2 when the \
 connection fails (a message that is not JSON-RPC).";
 
 const EVAL_HELP: &str = "\

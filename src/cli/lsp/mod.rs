@@ -71,6 +71,13 @@ pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
     }
     match ending {
         Ending::Served(status) => Ok(status),
+        Ending::ClosedWithoutShutdown => {
+            // An editor that crashed or was killed: its log is where this line ends up.
+            eprintln!(
+                "kindly lsp: the client closed the connection without asking the server to shut down"
+            );
+            Ok(Status::Found)
+        }
         Ending::ClosedBeforeInitialize => {
             // Most often someone ran `kindly lsp` by hand with nothing to read (`< /dev/null`,
             // a script, a misconfigured editor): without a word, exit 1 looks like a crash.
@@ -90,6 +97,8 @@ enum Ending {
     /// The input ended before `initialize`. Said only once the reader thread has been joined:
     /// a message that is not JSON-RPC also ends the input, and has its own error.
     ClosedBeforeInitialize,
+    /// The input ended after `initialize`, with neither `shutdown` nor `exit`: said the same way.
+    ClosedWithoutShutdown,
 }
 
 fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Ending> {
@@ -116,7 +125,7 @@ fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Ending> {
         server.encoding.kind().as_str()
     );
     server.start(params.get("initializationOptions").unwrap_or(&Value::Null));
-    Ok(Ending::Served(server.main_loop()))
+    Ok(server.main_loop())
 }
 
 /// How the handshake went.
@@ -405,22 +414,26 @@ impl<'c> Server<'c> {
         self.apply_value(options, Source::InitializationOptions);
     }
 
-    fn main_loop(&mut self) -> Status {
+    fn main_loop(&mut self) -> Ending {
         loop {
             let Ok(msg) = self.conn.receiver.recv() else {
                 // The client closed our input without `exit`: a clean end only after
                 // `shutdown`.
-                return self.exit_status();
+                return if self.shutdown {
+                    Ending::Served(Status::Clean)
+                } else {
+                    Ending::ClosedWithoutShutdown
+                };
             };
             if self.handle(msg) {
-                return self.exit_status();
+                return Ending::Served(self.exit_status());
             }
             for _ in 0..MAX_BATCH {
                 let Ok(msg) = self.conn.receiver.try_recv() else {
                     break;
                 };
                 if self.handle(msg) {
-                    return self.exit_status();
+                    return Ending::Served(self.exit_status());
                 }
             }
             self.publish_dirty();
