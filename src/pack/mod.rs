@@ -1547,9 +1547,8 @@ fn compile_rule(
                     Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(offset))
                 );
             }
-            build_regex(&short).map_err(|m| {
-                Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0))
-            })?;
+            // The shadow parsed, so what is left to fail is the written-out pattern itself
+            // (its size): compiled once, here, and kept.
             lazy.force().map_err(|m| {
                 Error::new(ErrorKind::BadRegex, format!("{what}: {m}")).at(value_at(0))
             })?;
