@@ -1748,3 +1748,112 @@ fn trace_lists_patterns_that_did_not_match_for_one_rule() {
          2 candidates (finding 1, no-match 1)\n"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The settings file (.kindly.toml / kindly.toml)
+// ---------------------------------------------------------------------------------------------
+
+/// The rule ids of the findings `kindly check --format jsonl` prints for `text`, run in `cwd`.
+fn rules_found(cwd: &Path, extra: &[&str], text: &str) -> Vec<String> {
+    let o = run_with_stdin(
+        kindly(cwd).args(extra).args(["check", "--format", "jsonl"]),
+        text,
+    );
+    assert!(code(&o) < 2, "{}", stderr(&o));
+    jsonl(&o)
+        .iter()
+        .filter(|v| v["type"] == "finding")
+        .map(|v| v["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn settings_file_is_found_upward_and_flags_come_on_top() {
+    let dir = TempDir::new("settings");
+    write_pack(&dir);
+    // The pack path is taken from the settings file's folder, not from where kindly runs.
+    dir.write(
+        "kindly.toml",
+        "default-packs = false\npacks = [\"pack.toml\"]\ndisable-rules = [\"test.goblin\"]\n",
+    );
+    let deep = dir.path().join("notes").join("2026");
+    std::fs::create_dir_all(&deep).unwrap();
+    let text = "I'm a grumpy gremlin. I have such a goblin brain today.";
+    assert_eq!(rules_found(&deep, &[], text), ["test.gremlin"]);
+    // Flags add to the file's lists.
+    assert!(rules_found(&deep, &["--disable-rule", "test.gremlin"], text).is_empty());
+    // --no-config: the built-in packs, no test pack.
+    assert!(rules_found(&deep, &["--no-config"], text).is_empty());
+    // The nearer file wins, and `kindly rules` names it.
+    dir.write(
+        "notes/.kindly.toml",
+        format!(
+            "default-packs = false\npacks = [\"{}\"]\n",
+            dir.path().join("pack.toml").display()
+        ),
+    );
+    assert_eq!(
+        rules_found(&deep, &[], text),
+        ["test.gremlin", "test.goblin"]
+    );
+    let o = run(kindly(&deep).arg("rules"));
+    assert!(
+        stdout(&o).ends_with(&format!(
+            "Settings from {} (--no-config leaves them out).\n",
+            dir.path().join("notes/.kindly.toml").display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // --config names one outright.
+    let other = dir.write(
+        "elsewhere/mine.toml",
+        "disable-categories = [\"labeling\"]\n",
+    );
+    let o = run_with_stdin(
+        kindly(&deep).args(["--config", other.to_str().unwrap(), "check"]),
+        "I'm so lazy.",
+    );
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+#[test]
+fn settings_file_errors_name_the_file_line_and_column() {
+    let dir = TempDir::new("settings");
+    let file = dir.write(
+        "kindly.toml",
+        "locale = \"en-GB\"\ndisable-rules = [\"labeling.self-adjectiv\"]\n",
+    );
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.");
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: {}:2:18: disable-rules: no loaded rule 'labeling.self-adjectiv' to turn \
+             off; did you mean 'labeling.self-adjective'?\n",
+            file.display()
+        )
+    );
+    dir.write("kindly.toml", "disable-category = [\"labeling\"]\n");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.");
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: {}:1:1: unknown field `disable-category`, expected one of `packs`, \
+             `default-packs`, `disable-categories`, `disable-rules`, `locale`, \
+             `max-reframes`\n",
+            file.display()
+        )
+    );
+    let o = run(kindly(dir.path()).args(["--config", "missing.toml", "rules"]));
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).starts_with("kindly: missing.toml: could not read the settings file: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(kindly(dir.path()).args(["--config", "a.toml", "--no-config", "rules"]));
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("'--config <FILE>' cannot be used with '--no-config'"));
+}

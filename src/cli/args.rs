@@ -92,6 +92,15 @@ pub(crate) struct GlobalArgs {
     /// When to use colour. `auto` honours NO_COLOR, CLICOLOR and CLICOLOR_FORCE.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
+
+    /// Read settings from this file instead of the nearest .kindly.toml or kindly.toml in the
+    /// working folder or a folder above it.
+    #[arg(long, value_name = "FILE", global = true, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read a settings file.
+    #[arg(long, global = true)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -420,7 +429,7 @@ pub(crate) enum ListFormat {
     Json,
 }
 
-fn parse_category(s: &str) -> Result<Category, String> {
+pub(crate) fn parse_category(s: &str) -> Result<Category, String> {
     let id = s.trim();
     match Category::from_id(id) {
         Some(Category::Crisis) => Err(

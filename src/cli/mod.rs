@@ -8,6 +8,7 @@
 
 mod args;
 mod check;
+mod config;
 mod eval;
 mod human;
 mod inputs;
@@ -48,9 +49,19 @@ impl From<Status> for ExitCode {
 
 pub(crate) fn main() -> ExitCode {
     // clap prints usage errors and exits with 2, help and version with 0.
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     term::set_color(cli.global.color);
-    match run(&cli) {
+    let settings = match config::load(&cli.global) {
+        Ok(settings) => settings,
+        Err(err) => {
+            let _ = writeln!(anstream::stderr(), "{} {err:#}", paint(ERROR, "kindly:"));
+            return Status::Trouble.into();
+        }
+    };
+    if let Some(s) = &settings {
+        s.apply(&mut cli.global);
+    }
+    match run(&cli, settings.as_ref()) {
         Ok(status) => status.into(),
         Err(err) => {
             // A closed pipe (`kindly check notes/ | head`) is not an error worth a message.
@@ -76,10 +87,14 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: &Cli) -> Result<Status> {
+fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
+    let built = |packs: &[PathBuf], builtin: bool, max_reframes: Option<u8>, exact: Exact| {
+        build_engine(&cli.global, packs, builtin, max_reframes, exact, settings)
+    };
     match &cli.command {
         Command::Check(args) => {
-            let Some(engine) = build(&cli.global, &[], args.max_reframes)? else {
+            let max_reframes = args.max_reframes.or(settings.and_then(|s| s.max_reframes));
+            let Some(engine) = build(cli, &[], max_reframes, settings)? else {
                 return Ok(Status::Trouble);
             };
             let status = check::run(&engine, args);
@@ -90,25 +105,25 @@ fn run(cli: &Cli) -> Result<Status> {
             status
         }
         Command::Rules(args) => {
-            let Some(engine) = build(&cli.global, &[], None)? else {
+            let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
-            rules::list(&engine, args)
+            rules::list(&engine, args, settings.map(|s| s.path.as_path()))
         }
         Command::Explain(args) => {
-            let Some(engine) = build(&cli.global, &[], None)? else {
+            let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
             rules::explain(&engine, &args.rule)
         }
         Command::Trace(args) => {
-            let Some(engine) = build(&cli.global, &[], None)? else {
+            let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
             trace::run(&engine, args)
         }
         Command::TestRules(args) => {
-            let Some(engine) = build(&cli.global, &args.pack_files, None)? else {
+            let Some(engine) = build(cli, &args.pack_files, None, settings)? else {
                 return Ok(Status::Trouble);
             };
             // Packs are loaded in order: built-ins, then --pack, then the PACK arguments, one
@@ -133,8 +148,7 @@ fn run(cli: &Cli) -> Result<Status> {
             // scored exactly as given: a pack author compares a pack's own figures.
             let exact = Exact(true);
             let g = &cli.global;
-            let Some(engine) = build_engine(g, &g.packs, !g.no_default_packs, Some(1), exact)?
-            else {
+            let Some(engine) = built(&g.packs, !g.no_default_packs, Some(1), exact)? else {
                 return Ok(Status::Trouble);
             };
             let baseline = if args.baseline_builtin || !args.baseline_packs.is_empty() {
@@ -143,7 +157,7 @@ fn run(cli: &Cli) -> Result<Status> {
                 } else {
                     (args.baseline_packs.as_slice(), !cli.global.no_default_packs)
                 };
-                let Some(b) = build_engine(&cli.global, packs, builtin, Some(1), exact)? else {
+                let Some(b) = built(packs, builtin, Some(1), exact)? else {
                     return Ok(Status::Trouble);
                 };
                 Some(b)
@@ -159,10 +173,12 @@ fn run(cli: &Cli) -> Result<Status> {
 /// Builds the engine from the global options (plus `extra` packs). A pack error is printed
 /// with its location and gives `None`: the caller exits with 2.
 fn build(
-    global: &GlobalArgs,
+    cli: &Cli,
     extra: &[PathBuf],
     max_reframes: Option<u8>,
+    settings: Option<&config::Settings>,
 ) -> Result<Option<Engine>> {
+    let global = &cli.global;
     let packs: Vec<PathBuf> = global.packs.iter().chain(extra).cloned().collect();
     build_engine(
         global,
@@ -170,6 +186,7 @@ fn build(
         !global.no_default_packs,
         max_reframes,
         Exact(false),
+        settings,
     )
 }
 
@@ -185,6 +202,7 @@ fn build_engine(
     builtin: bool,
     max_reframes: Option<u8>,
     exact: Exact,
+    settings: Option<&config::Settings>,
 ) -> Result<Option<Engine>> {
     let mut builder = EngineBuilder::new();
     builder.builtin_packs(builtin);
@@ -209,7 +227,11 @@ fn build_engine(
     match builder.build() {
         Ok(engine) => Ok(Some(engine)),
         Err(e) => {
-            writeln!(anstream::stderr(), "{} {e}", paint(ERROR, "kindly:"))?;
+            let message = e.to_string();
+            let message = settings
+                .and_then(|s| s.locate_error(&message))
+                .unwrap_or(message);
+            writeln!(anstream::stderr(), "{} {message}", paint(ERROR, "kindly:"))?;
             Ok(None)
         }
     }

@@ -27,7 +27,13 @@ fn location(r: &RuleInfo<'_>) -> String {
 }
 
 /// `kindly rules` and `kindly rules --triggers`.
-pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
+/// `kindly rules`. `settings` is the settings file in use, which the human list names (it may
+/// turn rules off or add packs that the command line does not show).
+pub(crate) fn list(
+    engine: &Engine,
+    args: &RulesArgs,
+    settings: Option<&std::path::Path>,
+) -> Result<Status> {
     let mut out = anstream::stdout().lock();
     if args.triggers {
         let literals: BTreeSet<&str> = engine.trigger_literals().collect();
@@ -112,6 +118,13 @@ pub(crate) fn list(engine: &Engine, args: &RulesArgs) -> Result<Status> {
                     net.id()
                 );
                 writeln!(out, "{}", paint(DIM, &why))?;
+            }
+            if let Some(path) = settings {
+                let from = format!(
+                    "Settings from {} (--no-config leaves them out).",
+                    path.display()
+                );
+                writeln!(out, "{}", paint(DIM, &from))?;
             }
         }
     }
