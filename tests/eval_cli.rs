@@ -711,3 +711,63 @@ fn held_out_split_stays_above_the_ratchet() {
         stderr(&o)
     );
 }
+
+#[test]
+fn why_missed_says_how_far_the_rules_got() {
+    // Gold labels chosen so that each missed label stops at a different step of the pipeline.
+    let dir = TempDir::new("why-missed");
+    let corpus = dir.write(
+        "misses.jsonl",
+        concat!(
+            r#"{"id": "m1", "text": "I feel like a failure.", "labels": ["labeling"]}"#,
+            "\n",
+            r#"{"id": "m2", "text": "I'm not a grumpy gremlin.", "labels": ["labeling"]}"#,
+            "\n",
+            r#"{"id": "m3", "text": "The cat is a grumpy gremlin.", "labels": ["labeling"]}"#,
+            "\n",
+            r#"{"id": "m4", "text": "Honestly I'm not a grumpy gremlin.", "labels": ["labeling"]}"#,
+            "\n",
+            r#"{"id": "m5", "text": "I am such a grumpy gremlin.", "labels": ["labeling"]}"#,
+            "\n",
+        ),
+    );
+    let corpus = corpus.to_str().unwrap();
+    let o = eval(&["--why-missed", "--errors", "1", corpus]);
+    let table = stdout(&o);
+    let section = &table[table.find("why labels were missed").unwrap()..];
+    assert_eq!(
+        section,
+        "why labels were missed (4 labels)\n\
+         \x20 dropped by the “negation” filter                        2\n\
+         \x20   test.gremlin 2\n\
+         \x20 no rule of the category had a trigger in the text       1\n\
+         \x20 dropped by the “no first person” filter                 1\n\
+         \x20   test.gremlin 1\n"
+    );
+    assert!(
+        table.contains("      why missed: no rule of the category had a trigger in the text\n"),
+        "{table}"
+    );
+    let doc = json(&eval(&["--why-missed", "--format", "json", corpus]));
+    assert_eq!(doc["scores"]["misses"]["labels"], 4);
+    assert_eq!(
+        doc["scores"]["misses"]["reasons"][0],
+        serde_json::json!({
+            "reason": "dropped by the “negation” filter",
+            "labels": 2,
+            "rules": [{"rule": "test.gremlin", "labels": 2}]
+        })
+    );
+    let html = dir.path().join("report.html");
+    eval(&["--why-missed", "--html", html.to_str().unwrap(), corpus]);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(
+            "<tr><td class=\"l\">dropped by the “negation” filter</td><td>2</td><td class=\"l\"><code>test.gremlin</code> 2</td></tr>"
+        ),
+        "{page}"
+    );
+    // Without the option nothing is traced and the JSON has no `misses`.
+    let doc = json(&eval(&["--format", "json", corpus]));
+    assert!(doc["scores"].get("misses").is_none());
+}

@@ -349,6 +349,13 @@ pub(crate) struct EvalArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub errors: usize,
 
+    /// Say why each missed label was missed: whether no rule of its category had a trigger in
+    /// the text, none's pattern matched, or a context filter dropped a match (and which rule's).
+    /// Adds a table of reasons, a `why` to every listed false negative, and `misses` to the
+    /// JSON. Each text with a missed label is traced, which takes longer.
+    #[arg(long)]
+    pub why_missed: bool,
+
     /// Output format on standard output.
     #[arg(long, value_enum, default_value_t = EvalFormat::Table)]
     pub format: EvalFormat,

@@ -104,6 +104,7 @@ pub(crate) fn render(r: &Report) -> String {
         compare(&mut h, s, b);
     }
     errors(&mut h, s);
+    misses(&mut h, s);
     rules(&mut h, s);
     confusion(&mut h, s);
     if r.corpus.bad_rows > 0 {
@@ -387,7 +388,7 @@ fn example(h: &mut String, e: &Example) {
         .collect();
     let _ = writeln!(
         h,
-        "<div class=\"ex\"><q>{}</q><small>{}:{}{} · labelled: {} · kindly: {}{} · rules: {}</small></div>",
+        "<div class=\"ex\"><q>{}</q><small>{}:{}{} · labelled: {} · kindly: {}{} · rules: {}{}</small></div>",
         esc(&e.text),
         esc(&e.file),
         e.line,
@@ -403,8 +404,38 @@ fn example(h: &mut String, e: &Example) {
             "none fired".to_string()
         } else {
             rules.join("; ")
-        }
+        },
+        e.why_missed
+            .as_ref()
+            .map_or_else(String::new, |w| format!(" · why missed: {}", esc(w)))
     );
+}
+
+/// `--why-missed`: the missed labels by reason.
+fn misses(h: &mut String, s: &Scores) {
+    let Some(m) = &s.misses else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2>Why labels were missed</h2><p>For each of the {} missed labels, the furthest any rule of its category got with the text.</p><table><tr><th class=\"l\">reason</th><th>labels</th><th class=\"l\">rules</th></tr>",
+        m.labels
+    );
+    for r in &m.reasons {
+        let rules: Vec<String> = r
+            .rules
+            .iter()
+            .map(|x| format!("<code>{}</code> {}", esc(&x.rule), x.labels))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            esc(&r.reason),
+            r.labels,
+            rules.join(", ")
+        );
+    }
+    h.push_str("</table>\n");
 }
 
 fn errors(h: &mut String, s: &Scores) {

@@ -120,6 +120,9 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
     let rules = RuleTable::new(engine);
     let base_rules = baseline.map(RuleTable::new);
     let mut tally = Tally::new(rules.ids.len(), args.errors);
+    if args.why_missed {
+        tally.explain_misses();
+    }
     let mut base_tally = base_rules
         .as_ref()
         .map(|r| Tally::new(r.ids.len(), args.errors));
@@ -149,7 +152,10 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
                 .map(
                     |raw| match corpus::parse(raw, &sources, &fields, map.as_ref()) {
                         Item::Row(row) => {
-                            let cur = Pred::analyze(engine, &rules, &row.text);
+                            let mut cur = Pred::analyze(engine, &rules, &row.text);
+                            if args.why_missed {
+                                cur.explain_misses(engine, &rules, &row);
+                            }
                             let base = baseline
                                 .zip(base_rules.as_ref())
                                 .map(|(e, r)| Pred::analyze(e, r, &row.text));

@@ -16,9 +16,9 @@
 
 use super::corpus::Row;
 use super::labels::{self, Gold, Mask};
-use kindly::{Analysis, Category, Engine};
+use kindly::{Analysis, Category, Engine, Outcome};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Number of categories.
 pub(crate) const NCAT: usize = Category::ALL.len();
@@ -30,6 +30,55 @@ pub(crate) struct RuleTable {
     pub categories: Vec<Category>,
     pub packs: Vec<String>,
     index: HashMap<String, u32>,
+}
+
+/// Why a gold label was missed (`--why-missed`): the furthest any rule of its category got
+/// with the text. The variants are in that order, so the furthest is the largest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Miss {
+    /// No rule of the category had a trigger in the text.
+    NoCandidate,
+    /// Triggers brought rules of the category in, but no pattern matched.
+    NoMatch,
+    /// A pattern matched, but none of its rule's triggers lay inside the match.
+    TriggerOutside,
+    /// No pattern matched, and the category's learned second opinion scored below its threshold.
+    BelowThreshold,
+    /// A match was dropped by a context filter (named) of a rule (by index).
+    Dropped(&'static str, u32),
+    /// A match was kept, but an overlapping finding of another category won.
+    Merged(u32),
+}
+
+impl Miss {
+    /// The reason, without the rule: what the table groups by.
+    pub(crate) fn reason(self) -> String {
+        match self {
+            Miss::NoCandidate => "no rule of the category had a trigger in the text".into(),
+            Miss::NoMatch => "no pattern of the category matched".into(),
+            Miss::TriggerOutside => "a pattern matched, with no trigger inside the match".into(),
+            Miss::BelowThreshold => {
+                "no pattern matched; the learned second opinion scored below its threshold".into()
+            }
+            Miss::Dropped(filter, _) => format!("dropped by the “{filter}” filter"),
+            Miss::Merged(_) => "merged into a finding of another category".into(),
+        }
+    }
+
+    fn rule(self) -> Option<u32> {
+        match self {
+            Miss::Dropped(_, r) | Miss::Merged(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The reason with the rule, for one listed false negative.
+    fn describe(self, rules: &RuleTable) -> String {
+        match self.rule().and_then(|r| rules.ids.get(r as usize)) {
+            Some(id) => format!("{} ({id})", self.reason()),
+            None => self.reason(),
+        }
+    }
 }
 
 impl RuleTable {
@@ -66,6 +115,8 @@ pub(crate) struct Pred {
     pub with_tags: Mask,
     pub support: bool,
     pub fired: Vec<Fired>,
+    /// With `--why-missed`: why each gold category that was not predicted was missed.
+    pub misses: Vec<(usize, Miss)>,
 }
 
 impl Pred {
@@ -75,6 +126,7 @@ impl Pred {
             with_tags: 0,
             support: analysis.support.is_some(),
             fired: Vec::with_capacity(analysis.findings.len()),
+            misses: Vec::new(),
         };
         for f in analysis.findings {
             let bit = 1 << labels::index(f.category);
@@ -94,6 +146,41 @@ impl Pred {
 
     pub(crate) fn analyze(engine: &Engine, rules: &RuleTable, text: &str) -> Pred {
         Pred::from_analysis(engine.analyze(text), rules)
+    }
+
+    /// Traces the text when a gold category was missed, and records how far the rules of each
+    /// missed category got (`--why-missed`). The trace runs the same pipeline as the analysis.
+    pub(crate) fn explain_misses(&mut self, engine: &Engine, rules: &RuleTable, row: &Row) {
+        let Gold::Scored { mask: gold, .. } = row.gold else {
+            return;
+        };
+        let missed = gold & !self.primary;
+        if missed == 0 {
+            return;
+        }
+        let trace = engine.trace(&row.text, false);
+        for i in (0..NCAT).filter(|i| missed & (1 << i) != 0) {
+            let category = Category::ALL[i];
+            let furthest = trace
+                .steps
+                .iter()
+                .filter_map(|step| {
+                    let rule = rules.index.get(&*step.rule).copied()?;
+                    (rules.categories[rule as usize] == category).then_some(match &step.outcome {
+                        Outcome::NoMatch => Miss::NoMatch,
+                        Outcome::TriggerOutside => Miss::TriggerOutside,
+                        Outcome::Dropped("classifier") => Miss::BelowThreshold,
+                        Outcome::Dropped(filter) => Miss::Dropped(filter, rule),
+                        // A finding of the category would have been predicted; the arm is
+                        // for completeness.
+                        Outcome::Merged(_) | Outcome::Finding => Miss::Merged(rule),
+                        _ => Miss::NoMatch,
+                    })
+                })
+                .max()
+                .unwrap_or(Miss::NoCandidate);
+            self.misses.push((i, furthest));
+        }
     }
 }
 
@@ -120,6 +207,9 @@ pub(crate) struct Example {
     /// In a comparison: what the baseline predicted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline_predicted: Option<Vec<&'static str>>,
+    /// With `--why-missed`, for a false negative: why the label was missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why_missed: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -165,6 +255,9 @@ pub(crate) struct Tally {
     confusion: [[u64; NCAT + 1]; NCAT + 1],
     errors: Vec<CatErrors>,
     cap: usize,
+    /// With `--why-missed`: missed labels by reason (and rule).
+    misses: BTreeMap<Miss, u64>,
+    explained: bool,
 }
 
 /// Builds an example from a row.
@@ -198,10 +291,16 @@ pub(crate) fn example(
             })
             .collect(),
         baseline_predicted: None,
+        why_missed: None,
     }
 }
 
 impl Tally {
+    /// Records that misses are explained (`--why-missed`), so the report has their table.
+    pub(crate) fn explain_misses(&mut self) {
+        self.explained = true;
+    }
+
     pub(crate) fn new(rules: usize, cap: usize) -> Tally {
         Tally {
             cats: [CatCounts::default(); NCAT],
@@ -222,6 +321,8 @@ impl Tally {
             confusion: [[0; NCAT + 1]; NCAT + 1],
             errors: (0..NCAT).map(|_| CatErrors::default()).collect(),
             cap,
+            misses: BTreeMap::new(),
+            explained: false,
         }
     }
 
@@ -262,8 +363,13 @@ impl Tally {
                 }
                 (true, false) => {
                     c.fn_ += 1;
+                    let miss = pred.misses.iter().find(|(c, _)| *c == i).map(|(_, m)| *m);
+                    if let Some(m) = miss {
+                        *self.misses.entry(m).or_default() += 1;
+                    }
                     if self.errors[i].fn_.len() < self.cap {
-                        let e = example(row, file, gold, pred, rules, None);
+                        let mut e = example(row, file, gold, pred, rules, None);
+                        e.why_missed = miss.map(|m| m.describe(rules));
                         self.errors[i].fn_.push(e);
                     }
                 }
@@ -439,6 +545,44 @@ impl Tally {
                 matrix: self.confusion.iter().map(|r| r.to_vec()).collect(),
             },
             errors,
+            misses: self.explained.then(|| self.misses(rules)),
+        }
+    }
+
+    fn misses(&self, rules: &RuleTable) -> Misses {
+        let mut by_reason: BTreeMap<String, (Miss, u64, BTreeMap<String, u64>)> = BTreeMap::new();
+        for (&miss, &n) in &self.misses {
+            let entry = by_reason
+                .entry(miss.reason())
+                .or_insert((miss, 0, BTreeMap::new()));
+            entry.1 += n;
+            if let Some(id) = miss.rule().and_then(|r| rules.ids.get(r as usize)) {
+                *entry.2.entry(id.clone()).or_default() += n;
+            }
+        }
+        let mut reasons: Vec<(Miss, MissReason)> = by_reason
+            .into_iter()
+            .map(|(reason, (miss, labels, by_rule))| {
+                let mut rules: Vec<MissRule> = by_rule
+                    .into_iter()
+                    .map(|(rule, labels)| MissRule { rule, labels })
+                    .collect();
+                rules.sort_by(|a, b| b.labels.cmp(&a.labels).then_with(|| a.rule.cmp(&b.rule)));
+                (
+                    miss,
+                    MissReason {
+                        reason,
+                        labels,
+                        rules,
+                    },
+                )
+            })
+            .collect();
+        // The most common first; ties in the order of how far the rules got.
+        reasons.sort_by(|(ma, a), (mb, b)| b.labels.cmp(&a.labels).then_with(|| ma.cmp(mb)));
+        Misses {
+            labels: self.misses.values().sum(),
+            reasons: reasons.into_iter().map(|(_, r)| r).collect(),
         }
     }
 }
@@ -599,6 +743,32 @@ pub(crate) struct Scores {
     pub rules_never_fired: Vec<String>,
     pub confusion: Confusion,
     pub errors: Vec<CategoryErrors>,
+    /// With `--why-missed`: why the missed labels were missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misses: Option<Misses>,
+}
+
+/// Why labels were missed, grouped by reason, the most common first.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Misses {
+    /// Missed labels (false negatives) in all.
+    pub labels: u64,
+    pub reasons: Vec<MissReason>,
+}
+
+/// One reason, with the rules concerned (for a filter or a merge), the most common first.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct MissReason {
+    pub reason: String,
+    pub labels: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<MissRule>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct MissRule {
+    pub rule: String,
+    pub labels: u64,
 }
 
 /// How the texts moved between the baseline and the current packs.

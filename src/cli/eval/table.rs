@@ -98,6 +98,7 @@ pub(crate) fn render(r: &Report) -> String {
     rules(&mut out, s);
     confusion(&mut out, s);
     errors(&mut out, s);
+    misses(&mut out, s);
     if let Some(b) = &r.baseline {
         compare(&mut out, s, &b.scores, b);
     }
@@ -355,6 +356,52 @@ fn example(out: &mut String, e: &Example) {
         }
     );
     let _ = writeln!(out, "      {}", paint(DIM, &line));
+    if let Some(why) = &e.why_missed {
+        let _ = writeln!(out, "      {}", paint(DIM, &format!("why missed: {why}")));
+    }
+}
+
+/// `--why-missed`: the missed labels by reason, with the rules a filter or merge concerned.
+fn misses(out: &mut String, s: &Scores) {
+    let Some(m) = &s.misses else {
+        return;
+    };
+    heading(
+        out,
+        &format!("why labels were missed ({} labels)", m.labels),
+    );
+    if m.reasons.is_empty() {
+        let _ = writeln!(out, "  none was missed");
+        return;
+    }
+    let width = m
+        .reasons
+        .iter()
+        .map(|r| r.reason.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in &m.reasons {
+        let pad = width - r.reason.chars().count();
+        let _ = writeln!(out, "  {}{}  {:>6}", r.reason, " ".repeat(pad), r.labels);
+        if !r.rules.is_empty() {
+            let shown: Vec<String> = r
+                .rules
+                .iter()
+                .take(5)
+                .map(|x| format!("{} {}", x.rule, x.labels))
+                .collect();
+            let more = if r.rules.len() > 5 {
+                format!(", {} more rules", r.rules.len() - 5)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    {}",
+                paint(DIM, &format!("{}{more}", shown.join(", ")))
+            );
+        }
+    }
 }
 
 fn errors(out: &mut String, s: &Scores) {
