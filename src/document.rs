@@ -497,7 +497,7 @@ impl Document {
     /// Candidates, positions and rendered findings of one paragraph, all relative to its start.
     fn analyse_paragraph(&self, serial: u64, new: &Texts, i: usize) -> (Paragraph, Vec<Finding>) {
         let (original, scan) = new.paragraph(i);
-        let raw = self.engine.candidates(scan, None);
+        let raw = self.engine.candidates(original, scan, None);
         let mut cursor = Cursor::start();
         let located = self.engine.locate(original, scan, raw, &mut cursor, true);
         let mut pairs: Vec<(Finding, Located)> = located

@@ -478,7 +478,7 @@ impl Engine {
     /// Analyses text in which the caller has already blanked what must not be checked: `scan`
     /// has the same length as `original` and equal bytes wherever it is not an ASCII space.
     pub(crate) fn run(&self, original: &str, scan: &str, only_rule: Option<u32>) -> Analysis {
-        let raw = self.candidates(scan, only_rule);
+        let raw = self.candidates(original, scan, only_rule);
         self.finish(original, scan, raw)
     }
 
@@ -511,15 +511,23 @@ impl Engine {
         hits
     }
 
-    /// STAGE 2 and 3: one automaton pass, then context filters around each hit.
-    pub(crate) fn candidates(&self, scan: &str, only_rule: Option<u32>) -> Vec<RawFinding> {
-        self.candidates_traced(scan, only_rule, None)
+    /// STAGE 2 and 3: one automaton pass, then context filters around each hit. `original`
+    /// is the text as given (the same length as `scan`), where `<!-- kindly-ignore -->` is
+    /// looked for even when Markdown masking blanked it in `scan`.
+    pub(crate) fn candidates(
+        &self,
+        original: &str,
+        scan: &str,
+        only_rule: Option<u32>,
+    ) -> Vec<RawFinding> {
+        self.candidates_traced(original, scan, only_rule, None)
     }
 
     /// [`Engine::candidates`], recording what happens to each candidate in `trace` when given
     /// ([`Engine::trace`]).
     pub(crate) fn candidates_traced(
         &self,
+        original: &str,
         scan: &str,
         only_rule: Option<u32>,
         trace: Option<&mut Vec<Step>>,
@@ -578,7 +586,40 @@ impl Engine {
             self.evaluate_rule(scan, &lowered, (ss, se), r, group, &mut sink);
         }
         self.one_classifier_finding_per_paragraph(scan, &mut sink);
+        self.drop_ignored_paragraphs(original, &mut sink);
         sink.found
+    }
+
+    /// A paragraph that holds `<!-- kindly-ignore -->` gets no notes, except crisis ones:
+    /// crisis language is always caught, so its support message is never silenced.
+    fn drop_ignored_paragraphs(&self, original: &str, sink: &mut Sink<'_>) {
+        if sink.found.is_empty() {
+            return;
+        }
+        let ignored = text::ignored_paragraphs(original);
+        if ignored.is_empty() {
+            return;
+        }
+        let mut set_aside = Vec::new();
+        sink.found.retain(|f| {
+            let keep = self.rules[f.rule as usize].category == Category::Crisis
+                || !ignored.iter().any(|&(s, e)| f.start >= s && f.start < e);
+            if !keep {
+                set_aside.push((f.rule, (f.start, f.end)));
+            }
+            keep
+        });
+        if let Some(trace) = sink.trace.as_deref_mut() {
+            for step in trace.iter_mut() {
+                if matches!(step.outcome, StepOutcome::Kept)
+                    && step
+                        .matched
+                        .is_some_and(|m| set_aside.contains(&(step.rule, m)))
+                {
+                    step.outcome = StepOutcome::Dropped("ignore comment");
+                }
+            }
+        }
     }
 
     /// A classifier speaks at most once per paragraph, on the sentence that scores highest on

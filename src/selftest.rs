@@ -124,7 +124,7 @@ impl Engine {
             {
                 report.examples += 1;
                 let mut found: Vec<Range<usize>> = self
-                    .candidates(&example.text, Some(i as u32))
+                    .candidates(&example.text, &example.text, Some(i as u32))
                     .into_iter()
                     .map(|f| f.start..f.end)
                     .collect();

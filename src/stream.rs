@@ -191,7 +191,7 @@ impl<'e> Stream<'e> {
             DocumentKind::Markdown => Some(crate::markdown::mask_markdown(piece)),
         };
         let scan = masked.as_deref().unwrap_or(piece);
-        let raw = self.engine.candidates(scan, None);
+        let raw = self.engine.candidates(piece, scan, None);
         let located = self
             .engine
             .locate(piece, scan, raw, &mut self.cursor, more_follows);

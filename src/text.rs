@@ -323,6 +323,36 @@ pub(crate) fn paragraph_cuts_between(text: &str, from: usize, until: usize) -> V
     cuts
 }
 
+/// The comment that silences a paragraph's notes (crisis notes excepted).
+const IGNORE_MARK: &str = "kindly-ignore";
+
+/// The byte ranges of the paragraphs of `text` that hold the comment `<!-- kindly-ignore -->`
+/// (spaces inside the comment are optional). A paragraph ends at a blank line, as everywhere
+/// else, so the comment covers the lines it sits among and nothing past a blank line.
+pub(crate) fn ignored_paragraphs(text: &str) -> Vec<(usize, usize)> {
+    let marks: Vec<usize> = memchr::memmem::find_iter(text.as_bytes(), IGNORE_MARK)
+        .filter(|&at| {
+            let before = text[..at].trim_end_matches([' ', '\t']);
+            let after = text[at + IGNORE_MARK.len()..].trim_start_matches([' ', '\t']);
+            before.ends_with("<!--") && after.starts_with("-->")
+        })
+        .collect();
+    if marks.is_empty() {
+        return Vec::new();
+    }
+    let cuts = paragraph_cuts(text);
+    let mut ranges: Vec<(usize, usize)> = marks
+        .into_iter()
+        .map(|at| {
+            let i = cuts.partition_point(|&c| c <= at);
+            let start = if i == 0 { 0 } else { cuts[i - 1] };
+            (start, cuts.get(i).copied().unwrap_or(text.len()))
+        })
+        .collect();
+    ranges.dedup();
+    ranges
+}
+
 /// Whether `after` (the rest of the sentence after a flagged span) goes on with the span's own
 /// phrase: its first word, after spaces only, is a relative pronoun or "of" ("a failure who
 /// never finishes", "a mess of a person", "the kind of person that ..."). Punctuation or a line
@@ -382,6 +412,19 @@ pub(crate) fn scare_quoted(text: &str, start: usize, end: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ignore_comments_cover_their_paragraph_only() {
+        let text = "a\n<!-- kindly-ignore -->\nb\n\nc <!--kindly-ignore--> d\n\ne kindly-ignore f\n\n<!-- kindly-ignore";
+        let ranges = ignored_paragraphs(text);
+        let covered: Vec<&str> = ranges.iter().map(|&(s, e)| text[s..e].trim()).collect();
+        // The bare word and the unclosed comment do not count.
+        assert_eq!(
+            covered,
+            ["a\n<!-- kindly-ignore -->\nb", "c <!--kindly-ignore--> d"]
+        );
+        assert!(ignored_paragraphs("nothing here").is_empty());
+    }
 
     #[test]
     fn a_phrase_continues_only_into_relative_pronouns_and_of() {

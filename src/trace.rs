@@ -106,6 +106,9 @@ fn filter_meaning(filter: &str) -> &'static str {
         "classifier" => {
             "the rule's classifier scored the sentence and its neighbours below its threshold"
         }
+        "ignore comment" => {
+            "the paragraph holds <!-- kindly-ignore -->, which silences every note but a crisis one"
+        }
         "one per paragraph" => {
             "a classifier speaks once per paragraph, on its best sentence, and not where a rule \
              of its category already did"
@@ -163,7 +166,7 @@ impl Engine {
         };
         let scan = masked.as_deref().unwrap_or(text);
         let mut steps = Vec::new();
-        let raw = self.candidates_traced(scan, None, Some(&mut steps));
+        let raw = self.candidates_traced(text, scan, None, Some(&mut steps));
         let analysis = self.finish(text, scan, raw);
         let steps = settle(self, text, steps, &analysis);
         Trace { steps, analysis }

@@ -93,3 +93,54 @@ fn typing_a_paragraph_keystroke_by_keystroke_stays_exact() {
     assert_eq!(doc.text(), base);
     assert_eq!(doc.analysis(), &engine.analyze(&base));
 }
+
+#[test]
+fn an_ignore_comment_silences_its_paragraph_but_never_crisis_language_in_every_path() {
+    // A CBT thought record quotes the harsh thought on purpose; the comment keeps it quiet.
+    // The paragraph after the blank line is not covered, and crisis language never is.
+    let engine = Arc::new(Engine::new().unwrap());
+    let text = "Thought record, Monday.\n<!-- kindly-ignore -->\nAutomatic thought: I am so lazy \
+                and useless.\n\nBut honestly I am so lazy.\n\nI'm so lazy. I want to die. \
+                <!--kindly-ignore-->\n";
+    let whole = engine.analyze(text);
+    let rules: Vec<(&str, &str)> = whole
+        .findings
+        .iter()
+        .map(|f| (&*f.rule, &text[f.bytes.range()]))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("labeling.self-adjective", "I am so lazy"),
+            ("crisis.want-to-die", "I want to die")
+        ]
+    );
+    assert!(whole.support.is_some());
+    // The same in Markdown (where the comment itself is masked), incrementally and streamed.
+    assert_eq!(
+        engine
+            .analyze_markdown(text)
+            .findings
+            .iter()
+            .map(|f| f.bytes)
+            .collect::<Vec<_>>(),
+        whole.findings.iter().map(|f| f.bytes).collect::<Vec<_>>()
+    );
+    let mut doc = Document::new(Arc::clone(&engine), DocumentKind::PlainText);
+    doc.set_text(text);
+    assert_eq!(doc.analysis(), &whole);
+    let mut stream = engine.stream(DocumentKind::PlainText);
+    for piece in text.as_bytes().chunks(7) {
+        stream.push(std::str::from_utf8(piece).unwrap());
+    }
+    assert_eq!(stream.finish(), whole);
+    // Typing the comment into the first paragraph silences it; deleting it brings it back.
+    let plain = text.replace("<!-- kindly-ignore -->\n", "");
+    let mut doc = Document::new(Arc::clone(&engine), DocumentKind::PlainText);
+    doc.set_text(&plain);
+    let first_end = plain.find("\n\n").unwrap();
+    assert_eq!(doc.analysis().findings.len(), 3);
+    assert!(doc.analysis().findings[0].bytes.end <= first_end);
+    doc.set_text(text);
+    assert_eq!(doc.analysis(), &whole);
+}
