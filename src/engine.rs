@@ -600,26 +600,10 @@ impl Engine {
         if ignored.is_empty() {
             return;
         }
-        let mut set_aside = Vec::new();
-        sink.found.retain(|f| {
-            let keep = self.rules[f.rule as usize].category == Category::Crisis
-                || !ignored.iter().any(|&(s, e)| f.start >= s && f.start < e);
-            if !keep {
-                set_aside.push((f.rule, (f.start, f.end)));
-            }
-            keep
+        sink.set_aside("ignore comment", |f| {
+            self.rules[f.rule as usize].category == Category::Crisis
+                || !ignored.iter().any(|&(s, e)| f.start >= s && f.start < e)
         });
-        if let Some(trace) = sink.trace.as_deref_mut() {
-            for step in trace.iter_mut() {
-                if matches!(step.outcome, StepOutcome::Kept)
-                    && step
-                        .matched
-                        .is_some_and(|m| set_aside.contains(&(step.rule, m)))
-                {
-                    step.outcome = StepOutcome::Dropped("ignore comment");
-                }
-            }
-        }
     }
 
     /// A classifier speaks at most once per paragraph, on the sentence that scores highest on
@@ -663,28 +647,12 @@ impl Engine {
                 *slot = (own, f.start);
             }
         }
-        let mut set_aside = Vec::new();
-        found.retain(|f| {
-            let keep = !is_classified(f)
+        sink.set_aside("one per paragraph", |f| {
+            !is_classified(f)
                 || best
                     .get(&(f.rule, paragraph(f.start)))
-                    .is_some_and(|&(_, start)| start == f.start);
-            if !keep {
-                set_aside.push((f.rule, (f.start, f.end)));
-            }
-            keep
+                    .is_some_and(|&(_, start)| start == f.start)
         });
-        if let Some(trace) = sink.trace.as_deref_mut() {
-            for step in trace.iter_mut() {
-                if matches!(step.outcome, StepOutcome::Kept)
-                    && step
-                        .matched
-                        .is_some_and(|m| set_aside.contains(&(step.rule, m)))
-                {
-                    step.outcome = StepOutcome::Dropped("one per paragraph");
-                }
-            }
-        }
     }
 
     /// A kept candidate of rule `r` as a finding: its span, sentence and severity level.
@@ -1516,6 +1484,31 @@ struct Sink<'a> {
     /// Each classifier window already found, by (sentence, sentences on each side): several
     /// classifiers look at the same sentences, and finding sentence edges is not free.
     windows: HashMap<(usize, usize, usize), Vec<(usize, usize)>>,
+}
+
+impl Sink<'_> {
+    /// Keeps the findings `keep` accepts; the trace records the others as dropped by `filter`.
+    fn set_aside(&mut self, filter: &'static str, keep: impl Fn(&RawFinding) -> bool) {
+        let mut set_aside = Vec::new();
+        self.found.retain(|f| {
+            let kept = keep(f);
+            if !kept {
+                set_aside.push((f.rule, (f.start, f.end)));
+            }
+            kept
+        });
+        if let Some(trace) = self.trace.as_deref_mut() {
+            for step in trace.iter_mut() {
+                if matches!(step.outcome, StepOutcome::Kept)
+                    && step
+                        .matched
+                        .is_some_and(|m| set_aside.contains(&(step.rule, m)))
+                {
+                    step.outcome = StepOutcome::Dropped(filter);
+                }
+            }
+        }
+    }
 }
 
 /// The sentence `(ss, se)` with up to `n` sentences before and after it, in order, never across
