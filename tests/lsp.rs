@@ -609,6 +609,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
             "Don't flag “grumpy gremlin” in this file",
             "Turn off rule test.gremlin for this session",
             "Turn off labeling (harsh label) for this session",
+            "Quiet this paragraph (adds <!-- kindly-ignore -->)",
         ]
     );
     assert!(actions.iter().all(|a| a["kind"] == "quickfix"));
@@ -732,6 +733,35 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
         json!({"command": "kindly.resetSession", "arguments": []}),
     );
     assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
+
+    // "Quiet this paragraph" puts the ignore comment on a line of its own above the paragraph;
+    // the engine then leaves that paragraph's notes out.
+    let quiet = lsp.code_actions(uri, range(2, 0, 2, 27));
+    let quiet = quiet.last().unwrap();
+    assert_eq!(
+        quiet["title"],
+        "Quiet this paragraph (adds <!-- kindly-ignore -->)"
+    );
+    let edit = &quiet["edit"]["changes"][uri];
+    assert_eq!(
+        edit,
+        &json!([{"range": range(2, 0, 2, 0), "newText": "<!-- kindly-ignore -->\n"}])
+    );
+    lsp.change(
+        uri,
+        4,
+        json!([{"range": edit[0]["range"], "text": edit[0]["newText"]}]),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 4)),
+        [diag(
+            range(5, 14, 5, 26),
+            2,
+            "self_attack",
+            "test.goblin",
+            GOBLIN
+        )]
+    );
 
     // Closing clears the document's diagnostics.
     lsp.notify(

@@ -557,11 +557,20 @@ impl<'c> Server<'c> {
         };
         let mut actions = Vec::new();
         let mut commands_seen = BTreeSet::new();
+        // Paragraph start -> the shown notes there, for one "Quiet this paragraph" each.
+        let mut paragraphs: BTreeMap<usize, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        let text = doc.doc.text();
         for (id, f) in self.visible(doc) {
             if f.bytes.start > b || f.bytes.end < a {
                 continue;
             }
             let diagnostic = present::diagnostic(id, f, support, &index);
+            if f.category != Category::Crisis {
+                paragraphs
+                    .entry(present::paragraph_start(text, f.bytes.start))
+                    .or_default()
+                    .push(diagnostic.clone());
+            }
             for action in present::actions(f, &diagnostic, target) {
                 // One "Turn off labeling" even when the range covers several labels; every
                 // rewrite is kept (each edits its own span).
@@ -570,6 +579,13 @@ impl<'c> Server<'c> {
                 }
                 actions.push(action);
             }
+        }
+        for (start, diagnostics) in paragraphs {
+            actions.push(present::quiet_paragraph(
+                index.position(start),
+                diagnostics,
+                target,
+            ));
         }
         serde_json::to_value(present::into_response(actions)).unwrap_or_else(|_| json!([]))
     }

@@ -207,25 +207,8 @@ pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) 
     let mut out = Vec::new();
     for r in f.reframes.iter().filter(|r| r.rewrite) {
         let edit = TextEdit::new(diagnostic.range, r.text.clone());
-        let workspace_edit = if target.document_changes {
-            WorkspaceEdit {
-                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                    text_document: OptionalVersionedTextDocumentIdentifier {
-                        uri: target.uri.clone(),
-                        version: Some(target.version),
-                    },
-                    edits: vec![OneOf::Left(edit)],
-                }])),
-                ..WorkspaceEdit::default()
-            }
-        } else {
-            WorkspaceEdit {
-                changes: Some(HashMap::from([(target.uri.clone(), vec![edit])])),
-                ..WorkspaceEdit::default()
-            }
-        };
         out.push(CodeAction {
-            edit: Some(workspace_edit),
+            edit: Some(workspace_edit(target, edit)),
             ..quickfix(format!("Rewrite as: “{}”", one_line(&r.text)))
         });
     }
@@ -263,6 +246,65 @@ pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) 
         ..quickfix(title)
     });
     out
+}
+
+/// One edit of the target document, versioned when the client takes `documentChanges`.
+fn workspace_edit(target: Target<'_>, edit: TextEdit) -> WorkspaceEdit {
+    if target.document_changes {
+        WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                text_document: OptionalVersionedTextDocumentIdentifier {
+                    uri: target.uri.clone(),
+                    version: Some(target.version),
+                },
+                edits: vec![OneOf::Left(edit)],
+            }])),
+            ..WorkspaceEdit::default()
+        }
+    } else {
+        WorkspaceEdit {
+            changes: Some(HashMap::from([(target.uri.clone(), vec![edit])])),
+            ..WorkspaceEdit::default()
+        }
+    }
+}
+
+/// The comment that quiets a paragraph's notes (crisis notes excepted), as the engine reads it.
+pub(crate) const IGNORE_COMMENT: &str = "<!-- kindly-ignore -->";
+
+/// "Quiet this paragraph": inserts the ignore comment as a line of its own at `at`, the start
+/// of the paragraph's first line, for the shown notes of that paragraph (`diagnostics`).
+pub(crate) fn quiet_paragraph(
+    at: lsp_types::Position,
+    diagnostics: Vec<Diagnostic>,
+    target: Target<'_>,
+) -> CodeAction {
+    let edit = TextEdit::new(
+        lsp_types::Range { start: at, end: at },
+        format!("{IGNORE_COMMENT}\n"),
+    );
+    CodeAction {
+        title: format!("Quiet this paragraph (adds {IGNORE_COMMENT})"),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(diagnostics),
+        edit: Some(workspace_edit(target, edit)),
+        ..CodeAction::default()
+    }
+}
+
+/// The byte offset where the paragraph holding `pos` starts: the first line after the last
+/// blank (empty or whitespace-only) line before it, as the engine counts paragraphs.
+pub(crate) fn paragraph_start(text: &str, pos: usize) -> usize {
+    let mut start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    while start > 0 {
+        let prev_end = start - 1;
+        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+        if text[prev_start..prev_end].trim().is_empty() {
+            break;
+        }
+        start = prev_start;
+    }
+    start
 }
 
 /// Wraps code actions for the response.
@@ -303,6 +345,17 @@ fn escape(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_paragraph_starts_after_the_last_blank_line() {
+        let text = "one\n\ntwo\nthree\r\n  \r\nfour\nfive";
+        assert_eq!(paragraph_start(text, 1), 0);
+        assert_eq!(paragraph_start(text, text.find("three").unwrap() + 2), 5);
+        assert_eq!(
+            paragraph_start(text, text.find("five").unwrap()),
+            text.find("four").unwrap()
+        );
+    }
 
     #[test]
     fn phrases_compare_loosely_and_titles_stay_on_one_line() {
