@@ -84,6 +84,18 @@ pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)
 /// "did you mean" checks (`kindly eval --map`) and cannot reach the crate-private original. Not
 /// part of the public API: it may change or go away in any release.
 #[doc(hidden)]
+/// The comment that quiets a paragraph's notes (crisis notes excepted); `kindly lsp` offers to
+/// insert it.
+pub const IGNORE_COMMENT: &str = text::IGNORE_COMMENT;
+
+/// Where the paragraph holding byte `pos` of `text` starts, as the engine cuts paragraphs (at
+/// blank lines): for `kindly lsp`, which inserts [`IGNORE_COMMENT`] there.
+#[doc(hidden)]
+pub fn paragraph_start(text: &str, pos: usize) -> usize {
+    text::paragraph_start(text, pos)
+}
+
+#[doc(hidden)]
 pub fn edit_distance(a: &str, b: &str) -> usize {
     suggest::levenshtein(a, b)
 }

@@ -324,7 +324,28 @@ pub(crate) fn paragraph_cuts_between(text: &str, from: usize, until: usize) -> V
 }
 
 /// The comment that silences a paragraph's notes (crisis notes excepted).
+pub(crate) const IGNORE_COMMENT: &str = "<!-- kindly-ignore -->";
+/// What is looked for inside a comment (spaces around it are optional).
 const IGNORE_MARK: &str = "kindly-ignore";
+
+/// Where the first line of the paragraph holding byte `pos` starts, by the same cuts the
+/// engine analyses by. A cut is at the start of the blank line(s) before a paragraph, so
+/// those are skipped.
+pub(crate) fn paragraph_start(text: &str, pos: usize) -> usize {
+    let cuts = paragraph_cuts(text);
+    let mut start = match cuts.partition_point(|&c| c <= pos) {
+        0 => 0,
+        i => cuts[i - 1],
+    };
+    while let Some(len) = text[start..pos].find(['\n', '\r']) {
+        if !text[start..start + len].trim().is_empty() {
+            break;
+        }
+        let crlf = text[start + len..].starts_with("\r\n");
+        start += len + if crlf { 2 } else { 1 };
+    }
+    start
+}
 
 /// The byte ranges of the paragraphs of `text` that hold the comment `<!-- kindly-ignore -->`
 /// (spaces inside the comment are optional). A paragraph ends at a blank line, as everywhere

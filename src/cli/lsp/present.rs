@@ -269,8 +269,7 @@ fn workspace_edit(target: Target<'_>, edit: TextEdit) -> WorkspaceEdit {
     }
 }
 
-/// The comment that quiets a paragraph's notes (crisis notes excepted), as the engine reads it.
-pub(crate) const IGNORE_COMMENT: &str = "<!-- kindly-ignore -->";
+pub(crate) use kindly::{paragraph_start, IGNORE_COMMENT};
 
 /// "Quiet this paragraph": inserts the ignore comment as a line of its own at `at`, the start
 /// of the paragraph's first line, for the shown notes of that paragraph (`diagnostics`).
@@ -290,21 +289,6 @@ pub(crate) fn quiet_paragraph(
         edit: Some(workspace_edit(target, edit)),
         ..CodeAction::default()
     }
-}
-
-/// The byte offset where the paragraph holding `pos` starts: the first line after the last
-/// blank (empty or whitespace-only) line before it, as the engine counts paragraphs.
-pub(crate) fn paragraph_start(text: &str, pos: usize) -> usize {
-    let mut start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    while start > 0 {
-        let prev_end = start - 1;
-        let prev_start = text[..prev_end].rfind('\n').map_or(0, |i| i + 1);
-        if text[prev_start..prev_end].trim().is_empty() {
-            break;
-        }
-        start = prev_start;
-    }
-    start
 }
 
 /// Wraps code actions for the response.
