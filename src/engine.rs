@@ -244,7 +244,8 @@ fn known_locale(wanted: &str, packs: &[Pack]) -> Result<String> {
             "unknown locale '{}' for support messages and helplines: {list}",
             crate::suggest::shown(wanted)
         ),
-    ))
+    )
+    .about_value(wanted))
 }
 
 /// Why `build` refuses to turn crisis off, whichever way it is asked.
@@ -262,17 +263,19 @@ fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
                         "rule '{}' cannot be turned off: crisis language is always caught (see README, Safety)",
                         crate::suggest::shown(id)
                     ),
-                ));
+                )
+                .about_value(id));
             }
             Some(_) => {}
             None if Category::from_id(id) == Some(Category::Crisis) => {
-                return Err(Error::new(ErrorKind::Invalid, CRISIS_ALWAYS_ON));
+                return Err(Error::new(ErrorKind::Invalid, CRISIS_ALWAYS_ON).about_value(id));
             }
             None if Category::from_id(id).is_some() => {
                 return Err(Error::new(
                     ErrorKind::Invalid,
                     format!("'{id}' is a category, not a rule: turn it off as a category instead"),
-                ));
+                )
+                .about_value(id));
             }
             None => {
                 let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
@@ -287,7 +290,8 @@ fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
                         "no loaded rule '{}' to turn off{hint}",
                         crate::suggest::shown(id)
                     ),
-                ));
+                )
+                .about_value(id));
             }
         }
     }

@@ -84,6 +84,7 @@ struct Inner {
     file: Option<String>,
     pack: Option<String>,
     rule: Option<String>,
+    value: Option<String>,
     message: String,
 }
 
@@ -95,6 +96,7 @@ impl Error {
             file: None,
             pack: None,
             rule: None,
+            value: None,
             message: message.into(),
         }))
     }
@@ -126,6 +128,11 @@ impl Error {
         self
     }
 
+    pub(crate) fn about_value(mut self, value: &str) -> Error {
+        self.0.value = Some(value.to_string());
+        self
+    }
+
     /// What kind of problem this is.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -149,6 +156,22 @@ impl Error {
     /// The id of the rule involved, when the problem is inside a rule.
     pub fn rule(&self) -> Option<&str> {
         self.0.rule.as_deref()
+    }
+
+    /// The builder setting this error refuses, exactly as it was given: a rule id passed to
+    /// [`EngineBuilder::disable_rule`](crate::EngineBuilder::disable_rule) or a locale passed
+    /// to [`EngineBuilder::locale`](crate::EngineBuilder::locale). `None` for problems inside
+    /// packs, which carry a [`location`](Error::location) instead. A tool that read the
+    /// setting from its own file can point at it.
+    ///
+    /// ```
+    /// let err = kindly::Engine::builder().locale("en-NZ").build().unwrap_err();
+    /// assert_eq!(err.value(), Some("en-NZ"));
+    /// let err = kindly::Engine::builder().disable_rule("crisis.want-to-die").build().unwrap_err();
+    /// assert_eq!(err.value(), Some("crisis.want-to-die"));
+    /// ```
+    pub fn value(&self) -> Option<&str> {
+        self.0.value.as_deref()
     }
 
     /// The bare message, without location, pack or rule.

@@ -1839,6 +1839,31 @@ fn settings_file_errors_name_the_file_line_and_column() {
             file.display()
         )
     );
+    // Crisis rules cannot be turned off, and a category is not a rule: located the same way.
+    dir.write(
+        "kindly.toml",
+        "disable-rules = [\"labeling.fragment\", \"crisis.want-to-die\"]\n",
+    );
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.");
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: {}:1:39: disable-rules: rule 'crisis.want-to-die' cannot be turned off: \
+             crisis language is always caught (see README, Safety)\n",
+            file.display()
+        )
+    );
+    dir.write("kindly.toml", "\ndisable-rules = [\"labeling\"]\n");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: {}:2:18: disable-rules: 'labeling' is a category, not a rule: turn it off \
+             as a category instead\n",
+            file.display()
+        )
+    );
     dir.write("kindly.toml", "disable-category = [\"labeling\"]\n");
     let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.");
     assert_eq!(code(&o), 2);

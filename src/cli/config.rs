@@ -166,18 +166,19 @@ impl Settings {
         }
     }
 
-    /// Where an engine error comes from, when it is about a value of this file: an unknown
-    /// rule id or locale is reported at its line, as a pack error would be.
-    pub(crate) fn locate_error(&self, message: &str) -> Option<String> {
+    /// Where an engine error comes from, when it refuses a value of this file (the engine says
+    /// which, `kindly::Error::value`): an unknown rule id or locale, a crisis rule or a category
+    /// under `disable-rules` is reported at its line, as a pack error would be.
+    pub(crate) fn locate_error(&self, value: &str, message: &str) -> Option<String> {
         let at = self
             .disabled_rules
             .iter()
-            .find(|(id, _)| message.starts_with(&format!("no loaded rule '{id}'")))
+            .find(|(id, _)| id == value)
             .map(|(_, span)| ("disable-rules", span))
             .or_else(|| {
                 self.locale
                     .as_ref()
-                    .filter(|(l, _)| message.starts_with(&format!("unknown locale '{l}'")))
+                    .filter(|(l, _)| l == value)
                     .map(|(_, span)| ("locale", span))
             })?;
         Some(format!(
@@ -257,16 +258,20 @@ mod tests {
     fn engine_errors_about_its_values_are_located() {
         let s = settings("disable-rules = [\"a.b\", \"c.d\"]\nlocale = \"xx\"").unwrap();
         assert_eq!(
-            s.locate_error("no loaded rule 'c.d' to turn off")
+            s.locate_error("c.d", "no loaded rule 'c.d' to turn off")
                 .as_deref(),
             Some("dir/kindly.toml:1:25: disable-rules: no loaded rule 'c.d' to turn off")
         );
         assert_eq!(
-            s.locate_error("unknown locale 'xx' for support messages")
+            s.locate_error("xx", "unknown locale 'xx' for support messages")
                 .as_deref(),
             Some("dir/kindly.toml:2:10: locale: unknown locale 'xx' for support messages")
         );
-        assert_eq!(s.locate_error("something else"), None);
+        // A value the file does not hold came from the command line: not located here.
+        assert_eq!(
+            s.locate_error("e.f", "no loaded rule 'e.f' to turn off"),
+            None
+        );
     }
 
     #[test]

@@ -229,7 +229,8 @@ fn build_engine(
         Err(e) => {
             let message = e.to_string();
             let message = settings
-                .and_then(|s| s.locate_error(&message))
+                .zip(e.value())
+                .and_then(|(s, value)| s.locate_error(value, &message))
                 .unwrap_or(message);
             writeln!(anstream::stderr(), "{} {message}", paint(ERROR, "kindly:"))?;
             Ok(None)
