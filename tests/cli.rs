@@ -404,6 +404,64 @@ fn folders_recurse_in_sorted_order() {
 }
 
 #[test]
+fn folders_honour_ignore_files_unless_told_not_to() {
+    let dir = TempDir::new("cli");
+    let line = "I am a grumpy gremlin.\n";
+    // .gitignore counts inside a git repository (as for git and ripgrep), .ignore anywhere.
+    std::fs::create_dir_all(dir.path().join("notes/.git")).unwrap();
+    dir.write("notes/.gitignore", "secret.md\n");
+    dir.write("notes/.ignore", "drafts/\n");
+    dir.write("notes/a.md", line);
+    dir.write("notes/secret.md", line);
+    dir.write("notes/drafts/b.md", line);
+    let paths = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push("notes");
+        let o = run(with_pack(&dir, &args));
+        assert_eq!(code(&o), 1, "{}", stderr(&o));
+        jsonl(&o)
+            .iter()
+            .map(|l| l["path"].as_str().unwrap().replace('\\', "/"))
+            .collect()
+    };
+    assert_eq!(paths(&[]), ["notes/a.md"]);
+    assert_eq!(
+        paths(&["--no-ignore"]),
+        ["notes/a.md", "notes/drafts/b.md", "notes/secret.md"]
+    );
+    // What the user names is checked, ignored or not.
+    let o = run(with_pack(
+        &dir,
+        &["check", "notes/secret.md", "notes/drafts"],
+    ));
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).starts_with("notes/secret.md:1:8  "),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("\nnotes/drafts/b.md:1:8  "),
+        "{}",
+        stdout(&o)
+    );
+    // A folder whose files are all ignored says so, and how to check them anyway.
+    dir.write("quiet/.ignore", "*.md\n");
+    dir.write("quiet/x.md", line);
+    let o = run(with_pack(&dir, &["check", "quiet"]));
+    assert_eq!(code(&o), 0);
+    assert!(
+        stderr(&o).contains(
+            "quiet: no .md, .markdown or .txt files in this folder (or all of them are \
+             ignored by .gitignore or .ignore; --no-ignore checks them)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn empty_folder_is_mentioned() {
     let dir = TempDir::new("cli");
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();

@@ -108,8 +108,9 @@ pub(crate) enum Command {
     /// Check files, folders or standard input for harsh self-talk.
     #[command(after_help = "\
 Folders are searched recursively for .md, .markdown and .txt files, in sorted order; hidden \
-files and folders, target/ and node_modules/ are skipped. Files named on the command line are \
-always checked. Markdown files skip code, links, HTML and front matter.
+files and folders, target/ and node_modules/ are skipped, and so are files that .gitignore, \
+.ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
+command line are always checked. Markdown files skip code, links, HTML and front matter.
 
 Examples:
   kindly check journal.md notes/
@@ -249,6 +250,11 @@ pub(crate) struct CheckArgs {
     /// replacement characters, not the file's bytes.
     #[arg(long)]
     pub lossy: bool,
+
+    /// In folders, also check files that .gitignore, .ignore and .git/info/exclude leave out
+    /// (hidden files, target/ and node_modules/ are still skipped).
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 #[derive(Debug, Args)]

@@ -92,7 +92,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
         reframes: args.max_reframes != Some(0),
     };
 
-    let (inputs, notes) = inputs::collect(&paths);
+    let (inputs, notes) = inputs::collect(&paths, !args.no_ignore);
     let mut stdout = anstream::stdout().lock();
     let mut stderr = anstream::stderr().lock();
     for note in &notes {

@@ -32,9 +32,10 @@ pub(crate) struct Input {
     pub markdown_ext: bool,
 }
 
-/// The PATH arguments, expanded. Folders yield their text files in sorted order. A folder
-/// with nothing to check gives a note (returned separately) rather than an error.
-pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+/// The PATH arguments, expanded. Folders yield their text files in sorted order, leaving out
+/// what ignore files exclude when `honour_ignore_files` is set. A folder with nothing to check
+/// gives a note (returned separately) rather than an error.
+pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut notes = Vec::new();
     for path in paths {
@@ -54,10 +55,15 @@ pub(crate) fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
             }),
             Ok(meta) if meta.is_dir() => {
                 let before = inputs.len();
-                walk(path, &mut inputs);
+                walk(path, honour_ignore_files, &mut inputs);
                 if inputs.len() == before {
+                    let ignored = if honour_ignore_files {
+                        " (or all of them are ignored by .gitignore or .ignore; --no-ignore checks them)"
+                    } else {
+                        ""
+                    };
                     notes.push(format!(
-                        "{}: no .md, .markdown or .txt files in this folder",
+                        "{}: no .md, .markdown or .txt files in this folder{ignored}",
                         path.display()
                     ));
                 }
@@ -91,30 +97,29 @@ fn extension(path: &Path) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-fn walk(root: &Path, inputs: &mut Vec<Input>) {
-    let walker = walkdir::WalkDir::new(root)
-        .sort_by_file_name()
-        .into_iter()
+/// The text files under `root`, in sorted order. Ignore files are read the way ripgrep reads
+/// them (`.gitignore` inside a git repository, `.ignore` anywhere, `.git/info/exclude`, the
+/// global git excludes file), from `root` and the folders above it.
+fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(honour_ignore_files)
+        // Hidden files stay skipped either way; --no-ignore is about ignore files only.
+        .hidden(true)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|e| {
-            if e.depth() == 0 {
-                return true;
-            }
-            let name = e.file_name();
-            if is_hidden(name) {
-                return false;
-            }
-            !(e.file_type().is_dir() && SKIP_DIRS.iter().any(|d| name == *d))
-        });
+            e.depth() == 0
+                || !(e.file_type().is_some_and(|t| t.is_dir())
+                    && SKIP_DIRS.iter().any(|d| e.file_name() == *d))
+        })
+        .build();
     for entry in walker {
         match entry {
             Ok(e) => {
                 // A symlink to a file counts as a file; links to folders are not followed.
-                let is_file =
-                    e.file_type().is_file() || (e.file_type().is_symlink() && e.path().is_file());
+                let is_file = e
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()));
                 let wanted =
                     extension(e.path()).is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str()));
                 if is_file && wanted {
@@ -122,17 +127,31 @@ fn walk(root: &Path, inputs: &mut Vec<Input>) {
                 }
             }
             Err(err) => {
-                let display = err.path().unwrap_or(root).display().to_string();
-                let reason = err
-                    .io_error()
-                    .map_or_else(|| "cannot read this folder".to_string(), io_reason);
+                let display = error_path(&err).unwrap_or(root).display().to_string();
+                let reason = match err.io_error() {
+                    Some(e) => format!("cannot read: {}", io_reason(e)),
+                    // A line of an ignore file that is not a valid glob, a link loop, ...
+                    None => format!("cannot search this folder: {err}"),
+                };
                 inputs.push(Input {
                     display,
-                    source: Source::Failed(format!("cannot read: {reason}")),
+                    source: Source::Failed(reason),
                     markdown_ext: false,
                 });
             }
         }
+    }
+}
+
+/// The path an `ignore` walk error is about, when it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
     }
 }
 
