@@ -144,7 +144,7 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
 }
 
 /// The path an `ignore` walk error is about, when it names one.
-fn error_path(err: &ignore::Error) -> Option<&Path> {
+pub(crate) fn error_path(err: &ignore::Error) -> Option<&Path> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {

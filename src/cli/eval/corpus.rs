@@ -11,7 +11,7 @@
 
 use super::labels::{self, Gold, LabelMap};
 use crate::cli::args::InputFormat;
-use crate::cli::inputs::io_reason;
+use crate::cli::inputs::{error_path, io_reason};
 use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
@@ -111,15 +111,18 @@ pub(crate) fn collect(paths: &[PathBuf], format: InputFormat) -> Result<Vec<Sour
             .map_err(|e| anyhow!("{}: cannot read: {}", path.display(), io_reason(&e)))?;
         if meta.is_dir() {
             let before = out.len();
-            let walker = walkdir::WalkDir::new(path)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|e| e.depth() == 0 || e.file_name().as_encoded_bytes()[0] != b'.');
+            // Every corpus file under the folder except hidden ones; ignore files do not apply
+            // (a corpus is named on purpose).
+            let walker = ignore::WalkBuilder::new(path)
+                .standard_filters(false)
+                .hidden(true)
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .build();
             for entry in walker {
                 let entry = entry.map_err(|e| {
                     anyhow!(
                         "{}: cannot read this folder: {}",
-                        e.path().unwrap_or(path).display(),
+                        error_path(&e).unwrap_or(path).display(),
                         e.io_error().map_or_else(|| "loop".to_string(), io_reason)
                     )
                 })?;
