@@ -188,7 +188,21 @@ pub(crate) fn check(
         let comma = text[cs..ms]
             .rfind([',', ';', ':'])
             .map_or(cs, |i| cs + i + 1);
-        if found(&cues.embedding_negation, &text[comma..ms]) {
+        // When the clause starts after a word that breaks clauses, that word may end the cue
+        // itself: in "not because I'm a monster" the clause starts after "because".
+        let after_word_break = cs > ss
+            && comma == cs
+            && text[ss..cs]
+                .trim_end()
+                .chars()
+                .last()
+                .is_some_and(char::is_alphanumeric);
+        let from = if after_word_break {
+            words_before(text, ss, cs, 2)
+        } else {
+            comma
+        };
+        if found(&cues.embedding_negation, &text[from..ms]) {
             return Err("embedding negation");
         }
     }

@@ -73,7 +73,17 @@ fn negation_past_beliefs_and_hypotheticals() {
         None,
     );
     check("If I were lazy I wouldn't have finished the report.", None);
+    // The clause starts after "because", which ends the embedding cue "not because".
+    check(
+        "I've been short with him because I'm tired, not because I'm a monster.",
+        None,
+    );
+    check(
+        "In September I honestly believed I was the thick one. Got a 71 today.",
+        None,
+    );
     check("I'm not lazy, [I'm just useless].", Some(L));
+    check("I snapped because [I'm a monster].", Some(L));
     check("I don't know why [I'm so lazy] lately.", Some(L));
     check(
         "[I'm just not good enough] for him, and I know it.",
