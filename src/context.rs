@@ -121,6 +121,31 @@ pub(crate) fn sentences_before(text: &str, ss: usize, n: usize) -> Vec<(usize, u
     found
 }
 
+/// True if one of the rule's exceptions matches somewhere in the sentence overlapping the match.
+fn exception_applies(
+    rule: &Rule,
+    text: &str,
+    lowered: &str,
+    (ss, se): (usize, usize),
+    (ms, me): (usize, usize),
+) -> bool {
+    let Some(joined) = &rule.exceptions else {
+        return false;
+    };
+    let overlaps =
+        |ex: &LazyRegex| ex.overlaps(&ex.haystack(text, lowered)[ss..se], ms - ss, me - ss);
+    // One pass over the alternation answers most candidates: no exception matches the sentence
+    // at all, or one overlaps. But where two exceptions match at the same place the
+    // alternation reports only the first ("if I" hides "if I eat one more ... I will actually
+    // die"), so when it found something that did not overlap, each one is asked on its own.
+    if overlaps(joined) {
+        return true;
+    }
+    !rule.exception_each.is_empty()
+        && joined.is_match(&joined.haystack(text, lowered)[ss..se])
+        && rule.exception_each.iter().any(overlaps)
+}
+
 /// Decides whether a candidate is kept, or names the filter that dropped it (which
 /// `kindly trace` shows). Crisis rules come here with every switch off except their exceptions.
 /// `lowered` is `text` through `to_ascii_lowercase` (same offsets): the rule's own regexes run
@@ -137,13 +162,8 @@ pub(crate) fn check(
     let (ts, te) = c.trigger;
     let p = &rule.policy;
 
-    if let Some(ex) = &rule.exceptions {
-        if ex
-            .find_iter(&ex.haystack(text, lowered)[ss..se])
-            .any(|m| ss + m.start() < me && ss + m.end() > ms)
-        {
-            return Err("exception");
-        }
+    if exception_applies(rule, text, lowered, (ss, se), (ms, me)) {
+        return Err("exception");
     }
     // Look-back (DOMAIN.md §4.10): earlier sentences of the same entry, for rules that need
     // the situation ("Got a lovely email from a client. She sends those to everyone.").

@@ -44,6 +44,16 @@ fn error_for(from: &str, to: &str) -> (ErrorKind, String, Option<String>) {
     (err.kind(), err.to_string(), err.rule().map(str::to_string))
 }
 
+/// An engine with `pack` alone, which must load.
+#[track_caller]
+fn engine_from(pack: String) -> kindly::Engine {
+    EngineBuilder::new()
+        .builtin_packs(false)
+        .add_pack_source("mine.toml", pack)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn the_good_pack_loads_and_its_examples_pass() {
     let engine = EngineBuilder::new()
@@ -179,11 +189,7 @@ fn rules_need_both_kinds_of_examples() {
 #[test]
 fn failing_examples_are_reported_expected_versus_found() {
     let pack = GOOD.replacen(r#""[I'm a blob] today.""#, r#""I'm [a blob] today.""#, 1);
-    let engine = EngineBuilder::new()
-        .builtin_packs(false)
-        .add_pack_source("mine.toml", pack)
-        .build()
-        .unwrap();
+    let engine = engine_from(pack);
     let report = engine.test_examples(&[]);
     assert_eq!(report.failures.len(), 1);
     assert_eq!(
@@ -365,11 +371,7 @@ fn reframes_with_when_fit_only_the_findings_that_hold_their_words() {
         1,
     );
     assert_ne!(pack, GOOD, "test setup");
-    let engine = EngineBuilder::new()
-        .builtin_packs(false)
-        .add_pack_source("mine.toml", pack)
-        .build()
-        .unwrap();
+    let engine = engine_from(pack);
     let reframes = |text: &str| -> Vec<String> {
         let a = engine.analyze(text);
         assert_eq!(a.findings.len(), 1, "{text}");
@@ -411,4 +413,27 @@ fn an_empty_when_is_rejected_where_it_stands() {
         msg.starts_with("mine.toml:20:9: ") && msg.contains("must hold at least one word"),
         "{msg}"
     );
+}
+
+#[test]
+fn every_exception_is_heard_even_where_an_earlier_one_matches_first() {
+    // The first exception matches "if" at the same place as the second, longer one, and ends
+    // before the match: in one alternation it would hide the second. A third exception's
+    // match that ends before the finding must not hide its own later, overlapping match.
+    let pack = GOOD.replacen(
+        "[[rule.reframe]]",
+        "[rule.context]\nhypothetical = \"ignore\"\nexceptions = ['''\\bif\\b''', '''\\bif\\s+i\\s+eat\\s+more\\s+cake\\s+i'm\\s+a\\s+blob\\b''', '''\\b(?:i|wow)\\s+(?:wow|i'm\\s+a)\\b''']\n\
+         [[rule.reframe]]",
+        1,
+    );
+    assert_ne!(pack, GOOD, "test setup");
+    let engine = engine_from(pack);
+    let flagged = |text: &str| !engine.analyze(text).findings.is_empty();
+    assert!(!flagged("If I eat more cake I'm a blob."));
+    assert!(flagged("If only. I'm such a goo."));
+    assert!(flagged("I'm such a goo, if you ask me."));
+    // The third exception matches "I wow", which ends before the finding, and again at
+    // "wow I'm a", which starts inside that match and overlaps it.
+    assert!(!flagged("I wow I'm a blob."));
+    assert!(flagged("I wow. I'm a blob."));
 }

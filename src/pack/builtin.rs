@@ -178,6 +178,7 @@ mod tests {
             why: _,
             policy,
             exceptions,
+            exception_each,
             requires,
             followed_by,
             not_followed_by,
@@ -194,7 +195,7 @@ mod tests {
                 (id, pack, category, severity, confidence, tier, urgent),
                 (pattern, pattern_source, capture_names, triggers, message),
                 classifier,
-                (policy, exceptions, requires),
+                (policy, exceptions, exception_each, requires),
                 (followed_by, not_followed_by, preceded_by, not_preceded_by),
                 reframes,
             )

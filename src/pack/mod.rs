@@ -491,14 +491,9 @@ impl LazyRegex {
         }
     }
 
-    pub(crate) fn find_iter<'r, 'h>(
-        &'r self,
-        hay: &'h str,
-    ) -> impl Iterator<Item = matcher::Match<'h>> + 'r
-    where
-        'h: 'r,
-    {
-        self.get().into_iter().flat_map(move |r| r.find_iter(hay))
+    /// True if some match in `hay` overlaps `from..to` (see [`matcher::Regex::overlaps`]).
+    pub(crate) fn overlaps(&self, hay: &str, from: usize, to: usize) -> bool {
+        self.get().is_some_and(|r| r.overlaps(hay, from, to))
     }
 }
 
@@ -751,6 +746,10 @@ pub(crate) struct Rule {
     pub why: Option<String>,
     pub policy: Policy,
     pub exceptions: Option<LazyRegex>,
+    /// Each exception on its own, when there are two or more (see `context::exception_applies`):
+    /// in the joined alternation an earlier, shorter exception that matches at the same place
+    /// as a later one hides it. Compiled only when the joined one matched and did not overlap.
+    pub exception_each: Vec<LazyRegex>,
     pub requires: Option<LazyRegex>,
     pub followed_by: Option<LazyRegex>,
     pub not_followed_by: Option<LazyRegex>,
@@ -1706,6 +1705,14 @@ fn compile_rule(
         }
         Ok(Some(lazy))
     };
+    let exception_each = if exceptions.len() > 1 {
+        exceptions
+            .iter()
+            .map(|e| LazyRegex::for_lowercase_text(e.clone(), pieces))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let exceptions = join(exceptions)?;
     let requires = join(requires)?;
     let [followed_by, not_followed_by, preceded_by, not_preceded_by] = around;
@@ -1789,6 +1796,7 @@ fn compile_rule(
         why: spec.why.clone(),
         policy,
         exceptions,
+        exception_each,
         requires,
         followed_by,
         not_followed_by,
