@@ -73,6 +73,10 @@ fn negation_past_beliefs_and_hypotheticals() {
         None,
     );
     check("If I were lazy I wouldn't have finished the report.", None);
+    check(
+        "In first year I really believed I was the dumbest one in the cohort. Now I tutor.",
+        None,
+    );
     // The clause starts after "because", which ends the embedding cue "not because".
     check(
         "I've been short with him because I'm tired, not because I'm a monster.",
