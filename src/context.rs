@@ -132,8 +132,12 @@ fn exception_applies(
     let Some(joined) = &rule.exceptions else {
         return false;
     };
-    let overlaps =
-        |ex: &LazyRegex| ex.overlaps(&ex.haystack(text, lowered)[ss..se], ms - ss, me - ss);
+    let overlaps = |ex: &LazyRegex| {
+        ex.get().is_some_and(|re| {
+            re.overlapping_match(&ex.haystack(text, lowered)[ss..se], ms - ss, me - ss)
+                .is_some()
+        })
+    };
     // One pass over the alternation answers most candidates: no exception matches the sentence
     // at all, or one overlaps. But where two exceptions match at the same place the
     // alternation reports only the first ("if I" hides "if I eat one more ... I will actually
@@ -144,6 +148,28 @@ fn exception_applies(
     !rule.exception_each.is_empty()
         && joined.is_match(&joined.haystack(text, lowered)[ss..se])
         && rule.exception_each.iter().any(overlaps)
+}
+
+/// For `kindly trace`: which of the rule's exceptions (0-based, in the pack's order) drops a
+/// match, what it matched (bytes of `text`) and how many exceptions the rule has.
+pub(crate) fn which_exception(
+    rule: &Rule,
+    text: &str,
+    lowered: &str,
+    (ss, se): (usize, usize),
+    (ms, me): (usize, usize),
+) -> Option<(usize, (usize, usize), usize)> {
+    let joined = rule.exceptions.as_ref()?;
+    let each: &[LazyRegex] = if rule.exception_each.is_empty() {
+        std::slice::from_ref(joined)
+    } else {
+        &rule.exception_each
+    };
+    each.iter().enumerate().find_map(|(i, ex)| {
+        let hay = &ex.haystack(text, lowered)[ss..se];
+        let (s, e) = ex.get()?.overlapping_match(hay, ms - ss, me - ss)?;
+        Some((i, (ss + s, ss + e), each.len()))
+    })
 }
 
 /// Decides whether a candidate is kept, or names the filter that dropped it (which

@@ -39,6 +39,21 @@ pub struct TraceStep {
     pub line: usize,
     /// See `line`.
     pub column: usize,
+    /// For a match the `exception` filter dropped: which exception of the rule did it.
+    pub exception: Option<ExceptionMatch>,
+}
+
+/// Which of a rule's `exceptions` dropped a match (several may overlap it; this is the first
+/// in the pack's order), so a rule author can find it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExceptionMatch {
+    /// 1-based, in the order the rule lists its exceptions.
+    pub number: usize,
+    /// How many exceptions the rule has.
+    pub of: usize,
+    /// What the exception matched, in bytes.
+    pub matched: Span,
 }
 
 /// What became of a candidate.
@@ -168,7 +183,7 @@ impl Engine {
         let mut steps = Vec::new();
         let raw = self.candidates_traced(text, scan, None, Some(&mut steps));
         let analysis = self.finish(text, scan, raw);
-        let steps = settle(self, text, steps, &analysis);
+        let steps = settle(self, text, scan, steps, &analysis);
         Trace { steps, analysis }
     }
 }
@@ -179,6 +194,7 @@ impl Engine {
 fn settle(
     engine: &Engine,
     text: &str,
+    scan: &str,
     mut steps: Vec<Step>,
     analysis: &Analysis,
 ) -> Vec<TraceStep> {
@@ -214,10 +230,26 @@ fn settle(
             .iter()
             .find(|f| f.bytes.start >= cs && f.bytes.end <= ce)
     };
+    let lowered = scan.to_ascii_lowercase();
     steps
         .into_iter()
         .map(|s| {
             let rule = &rules[s.rule as usize].id;
+            let exception = match (s.outcome, s.matched) {
+                (StepOutcome::Dropped("exception"), Some(m)) => crate::context::which_exception(
+                    &rules[s.rule as usize],
+                    scan,
+                    &lowered,
+                    s.sentence,
+                    m,
+                )
+                .map(|(i, (a, b), of)| ExceptionMatch {
+                    number: i + 1,
+                    of,
+                    matched: Span::new(a, b),
+                }),
+                _ => None,
+            };
             let outcome = match s.outcome {
                 StepOutcome::NoMatch => Outcome::NoMatch,
                 StepOutcome::TriggerOutside => Outcome::TriggerOutside,
@@ -242,6 +274,7 @@ fn settle(
                 trigger: Span::new(s.trigger.0, s.trigger.1),
                 matched: s.matched.map(|(a, b)| Span::new(a, b)),
                 outcome,
+                exception,
             }
         })
         .collect()

@@ -1784,6 +1784,41 @@ fn trace_as_json_from_a_file_and_its_errors() {
 }
 
 #[test]
+fn trace_names_the_exception_that_dropped_a_match() {
+    let dir = TempDir::new("cli");
+    // The gremlin rule with two exceptions; the second one overlaps the match.
+    let pack = PACK.replacen(
+        "why = \"Only for tests.\"\n",
+        "why = \"Only for tests.\"\n[rule.context]\n\
+         exceptions = ['''gremlin\\s+costume''', '''grumpy\\s+gremlin\\s+(?:mug|toy)''']\n",
+        1,
+    );
+    assert_ne!(pack, PACK, "test setup");
+    let file = dir.write("exceptions.toml", &pack);
+    let text = "I bought a grumpy gremlin mug.";
+    let trace = |format: &str| {
+        let mut cmd = kindly(dir.path());
+        cmd.args(["--no-default-packs", "--pack"]).arg(&file);
+        run(cmd.args(["trace", "--format", format, "--rule", "test.gremlin", text]))
+    };
+    let o = trace("human");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: I bought a grumpy gremlin mug.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 1:12\n\
+         \x20     dropped by the “exception” filter: one of the rule's exception patterns overlaps the match\n\
+         \x20     (exception 2 of 2 matched “grumpy gremlin mug”)\n\
+         \n\
+         1 candidate (dropped 1)\n"
+    );
+    assert_eq!(
+        json(&trace("json"))["steps"][0]["exception"],
+        serde_json::json!({"number": 2, "of": 2, "matched": [11, 29], "matched_text": "grumpy gremlin mug"})
+    );
+}
+
+#[test]
 fn trace_lists_patterns_that_did_not_match_for_one_rule() {
     // A built-in rule: "I'm not lazy" never matches the label pattern, which only --rule or
     // --all shows.

@@ -430,6 +430,16 @@ fn every_exception_is_heard_even_where_an_earlier_one_matches_first() {
     let engine = engine_from(pack);
     let flagged = |text: &str| !engine.analyze(text).findings.is_empty();
     assert!(!flagged("If I eat more cake I'm a blob."));
+    // `kindly trace` names the one that did it: the first in the pack's order that overlaps.
+    let text = "If I eat more cake I'm a blob.";
+    let trace = engine.trace(text, false);
+    let dropped: Vec<_> = trace.steps.iter().filter_map(|s| s.exception).collect();
+    assert_eq!(dropped.len(), 1, "{:?}", trace.steps);
+    assert_eq!((dropped[0].number, dropped[0].of), (2, 3));
+    assert_eq!(
+        &text[dropped[0].matched.range()],
+        "If I eat more cake I'm a blob"
+    );
     assert!(flagged("If only. I'm such a goo."));
     assert!(flagged("I'm such a goo, if you ask me."));
     // The third exception matches "I wow", which ends before the finding, and again at

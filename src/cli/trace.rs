@@ -29,6 +29,18 @@ struct JsonStep<'a> {
     matched: Option<[usize; 2]>,
     trigger_text: &'a str,
     matched_text: Option<&'a str>,
+    /// For `dropped` by `exception`: which exception of the rule, and what it matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exception: Option<JsonException<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonException<'a> {
+    /// 1-based, in the order the rule lists its exceptions.
+    number: usize,
+    of: usize,
+    matched: [usize; 2],
+    matched_text: &'a str,
 }
 
 fn outcome_name(o: &Outcome) -> (&'static str, Option<&str>) {
@@ -81,6 +93,12 @@ pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
                         matched: s.matched.map(at),
                         trigger_text: &text[s.trigger.range()],
                         matched_text: s.matched.map(|m| &text[m.range()]),
+                        exception: s.exception.map(|e| JsonException {
+                            number: e.number,
+                            of: e.of,
+                            matched: at(e.matched),
+                            matched_text: &text[e.matched.range()],
+                        }),
                     }
                 })
                 .collect();
@@ -143,6 +161,15 @@ fn human(
         };
         writeln!(out, "  {}  {what}", paint(CATEGORY, &s.rule))?;
         writeln!(out, "      {}", s.outcome.describe())?;
+        if let Some(e) = s.exception {
+            writeln!(
+                out,
+                "      (exception {} of {} matched “{}”)",
+                e.number,
+                e.of,
+                sanitize(&text[e.matched.range()])
+            )?;
+        }
     }
     // What the list leaves out, so an empty list is never a mystery.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();

@@ -177,29 +177,31 @@ impl Regex {
         }
     }
 
-    /// True if some match overlaps `from..to` (a match that touches it only at an end does
-    /// not; an empty match strictly inside it does). Unlike [`Regex::find_iter`], matches may
-    /// overlap each other here: each search starts one character after the last match's
-    /// start, so a match that ends before `from` cannot hide a later one that starts inside
-    /// it and reaches `from`.
-    pub(crate) fn overlaps(&self, hay: &str, from: usize, to: usize) -> bool {
+    /// The first match (by start) that overlaps `from..to` (a match that touches it only at an
+    /// end does not; an empty match strictly inside it does). Unlike [`Regex::find_iter`],
+    /// matches may overlap each other here: each search starts one character after the last
+    /// match's start, so a match that ends before `from` cannot hide a later one that starts
+    /// inside it and reaches `from`.
+    pub(crate) fn overlapping_match(
+        &self,
+        hay: &str,
+        from: usize,
+        to: usize,
+    ) -> Option<(usize, usize)> {
         let mut cache = self.pool.get();
         let mut at = 0;
         while at <= hay.len() {
             // The lazy DFA first: after the first match, the usual answer is "no more".
-            let Some((start, end)) = self.search(&mut cache, &Input::new(hay).range(at..), true)
-            else {
-                return false;
-            };
+            let (start, end) = self.search(&mut cache, &Input::new(hay).range(at..), true)?;
             if start >= to {
-                return false;
+                return None;
             }
             if end > from {
-                return true;
+                return Some((start, end));
             }
             at = start + hay[start..].chars().next().map_or(1, char::len_utf8);
         }
-        false
+        None
     }
 
     /// Every non-overlapping match with its capture groups, left to right.

@@ -490,11 +490,6 @@ impl LazyRegex {
             text
         }
     }
-
-    /// True if some match in `hay` overlaps `from..to` (see [`matcher::Regex::overlaps`]).
-    pub(crate) fn overlaps(&self, hay: &str, from: usize, to: usize) -> bool {
-        self.get().is_some_and(|r| r.overlaps(hay, from, to))
-    }
 }
 
 /// What `\\w` means in rule patterns: ASCII letters, digits and underscore, and the non-ASCII
