@@ -270,6 +270,18 @@ fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
             None if Category::from_id(id) == Some(Category::Crisis) => {
                 return Err(Error::new(ErrorKind::Invalid, CRISIS_ALWAYS_ON).about_value(id));
             }
+            // A mistyped crisis rule id: whichever rule was meant, it stays on.
+            None if id.starts_with("crisis.") => {
+                return Err(Error::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "no loaded rule '{}', and crisis rules cannot be turned off anyway: crisis \
+                         language is always caught (see README, Safety)",
+                        crate::suggest::shown(id)
+                    ),
+                )
+                .about_value(id));
+            }
             None if Category::from_id(id).is_some() => {
                 return Err(Error::new(
                     ErrorKind::Invalid,
@@ -278,7 +290,13 @@ fn check_disabled_rules(ids: &BTreeSet<String>, rules: &[Rule]) -> Result<()> {
                 .about_value(id));
             }
             None => {
-                let ids: Vec<&str> = rules.iter().map(|r| &*r.id).collect();
+                // Only rules that can be turned off: suggesting a crisis rule would only lead to
+                // a second refusal.
+                let ids: Vec<&str> = rules
+                    .iter()
+                    .filter(|r| r.category != Category::Crisis)
+                    .map(|r| &*r.id)
+                    .collect();
                 let close = crate::suggest::closest(id, &ids);
                 let hint = match crate::suggest::did_you_mean(&close) {
                     h if h.is_empty() => " (`kindly rules` lists every rule)".to_string(),

@@ -77,12 +77,6 @@ pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)
     pack::builtin::files()
 }
 
-/// The Levenshtein distance between `a` and `b`, counted in characters (Unicode scalar values),
-/// so "é" and "e" are one edit apart.
-///
-/// For the `kindly` command, a separate crate target that needs the same distance for its own
-/// "did you mean" checks (`kindly eval --map`) and cannot reach the crate-private original. Not
-/// part of the public API: it may change or go away in any release.
 #[doc(hidden)]
 /// The comment that quiets a paragraph's notes (crisis notes excepted); `kindly lsp` offers to
 /// insert it.
@@ -95,6 +89,12 @@ pub fn paragraph_start(text: &str, pos: usize) -> usize {
     text::paragraph_start(text, pos)
 }
 
+/// The Levenshtein distance between `a` and `b`, counted in characters (Unicode scalar values),
+/// so "é" and "e" are one edit apart.
+///
+/// For the `kindly` command, a separate crate target that needs the same distance for its own
+/// "did you mean" checks (`kindly eval --map`) and cannot reach the crate-private original. Not
+/// part of the public API: it may change or go away in any release.
 #[doc(hidden)]
 pub fn edit_distance(a: &str, b: &str) -> usize {
     suggest::levenshtein(a, b)

@@ -91,8 +91,8 @@ impl Outcome {
             }
             Outcome::Finding => "a finding".into(),
             Outcome::Merged(into) => format!(
-                "kept, but an overlapping match of {into} won and is the finding (a different \
-                 category is added to it as a tag)"
+                "kept, but an overlapping match of {into} won and is the finding (this rule's \
+                 category is added to it as a tag when the two differ)"
             ),
         }
     }

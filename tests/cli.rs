@@ -450,24 +450,53 @@ fn folders_honour_ignore_files_unless_told_not_to() {
     dir.write("quiet/.ignore", "*.md\n");
     dir.write("quiet/x.md", line);
     let o = run(with_pack(&dir, &["check", "quiet"]));
-    assert_eq!(code(&o), 0);
-    assert!(
-        stderr(&o).contains(
-            "quiet: no .md, .markdown or .txt files in this folder (or all of them are \
-             ignored by .gitignore or .ignore; --no-ignore checks them)"
-        ),
-        "{}",
-        stderr(&o)
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: quiet: no text or Markdown files in this folder (.txt, .md, .markdown, .mdx, \
+         .qmd, .rmd) (or all of them are ignored by .gitignore or .ignore; --no-ignore checks \
+         them)\nkindly: no file was checked\n"
     );
 }
 
 #[test]
-fn empty_folder_is_mentioned() {
+fn a_folder_with_nothing_to_check_is_an_error_unless_something_else_was_checked() {
     let dir = TempDir::new("cli");
     std::fs::create_dir_all(dir.path().join("empty")).unwrap();
     let o = run(with_pack(&dir, &["check", "empty"]));
-    assert_eq!(code(&o), 0);
-    assert!(stderr(&o).contains("empty: no .md, .markdown or .txt files"));
+    assert_eq!(
+        code(&o),
+        2,
+        "a CI job pointed at the wrong folder must not pass"
+    );
+    assert_eq!(
+        stderr(&o),
+        "kindly: empty: no text or Markdown files in this folder (.txt, .md, .markdown, .mdx, \
+         .qmd, .rmd)\nkindly: no file was checked\n"
+    );
+    let o = run(with_pack(&dir, &["check", "--format", "json", "empty"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(json(&o)["summary"]["files"], 0);
+    // With another input that was checked, the empty folder is only a note.
+    dir.write("day.txt", "Pancakes.\n");
+    let o = run(with_pack(&dir, &["check", "empty", "day.txt"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).starts_with("kindly: empty: no text or Markdown files"));
+    // Every Markdown dialect kindly reads is found in folders, not only .md.
+    dir.write("dialects/a.mdx", "I'm a grumpy gremlin.\n");
+    dir.write("dialects/b.qmd", "I'm a grumpy gremlin.\n");
+    dir.write("dialects/c.rmd", "I'm a grumpy gremlin.\n");
+    dir.write("dialects/d.html", "I'm a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "--format", "jsonl", "dialects"]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let paths: Vec<String> = jsonl(&o)
+        .iter()
+        .map(|v| v["path"].as_str().unwrap().replace('\\', "/"))
+        .collect();
+    assert_eq!(
+        paths,
+        ["dialects/a.mdx", "dialects/b.qmd", "dialects/c.rmd"]
+    );
 }
 
 #[test]
@@ -853,6 +882,24 @@ fn disable_rule_names_the_closest_ids_and_refuses_crisis() {
         (
             2,
             "kindly: no loaded rule 'zzz' to turn off (`kindly rules` lists every rule)\n"
+                .to_string()
+        )
+    );
+    // Crisis rules are never offered: following the hint would only be refused again.
+    assert_eq!(
+        run("foo"),
+        (
+            2,
+            "kindly: no loaded rule 'foo' to turn off (`kindly rules` lists every rule)\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        run("crisis.my-deth"),
+        (
+            2,
+            "kindly: no loaded rule 'crisis.my-deth', and crisis rules cannot be turned off \
+             anyway: crisis language is always caught (see README, Safety)\n"
                 .to_string()
         )
     );
@@ -1781,6 +1828,13 @@ fn trace_as_json_from_a_file_and_its_errors() {
         stdout(&o),
         "no candidates: none of any rule's triggers is in the text\n"
     );
+    // A lone `-` is standard input, as for `kindly check`, not the text "-".
+    let o = run_with_stdin(
+        with_pack(&dir, &["trace", "--rule", "test.", "-"]),
+        "I'm a grumpy gremlin.\n",
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert!(stdout(&o).contains("a finding"), "{}", stdout(&o));
 }
 
 #[test]
@@ -1965,16 +2019,15 @@ fn settings_file_errors_name_the_file_line_and_column() {
         format!(
             "kindly: {}:1:1: unknown field `disable-category`, expected one of `packs`, \
              `default-packs`, `disable-categories`, `disable-rules`, `locale`, \
-             `max-reframes`\n",
+             `max-reframes`; did you mean `disable-categories`?\n",
             file.display()
         )
     );
     let o = run(kindly(dir.path()).args(["--config", "missing.toml", "rules"]));
     assert_eq!(code(&o), 2);
-    assert!(
-        stderr(&o).starts_with("kindly: missing.toml: could not read the settings file: "),
-        "{}",
-        stderr(&o)
+    assert_eq!(
+        stderr(&o),
+        "kindly: missing.toml: cannot read the settings file: no such file or directory\n"
     );
     let o = run(kindly(dir.path()).args(["--config", "a.toml", "--no-config", "rules"]));
     assert_eq!(code(&o), 2);

@@ -712,7 +712,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
         (
             1,
             "kindly could not turn off rule 'test.mudle': could not build the checker: no \
-             loaded rule 'test.mudle' to turn off; did you mean 'test.muddle' or 'test.fade'?"
+             loaded rule 'test.mudle' to turn off; did you mean 'test.muddle'?"
                 .to_string()
         )
     );
@@ -1083,10 +1083,11 @@ fn settings_layer_and_bad_settings_are_shown_and_ignored() {
         (
             1,
             "kindly could not apply the settings from workspace/didChangeConfiguration: \
-             disabledCategories: unknown category 'labelling' (valid ids: labeling, comparison, \
-             overgeneralization, all_or_nothing, should_statement, catastrophizing, \
-             mind_reading, fortune_telling, personalization, discounting_positive, \
-             emotional_reasoning, self_attack, crisis). The previous settings are still in use."
+             disabledCategories: unknown category 'labelling'; did you mean 'labeling'? (valid \
+             ids: labeling, comparison, overgeneralization, all_or_nothing, should_statement, \
+             catastrophizing, mind_reading, fortune_telling, personalization, \
+             discounting_positive, emotional_reasoning, self_attack). The previous settings are \
+             still in use."
                 .to_string()
         )
     );

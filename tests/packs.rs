@@ -81,7 +81,8 @@ fn unknown_category_names_the_line_the_rule_and_the_valid_ids() {
     assert_eq!(rule.as_deref(), Some("mine.blob"));
     assert_eq!(
         msg,
-        "mine.toml:13:12: rule 'mine.blob': unknown category 'labelling' (expected one of: labeling, comparison, \
+        "mine.toml:13:12: rule 'mine.blob': unknown category 'labelling'; did you mean 'labeling'? \
+         (expected one of: labeling, comparison, \
          overgeneralization, all_or_nothing, should_statement, catastrophizing, mind_reading, fortune_telling, \
          personalization, discounting_positive, emotional_reasoning, self_attack, crisis)"
     );

@@ -17,7 +17,7 @@ Everything runs on this computer: nothing you write is stored or sent anywhere."
 const EXAMPLES: &str = "\
 Examples:
   kindly check journal.md              check one file
-  kindly check notes/                  check every .md, .markdown and .txt file in a folder
+  kindly check notes/                  check every text and Markdown file in a folder
   echo \"I'm so lazy.\" | kindly check   check text from standard input
   kindly check --format json notes/    machine-readable output
   kindly check --disable-category should_statement journal.md
@@ -29,7 +29,8 @@ Examples:
   kindly eval corpora/dev              score the packs on a labelled corpus
 
 Exit status: 0 when nothing was found, 1 when there is something to note, 2 for a usage \
-error or a file that could not be read (the other files are still checked).";
+error, a file that could not be read (the other files are still checked) or no file to check \
+at all.";
 
 /// kindly's command line.
 #[derive(Debug, Parser)]
@@ -107,7 +108,8 @@ pub(crate) struct GlobalArgs {
 pub(crate) enum Command {
     /// Check files, folders or standard input for harsh self-talk.
     #[command(after_help = "\
-Folders are searched recursively for .md, .markdown and .txt files, in sorted order; hidden \
+Folders are searched recursively for text and Markdown files (.txt, .md, .markdown, .mdx, .qmd, \
+.rmd), in sorted order; hidden \
 files and folders, target/ and node_modules/ are skipped, and so are files that .gitignore, \
 .ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
 command line are always checked. Markdown files skip code, links, HTML and front matter.
@@ -229,7 +231,7 @@ pub(crate) struct CheckArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Treat every input as Markdown (the default for .md and .markdown files).
+    /// Treat every input as Markdown (the default for .md, .markdown, .mdx, .qmd and .rmd files).
     #[arg(long, conflicts_with = "plain")]
     pub markdown: bool,
 
@@ -277,12 +279,12 @@ pub(crate) struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct TraceArgs {
-    /// The text to trace (one argument; quote it). Without it, --file or standard input.
+    /// The text to trace (one argument; quote it). Without it, or as `-`, standard input.
     #[arg(value_name = "TEXT", conflicts_with = "file")]
     pub text: Option<String>,
 
-    /// Trace a file instead (`-` for standard input). Markdown files (.md, .markdown) are read
-    /// as Markdown, as `kindly check` does.
+    /// Trace a file instead (`-` for standard input). Markdown files (.md, .markdown, .mdx,
+    /// .qmd, .rmd) are read as Markdown, as `kindly check` does.
     #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
 
@@ -457,9 +459,24 @@ pub(crate) fn parse_category(s: &str) -> Result<Category, String> {
                 .filter(|c| **c != Category::Crisis)
                 .map(|c| c.id())
                 .collect();
-            Err(format!("unknown category (valid ids: {})", ids.join(", ")))
+            Err(format!(
+                "unknown category{} (valid ids: {})",
+                closest_category(id, &ids),
+                ids.join(", ")
+            ))
         }
     }
+}
+
+/// "; did you mean 'labeling'?" for a category id within two edits of one of `ids` ("labelling",
+/// "self-attack"), else "".
+pub(crate) fn closest_category(id: &str, ids: &[&str]) -> String {
+    let squashed = id.to_ascii_lowercase().replace(['-', ' '], "_");
+    ids.iter()
+        .map(|c| (kindly::edit_distance(&squashed, c), *c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map_or_else(String::new, |(_, c)| format!("; did you mean '{c}'?"))
 }
 
 #[cfg(test)]

@@ -237,7 +237,14 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
         }
     }
 
-    Ok(if summary.errors > 0 {
+    // Folders named on the command line with nothing to check in them (empty, or everything in
+    // them ignored) are noted above; when no file at all was checked that is a mistake to
+    // report, not a clean result a CI job would pass on.
+    let nothing_checked = summary.files == 0 && summary.errors == 0 && !notes.is_empty();
+    if nothing_checked {
+        writeln!(stderr, "{} no file was checked", paint(ERROR, "kindly:"))?;
+    }
+    Ok(if summary.errors > 0 || nothing_checked {
         Status::Trouble
     } else if found_any {
         Status::Found

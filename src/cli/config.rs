@@ -70,11 +70,42 @@ pub(crate) fn find(start: &Path) -> Option<PathBuf> {
 }
 
 fn read(path: &Path) -> Result<Settings> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: could not read the settings file", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot read the settings file: {}",
+            path.display(),
+            super::inputs::io_reason(&e)
+        )
+    })?;
     // Editors on some systems save a byte-order mark; TOML does not allow one.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     parse(path, text)
+}
+
+/// The TOML reader's message in the words of the settings file: a likely key for an unknown one,
+/// and "a whole number" for Rust's integer type names.
+fn plain_toml_message(message: &str) -> String {
+    let mut out = message.to_string();
+    for rust in ["i64", "u64", "i32", "u32", "u8", "usize"] {
+        out = out.replace(&format!("expected {rust}"), "expected a whole number");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let unknown = rest.split('`').next().unwrap_or_default();
+        let known: Vec<&str> = rest
+            .split_once("expected one of ")
+            .map(|(_, list)| list.split(", ").map(|k| k.trim_matches('`')).collect())
+            .unwrap_or_default();
+        if let Some((_, key)) = known
+            .iter()
+            .map(|k| (kindly::edit_distance(unknown, k), *k))
+            // Two edits, or three in a long key ("disable-category" for "disable-categories").
+            .filter(|(d, _)| *d <= 2.max(unknown.chars().count() / 5))
+            .min()
+        {
+            out.push_str(&format!("; did you mean `{key}`?"));
+        }
+    }
+    out
 }
 
 /// Reads settings from `text`, as found at `path` (which relative pack paths are taken from).
@@ -83,7 +114,7 @@ pub(crate) fn parse(path: &Path, text: String) -> Result<Settings> {
         Ok(raw) => raw,
         Err(e) => {
             let at = e.span().map_or(0, |s| s.start);
-            let message = e.message().trim_end();
+            let message = plain_toml_message(e.message().trim_end());
             bail!("{}: {message}", located(path, &text, at));
         }
     };
@@ -230,17 +261,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "dir/kindly.toml:2:1: unknown field `disable-rule`, expected one of `packs`, \
-             `default-packs`, `disable-categories`, `disable-rules`, `locale`, `max-reframes`"
+             `default-packs`, `disable-categories`, `disable-rules`, `locale`, `max-reframes`; \
+             did you mean `disable-rules`?"
         );
         let e = settings("disable-categories = [\"labeling\", \"labelling\"]").unwrap_err();
         assert!(
             e.to_string().starts_with(
-                "dir/kindly.toml:1:35: disable-categories: 'labelling': unknown category (valid ids: labeling,"
+                "dir/kindly.toml:1:35: disable-categories: 'labelling': unknown category; did you mean 'labeling'? (valid ids: labeling,"
             ),
             "{e}"
         );
         let e = settings("disable-categories = [\"crisis\"]").unwrap_err();
         assert!(e.to_string().contains("cannot be turned off"), "{e}");
+        let e = settings("max-reframes = \"2\"").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dir/kindly.toml:1:16: invalid type: string \"2\", expected a whole number"
+        );
         let e = settings("\n\nmax-reframes = 7").unwrap_err();
         assert_eq!(
             e.to_string(),

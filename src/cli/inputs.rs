@@ -8,8 +8,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Extensions searched for inside folders (files named explicitly are always read).
-pub(crate) const TEXT_EXTENSIONS: [&str; 3] = ["md", "markdown", "txt"];
+/// Extensions searched for inside folders (files named explicitly are always read): plain text
+/// and every Markdown extension ([`MARKDOWN_EXTENSIONS`]).
+const TEXT_EXTENSIONS: [&str; 6] = ["md", "markdown", "mdx", "qmd", "rmd", "txt"];
 /// Folder names never descended into.
 const SKIP_DIRS: [&str; 2] = ["target", "node_modules"];
 
@@ -57,13 +58,20 @@ pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Inpu
                 let before = inputs.len();
                 walk(path, honour_ignore_files, &mut inputs);
                 if inputs.len() == before {
-                    let ignored = if honour_ignore_files {
+                    // The hint about ignore files only when they are why (a second walk, only
+                    // for a folder that gave nothing).
+                    let mut unfiltered = Vec::new();
+                    if honour_ignore_files {
+                        walk(path, false, &mut unfiltered);
+                    }
+                    let ignored = if !unfiltered.is_empty() {
                         " (or all of them are ignored by .gitignore or .ignore; --no-ignore checks them)"
                     } else {
                         ""
                     };
                     notes.push(format!(
-                        "{}: no .md, .markdown or .txt files in this folder{ignored}",
+                        "{}: no text or Markdown files in this folder (.txt, .md, .markdown, \
+                         .mdx, .qmd, .rmd){ignored}",
                         path.display()
                     ));
                 }

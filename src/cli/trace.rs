@@ -227,7 +227,8 @@ fn first_line(s: &TraceStep, all: &[TraceStep]) -> usize {
 /// The text to trace, whether to read it as Markdown, and whether a byte-order mark was taken
 /// off its start.
 fn read(args: &TraceArgs) -> Result<(String, bool, bool)> {
-    if let Some(text) = &args.text {
+    // A lone `-` means standard input, as it does for `kindly check`; nobody traces a dash.
+    if let Some(text) = args.text.as_ref().filter(|t| t.as_str() != "-") {
         return Ok((text.clone(), args.markdown, false));
     }
     let (display, source, markdown_ext) = match args.file.as_deref() {

@@ -1335,8 +1335,9 @@ fn is_valid_id(id: &str) -> bool {
 
 fn unknown_category_message(cat: &str) -> String {
     let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+    let hint = crate::suggest::did_you_mean(&crate::suggest::closest(cat, &ids));
     format!(
-        "unknown category '{cat}' (expected one of: {})",
+        "unknown category '{cat}'{hint} (expected one of: {})",
         ids.join(", ")
     )
 }

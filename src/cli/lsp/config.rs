@@ -302,10 +302,16 @@ fn categories(
                 out.insert(c);
             }
             None => {
-                let ids: Vec<&str> = Category::ALL.iter().map(|c| c.id()).collect();
+                // Crisis is not offered where categories are turned off: it cannot be.
+                let ids: Vec<&str> = Category::ALL
+                    .iter()
+                    .filter(|c| !disabling || **c != Category::Crisis)
+                    .map(|c| c.id())
+                    .collect();
                 return Err(format!(
-                    "{key}: unknown category '{}' (valid ids: {})",
+                    "{key}: unknown category '{}'{} (valid ids: {})",
                     printable(id),
+                    super::super::args::closest_category(id, &ids),
                     ids.join(", ")
                 ));
             }
@@ -401,10 +407,10 @@ mod tests {
         let err = |v: Value| Settings::parse(&v).unwrap_err();
         assert_eq!(
             err(json!({"disabledCategories": ["labelling"]})),
-            "disabledCategories: unknown category 'labelling' (valid ids: labeling, comparison, \
-             overgeneralization, all_or_nothing, should_statement, catastrophizing, mind_reading, \
-             fortune_telling, personalization, discounting_positive, emotional_reasoning, \
-             self_attack, crisis)"
+            "disabledCategories: unknown category 'labelling'; did you mean 'labeling'? (valid ids: \
+             labeling, comparison, overgeneralization, all_or_nothing, should_statement, \
+             catastrophizing, mind_reading, fortune_telling, personalization, \
+             discounting_positive, emotional_reasoning, self_attack)"
         );
         assert_eq!(
             err(json!({"disabledCategories": ["crisis"]})),
