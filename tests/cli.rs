@@ -550,6 +550,19 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
         err.ends_with("2 notes in 2 of 3 files; 1 file could not be checked\n"),
         "{err}"
     );
+    // A program or an image is not a badly saved text: no encoding advice for it.
+    dir.write(
+        "tool.txt",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe\x00\x00",
+    );
+    let o = run(with_pack(&dir, &["check", "tool.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: tool.txt: not valid UTF-8 (first bad byte at offset 10); it looks like a \
+         binary file, not text (kindly checks text and Markdown files)\n\
+         1 file could not be checked\n"
+    );
 }
 
 /// A UTF-8 byte-order mark (Notepad writes one) is taken off before the text is analysed:

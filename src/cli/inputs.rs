@@ -225,8 +225,13 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
                     )),
                 ));
             }
+            // A NUL byte early on, outside UTF-16, means a program, an image or an archive: no
+            // encoding setting will make it prose.
+            let binary = bytes.iter().take(8192).any(|b| *b == 0);
             let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
                 "it looks like UTF-16; save it as UTF-8 and try again"
+            } else if binary {
+                "it looks like a binary file, not text (kindly checks text and Markdown files)"
             } else {
                 "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
             };
