@@ -52,6 +52,14 @@ pass = ["The goblin has a brain.", "Goblins are fun."]
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
+/// The paths of the findings of a `--format jsonl` run, in output order, with `/` separators.
+fn checked_paths(o: &std::process::Output) -> Vec<String> {
+    jsonl(o)
+        .iter()
+        .map(|v| v["path"].as_str().unwrap().replace('\\', "/"))
+        .collect()
+}
+
 /// The test pack, written to `pack.toml` in `dir`.
 fn write_pack(dir: &TempDir) -> PathBuf {
     dir.write("pack.toml", PACK)
@@ -384,10 +392,7 @@ fn folders_recurse_in_sorted_order() {
     dir.write("notes/node_modules/x.md", line);
     let o = run(with_pack(&dir, &["check", "--format", "jsonl", "notes"]));
     assert_eq!(code(&o), 1);
-    let paths: Vec<String> = jsonl(&o)
-        .iter()
-        .map(|l| l["path"].as_str().unwrap().replace('\\', "/"))
-        .collect();
+    let paths = checked_paths(&o);
     assert_eq!(
         paths,
         [
@@ -489,13 +494,27 @@ fn a_folder_with_nothing_to_check_is_an_error_unless_something_else_was_checked(
     dir.write("dialects/d.html", "I'm a grumpy gremlin.\n");
     let o = run(with_pack(&dir, &["check", "--format", "jsonl", "dialects"]));
     assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let paths: Vec<String> = jsonl(&o)
-        .iter()
-        .map(|v| v["path"].as_str().unwrap().replace('\\', "/"))
-        .collect();
+    let paths = checked_paths(&o);
     assert_eq!(
         paths,
         ["dialects/a.mdx", "dialects/b.qmd", "dialects/c.rmd"]
+    );
+    // A file reached twice is checked once, where it first comes.
+    let o = run(with_pack(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "jsonl",
+            "dialects/b.qmd",
+            "dialects",
+            "./dialects/b.qmd",
+        ],
+    ));
+    let paths = checked_paths(&o);
+    assert_eq!(
+        paths,
+        ["dialects/b.qmd", "dialects/a.mdx", "dialects/c.rmd"]
     );
 }
 

@@ -35,7 +35,9 @@ pub(crate) struct Input {
 
 /// The PATH arguments, expanded. Folders yield their text files in sorted order, leaving out
 /// what ignore files exclude when `honour_ignore_files` is set. A folder with nothing to check
-/// gives a note (returned separately) rather than an error.
+/// gives a note (returned separately) rather than an error. A file reached twice (named twice,
+/// or named and inside a folder also named) and standard input named twice are checked once,
+/// where they first come.
 pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut notes = Vec::new();
@@ -79,6 +81,14 @@ pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Inpu
             Ok(_) => inputs.push(file_input(path.clone())),
         }
     }
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|input| match &input.source {
+        Source::Stdin => seen.insert(None),
+        Source::File(path) => seen.insert(Some(
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.clone()),
+        )),
+        Source::Failed(_) => true,
+    });
     (inputs, notes)
 }
 
