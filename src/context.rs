@@ -2,7 +2,7 @@
 //! judging themselves, now (DOMAIN.md section 4). Each filter looks at a few words around the
 //! candidate, never at the whole text.
 
-use crate::pack::matcher::Regex;
+use crate::pack::matcher::{Overlap, Regex};
 use crate::pack::schema::QuestionSwitch;
 use crate::pack::{Cues, LazyRegex, Rule};
 use crate::text::{self, is_word_char};
@@ -132,22 +132,34 @@ fn exception_applies(
     let Some(joined) = &rule.exceptions else {
         return false;
     };
-    let overlaps = |ex: &LazyRegex| {
-        ex.get().is_some_and(|re| {
-            re.overlapping_match(&ex.haystack(text, lowered)[ss..se], ms - ss, me - ss)
-                .is_some()
-        })
-    };
     // One pass over the alternation answers most candidates: no exception matches the sentence
     // at all, or one overlaps. But where two exceptions match at the same place the
     // alternation reports only the first ("if I" hides "if I eat one more ... I will actually
     // die"), so when it found something that did not overlap, each one is asked on its own.
-    if overlaps(joined) {
-        return true;
+    match overlap(joined, text, lowered, (ss, se), (ms, me)) {
+        Overlap::At(..) => true,
+        Overlap::Nothing => false,
+        Overlap::Elsewhere => rule.exception_each.iter().any(|ex| {
+            matches!(
+                overlap(ex, text, lowered, (ss, se), (ms, me)),
+                Overlap::At(..)
+            )
+        }),
     }
-    !rule.exception_each.is_empty()
-        && joined.is_match(&joined.haystack(text, lowered)[ss..se])
-        && rule.exception_each.iter().any(overlaps)
+}
+
+/// Whether a rule regex overlaps the match `ms..me`, searching the sentence `ss..se` only
+/// ([`Regex::overlap`]; its offsets are the sentence's).
+fn overlap(
+    ex: &LazyRegex,
+    text: &str,
+    lowered: &str,
+    (ss, se): (usize, usize),
+    (ms, me): (usize, usize),
+) -> Overlap {
+    ex.get().map_or(Overlap::Nothing, |re| {
+        re.overlap(&ex.haystack(text, lowered)[ss..se], ms - ss, me - ss)
+    })
 }
 
 /// For `kindly trace`: which of the rule's exceptions (0-based, in the pack's order) drops a
@@ -166,9 +178,10 @@ pub(crate) fn which_exception(
         &rule.exception_each
     };
     each.iter().enumerate().find_map(|(i, ex)| {
-        let hay = &ex.haystack(text, lowered)[ss..se];
-        let (s, e) = ex.get()?.overlapping_match(hay, ms - ss, me - ss)?;
-        Some((i, (ss + s, ss + e), each.len()))
+        match overlap(ex, text, lowered, (ss, se), (ms, me)) {
+            Overlap::At(s, e) => Some((i, (ss + s, ss + e), each.len())),
+            _ => None,
+        }
     })
 }
 

@@ -99,3 +99,11 @@ pub fn paragraph_start(text: &str, pos: usize) -> usize {
 pub fn edit_distance(a: &str, b: &str) -> usize {
     suggest::levenshtein(a, b)
 }
+
+/// Up to three of `ids` close to `query`, closest first: the library's own "did you mean"
+/// choice (rule ids, pack categories), for the `kindly` command's settings keys and category
+/// ids. Not part of the public API.
+#[doc(hidden)]
+pub fn closest_ids<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
+    suggest::closest(query, ids)
+}

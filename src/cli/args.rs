@@ -468,15 +468,12 @@ pub(crate) fn parse_category(s: &str) -> Result<Category, String> {
     }
 }
 
-/// "; did you mean 'labeling'?" for a category id within two edits of one of `ids` ("labelling",
+/// "; did you mean 'labeling'?" for a category id close to one of `ids` ("labelling",
 /// "self-attack"), else "".
 pub(crate) fn closest_category(id: &str, ids: &[&str]) -> String {
-    let squashed = id.to_ascii_lowercase().replace(['-', ' '], "_");
-    ids.iter()
-        .map(|c| (kindly::edit_distance(&squashed, c), *c))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map_or_else(String::new, |(_, c)| format!("; did you mean '{c}'?"))
+    kindly::closest_ids(id, ids)
+        .first()
+        .map_or_else(String::new, |c| format!("; did you mean '{c}'?"))
 }
 
 #[cfg(test)]

@@ -95,13 +95,7 @@ fn plain_toml_message(message: &str) -> String {
             .split_once("expected one of ")
             .map(|(_, list)| list.split(", ").map(|k| k.trim_matches('`')).collect())
             .unwrap_or_default();
-        if let Some((_, key)) = known
-            .iter()
-            .map(|k| (kindly::edit_distance(unknown, k), *k))
-            // Two edits, or three in a long key ("disable-category" for "disable-categories").
-            .filter(|(d, _)| *d <= 2.max(unknown.chars().count() / 5))
-            .min()
-        {
+        if let Some(key) = kindly::closest_ids(unknown, &known).first() {
             out.push_str(&format!("; did you mean `{key}`?"));
         }
     }

@@ -178,30 +178,30 @@ impl Regex {
     }
 
     /// The first match (by start) that overlaps `from..to` (a match that touches it only at an
-    /// end does not; an empty match strictly inside it does). Unlike [`Regex::find_iter`],
-    /// matches may overlap each other here: each search starts one character after the last
-    /// match's start, so a match that ends before `from` cannot hide a later one that starts
-    /// inside it and reaches `from`.
-    pub(crate) fn overlapping_match(
-        &self,
-        hay: &str,
-        from: usize,
-        to: usize,
-    ) -> Option<(usize, usize)> {
+    /// end does not; an empty match strictly inside it does), or whether `hay` holds a match
+    /// elsewhere. Unlike [`Regex::find_iter`], matches may overlap each other here: each search
+    /// starts one character after the last match's start, so a match that ends before `from`
+    /// cannot hide a later one that starts inside it and reaches `from`.
+    pub(crate) fn overlap(&self, hay: &str, from: usize, to: usize) -> Overlap {
         let mut cache = self.pool.get();
         let mut at = 0;
+        let mut found = Overlap::Nothing;
         while at <= hay.len() {
             // The lazy DFA first: after the first match, the usual answer is "no more".
-            let (start, end) = self.search(&mut cache, &Input::new(hay).range(at..), true)?;
+            let Some((start, end)) = self.search(&mut cache, &Input::new(hay).range(at..), true)
+            else {
+                break;
+            };
             if start >= to {
-                return None;
+                return Overlap::Elsewhere;
             }
             if end > from {
-                return Some((start, end));
+                return Overlap::At(start, end);
             }
+            found = Overlap::Elsewhere;
             at = start + hay[start..].chars().next().map_or(1, char::len_utf8);
         }
-        None
+        found
     }
 
     /// Every non-overlapping match with its capture groups, left to right.
@@ -303,6 +303,17 @@ pub(crate) fn syntax_error(pattern: &str) -> Option<SyntaxError> {
         end: span.end.offset,
         what,
     })
+}
+
+/// What [`Regex::overlap`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Overlap {
+    /// No match anywhere in the haystack.
+    Nothing,
+    /// Matches, none of them overlapping the range.
+    Elsewhere,
+    /// The first match that overlaps the range.
+    At(usize, usize),
 }
 
 /// One match: byte offsets into the haystack and the text.
