@@ -1309,6 +1309,62 @@ fn settings_are_pulled_from_clients_that_keep_them() {
     assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
+/// Diagnostics for an edit sent in the same write as `shutdown` go out before the `shutdown`
+/// response, and an edit after `shutdown` gets none: nothing but the end of the session may
+/// follow that response.
+#[test]
+fn nothing_is_published_after_the_shutdown_reply() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let uri = "file:///j/late.txt";
+    lsp.open(uri, "plaintext", "Hello.");
+    assert_eq!(lsp.diagnostics(uri, 1), Vec::<Value>::new());
+    // One write holding both messages, so the server reads them as one batch.
+    let change = json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"text": "Hello. I'm a grumpy gremlin."}]}});
+    let shutdown = json!({"jsonrpc": "2.0", "id": 900, "method": "shutdown", "params": null});
+    let mut both = Vec::new();
+    for msg in [&change, &shutdown] {
+        let body = serde_json::to_vec(msg).unwrap();
+        write!(both, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        both.extend_from_slice(&body);
+    }
+    let stdin = lsp.stdin.as_mut().unwrap();
+    stdin.write_all(&both).unwrap();
+    stdin.flush().unwrap();
+    let reply = lsp.wait("the response to shutdown", |m| m["id"] == 900);
+    assert_eq!(reply["result"], Value::Null, "{reply}");
+    // The diagnostics for version 2 came first, so they are already waiting in the backlog.
+    let published: Vec<i64> = lsp
+        .backlog
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| m["params"]["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(published, [2]);
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 2)),
+        [diag(
+            range(0, 13, 0, 27),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // An edit after shutdown is dropped: the refusal of the next request is all that comes.
+    lsp.change(uri, 3, json!([{"text": "I'm a grumpy gremlin again."}]));
+    let refused = lsp.request("textDocument/hover", json!({}));
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    assert!(
+        lsp.backlog.is_empty(),
+        "sent after the shutdown reply: {:?}",
+        lsp.backlog
+    );
+    assert_eq!(lsp.exit().0.code(), Some(0));
+}
+
 #[test]
 fn malformed_input_gets_errors_not_crashes() {
     let dir = workspace();

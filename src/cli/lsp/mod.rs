@@ -487,6 +487,9 @@ impl<'c> Server<'c> {
         let method = req.method.as_str();
         let result: Result<Value, Failure> = match method {
             "shutdown" => {
+                // Diagnostics for edits that came in the same batch go out before the reply:
+                // nothing may follow the `shutdown` response but the end of the session.
+                self.publish_dirty();
                 self.shutdown = true;
                 Ok(Value::Null)
             }
@@ -697,6 +700,11 @@ impl<'c> Server<'c> {
     // ---- notifications ----
 
     fn on_notification(&mut self, n: Notification) {
+        // After `shutdown` only `exit` counts (handled before this); edits that arrive late
+        // are dropped rather than answered with diagnostics nobody should be sent.
+        if self.shutdown {
+            return;
+        }
         let method = n.method.clone();
         match method.as_str() {
             "initialized" => self.pull_configuration(),
