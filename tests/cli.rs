@@ -1606,6 +1606,24 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
         .args(["check", "--lossy", "--format", "jsonl", "bad.txt"]));
     assert_eq!(code(&lossy), 1, "{}", stderr(&lossy));
     assert!(stderr(&lossy).contains(&format!("first bad byte at offset {at}")));
+    // A streamed program or image gets the same advice as one read whole: none about encodings.
+    let mut binary = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
+    binary.extend_from_slice(long_journal().as_bytes());
+    binary.extend_from_slice(b"\xff\xfe\x00\x00");
+    dir.write("tool.bin.txt", &binary);
+    let o = run(kindly(dir.path())
+        .env("KINDLY_STREAM_FROM_BYTES", "1")
+        .args(["check", "tool.bin.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: tool.bin.txt: not valid UTF-8 (first bad byte at offset {}); it looks like \
+             a binary file, not text (kindly checks text and Markdown files)\n\
+             1 file could not be checked\n",
+            binary.len() - 4
+        )
+    );
 }
 
 /// Twenty-nine dated paragraphs, each a window or more at the chunk sizes below: findings

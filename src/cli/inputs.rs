@@ -235,22 +235,31 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
                     )),
                 ));
             }
-            // A NUL byte early on, outside UTF-16, means a program, an image or an archive: no
-            // encoding setting will make it prose.
-            let binary = bytes.iter().take(8192).any(|b| *b == 0);
-            let hint = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-                "it looks like UTF-16; save it as UTF-8 and try again"
-            } else if binary {
-                "it looks like a binary file, not text (kindly checks text and Markdown files)"
-            } else {
-                "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
-            };
+            let hint = not_utf8_hint(&bytes);
             Err(format!(
                 "not valid UTF-8 (first bad byte at offset {at}); {hint}"
             ))
         }
     }
 }
+
+/// What to do about an input that is not UTF-8, judged from its first bytes (the first 8 KiB
+/// are enough; a streamed file passes only those).
+pub(crate) fn not_utf8_hint(head: &[u8]) -> &'static str {
+    // A NUL byte early on, outside UTF-16, means a program, an image or an archive: no
+    // encoding setting will make it prose.
+    let binary = head.iter().take(HINT_BYTES).any(|b| *b == 0);
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        "it looks like UTF-16; save it as UTF-8 and try again"
+    } else if binary {
+        "it looks like a binary file, not text (kindly checks text and Markdown files)"
+    } else {
+        "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+    }
+}
+
+/// How many leading bytes [`not_utf8_hint`] looks at.
+pub(crate) const HINT_BYTES: usize = 8192;
 
 fn without_bom(mut text: String, note: Option<String>) -> Text {
     let bom = text.starts_with(BOM);

@@ -6,7 +6,7 @@
 //! output needs the line around each finding: it is read back from the file afterwards, a small
 //! window per finding.
 
-use super::inputs::{io_reason, BOM};
+use super::inputs::{self, io_reason, BOM};
 use kindly::{Analysis, DocumentKind, Engine, Finding, Span, Spilled, SpillingStream, Stream};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
@@ -104,6 +104,16 @@ pub(crate) struct Streamed<'e> {
     pub bom: bool,
 }
 
+/// The first bytes of `path`, for the advice on a file that is not UTF-8 (none if it cannot be
+/// read again: the advice is then the general one).
+fn first_bytes(path: &Path) -> Vec<u8> {
+    let mut head = Vec::with_capacity(inputs::HINT_BYTES);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(inputs::HINT_BYTES as u64).read_to_end(&mut head);
+    }
+    head
+}
+
 /// Reads `path` piece by piece into a stream. Invalid UTF-8 is an error naming the byte offset
 /// of the first bad byte, or with `lossy` is replaced by U+FFFD (and a note says where).
 pub(crate) fn analyse<'e>(
@@ -175,8 +185,9 @@ pub(crate) fn analyse<'e>(
                         bad => {
                             let at = file_offset + consumed + good as u64;
                             if !lossy {
+                                let hint = inputs::not_utf8_hint(&first_bytes(path));
                                 return Err(format!(
-                                    "not valid UTF-8 (first bad byte at offset {at}); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+                                    "not valid UTF-8 (first bad byte at offset {at}); {hint}"
                                 ));
                             }
                             first_bad.get_or_insert(at);
