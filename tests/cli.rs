@@ -2083,3 +2083,43 @@ fn settings_file_errors_name_the_file_line_and_column() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("'--config <FILE>' cannot be used with '--no-config'"));
 }
+
+/// The same pack named twice (as its file and as its folder, or in the settings file and on
+/// the command line) is loaded once; a pack with a built-in pack's id says how to use it
+/// instead of the built-in one.
+#[test]
+fn a_pack_named_twice_is_loaded_once_and_a_built_in_id_says_what_to_do() {
+    let dir = TempDir::new("cli");
+    dir.write("a.txt", "I am a grumpy gremlin.\n");
+    let o = run(with_pack(
+        &dir,
+        &["--pack", ".", "--pack", "./pack.toml", "check", "a.txt"],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(stdout(&o).matches("a.txt:1:8").count(), 1, "{}", stdout(&o));
+    // A copy of a built-in pack, loaded next to the built-in packs.
+    dir.write(
+        "copy/pack.toml",
+        PACK.replace("id = \"test-pack\"", "id = \"en-core\""),
+    );
+    let o = run(kindly(dir.path()).args(["--pack", "copy", "check", "a.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: copy/pack.toml:2:6: pack 'en-core': pack id 'en-core' is loaded twice: a \
+         built-in pack has the same id (load this copy without the built-in packs to use it \
+         instead); on the command line: --no-default-packs (in the settings file: default-packs \
+         = false)\n"
+    );
+    // Without the built-in packs, the built-in crisis rules still come along (the copy has
+    // none), under the built-in pack's id: the copy needs an id of its own.
+    let o =
+        run(kindly(dir.path()).args(["--no-default-packs", "--pack", "copy", "check", "a.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: copy/pack.toml:2:6: pack 'en-core': pack id 'en-core' is a built-in pack's id, \
+         and the built-in crisis rules are loaded under it next to packs without crisis rules; \
+         give this pack an id of its own\n"
+    );
+}

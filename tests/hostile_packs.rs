@@ -342,7 +342,7 @@ fn a_pack_loaded_twice_names_the_duplicate() {
     assert_eq!(err.kind(), ErrorKind::DuplicateId);
     assert_eq!(
         err.to_string(),
-        "two.toml:2:6: pack 'big': pack id 'big' is loaded twice"
+        "two.toml:2:6: pack 'big': pack id 'big' is loaded twice (first from one.toml)"
     );
 }
 

@@ -209,8 +209,18 @@ fn build_engine(
     if exact.0 {
         builder.packs_exactly_as_given();
     }
+    // The same pack named twice (in the settings file and on the command line, or as its
+    // folder and as its pack.toml) is loaded once, as the same file checked twice is.
+    let mut seen = std::collections::BTreeSet::new();
     for pack in packs {
-        builder.add_pack_path(pack);
+        let main = if pack.is_dir() {
+            pack.join("pack.toml")
+        } else {
+            pack.clone()
+        };
+        if seen.insert(std::fs::canonicalize(&main).unwrap_or(main)) {
+            builder.add_pack_path(pack);
+        }
     }
     for category in &global.disabled {
         builder.disable_category(*category);
@@ -227,7 +237,12 @@ fn build_engine(
     match builder.build() {
         Ok(engine) => Ok(Some(engine)),
         Err(e) => {
-            let message = e.to_string();
+            let mut message = e.to_string();
+            if builtin && message.contains(kindly::BUILTIN_PACK_HAS_THE_ID) {
+                message.push_str(
+                    "; on the command line: --no-default-packs (in the settings file: default-packs = false)",
+                );
+            }
             let message = settings
                 .zip(e.value())
                 .and_then(|(s, value)| s.locate_error(value, &message))

@@ -251,6 +251,10 @@ pub(crate) struct Cues {
     pub feeling_frame: Option<Regex>,
 }
 
+/// How a duplicate pack id error says that the first copy is a built-in pack; front ends that
+/// can turn the built-in packs off add how to the message.
+pub(crate) const BUILTIN_HAS_IT: &str = "a built-in pack has the same id";
+
 /// A regex that finds any of `words` as whole words (word boundaries only on sides that are
 /// word characters, so emoji and "n't" work too).
 pub(crate) fn cue_regex(words: &[String]) -> std::result::Result<Option<Regex>, String> {
@@ -897,7 +901,9 @@ pub(crate) fn compile(
     let mut packs = Vec::new();
     let mut rules: Vec<Rule> = Vec::new();
     let mut rule_ids: BTreeMap<String, Location> = BTreeMap::new();
-    let mut pack_ids: BTreeSet<String> = BTreeSet::new();
+    // Each pack id, with the file it came from, whether it is a built-in pack and where its id
+    // is written.
+    let mut pack_ids: BTreeMap<String, (String, bool, crate::error::Location)> = BTreeMap::new();
     let mut literal_index: BTreeMap<TriggerLiteral, u32> = BTreeMap::new();
     let mut literals: Vec<TriggerLiteral> = Vec::new();
     let mut literal_rules: Vec<Vec<u32>> = Vec::new();
@@ -917,14 +923,36 @@ pub(crate) fn compile(
             )
             .at(at(main, meta.id.span().start)));
         }
-        if !pack_ids.insert(pack_id.clone()) {
-            return Err(Error::new(
-                ErrorKind::DuplicateId,
-                format!("pack id '{pack_id}' is loaded twice"),
-            )
-            .at(at(main, meta.id.span().start))
-            .in_pack(&pack_id));
+        let here = at(main, meta.id.span().start);
+        if let Some((first, first_builtin, first_at)) = pack_ids.get(&pack_id) {
+            let (why, at) = if *first_builtin && validate {
+                (
+                    format!(
+                        "pack id '{pack_id}' is loaded twice: {BUILTIN_HAS_IT} (load this copy without the built-in packs to use it instead)"
+                    ),
+                    here,
+                )
+            } else if !validate {
+                // The built-in crisis rules, which come along with packs that have none
+                // (DOMAIN.md section 2), under the built-in pack's id: the user's pack needs
+                // an id of its own.
+                (
+                    format!(
+                        "pack id '{pack_id}' is a built-in pack's id, and the built-in crisis rules are loaded under it next to packs without crisis rules; give this pack an id of its own"
+                    ),
+                    first_at.clone(),
+                )
+            } else {
+                (
+                    format!("pack id '{pack_id}' is loaded twice (first from {first})"),
+                    here,
+                )
+            };
+            return Err(Error::new(ErrorKind::DuplicateId, why)
+                .at(at)
+                .in_pack(&pack_id));
         }
+        pack_ids.insert(pack_id.clone(), (main.name.clone(), !validate, here));
         let language = meta.language.get_ref().to_ascii_lowercase();
 
         // Context cues: the pack's own, or its language's built-in ones.
