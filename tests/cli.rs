@@ -1606,6 +1606,42 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
         .args(["check", "--lossy", "--format", "jsonl", "bad.txt"]));
     assert_eq!(code(&lossy), 1, "{}", stderr(&lossy));
     assert!(stderr(&lossy).contains(&format!("first bad byte at offset {at}")));
+    // Machine output says so too, before the file's findings (and with the same words read
+    // whole as streamed).
+    let note = format!(
+        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+    );
+    for stream_from in ["1", "1000000000"] {
+        let lines = jsonl(&run(kindly(dir.path())
+            .env("KINDLY_STREAM_FROM_BYTES", stream_from)
+            .args(["check", "--lossy", "--format", "jsonl", "bad.txt"])));
+        assert_eq!(
+            lines[0],
+            serde_json::json!({"type": "note", "path": "bad.txt", "message": note}),
+            "streamed from {stream_from} bytes"
+        );
+        assert!(lines[1..]
+            .iter()
+            .all(|l| l["type"] == "finding" || l["type"] == "support"));
+        let doc: serde_json::Value = serde_json::from_slice(
+            &run(kindly(dir.path())
+                .env("KINDLY_STREAM_FROM_BYTES", stream_from)
+                .args(["check", "--lossy", "--format", "json", "bad.txt"]))
+            .stdout,
+        )
+        .unwrap();
+        assert_eq!(
+            doc["files"][0]["note"],
+            note.as_str(),
+            "streamed from {stream_from} bytes"
+        );
+    }
+    // A file read without trouble has no note.
+    let doc: serde_json::Value = serde_json::from_slice(
+        &run(with_pack(&dir, &["check", "--format", "json", "pack.toml"])).stdout,
+    )
+    .unwrap();
+    assert_eq!(doc["files"][0]["note"], serde_json::Value::Null);
     // A streamed program or image gets the same advice as one read whole: none about encodings.
     let mut binary = b"\x7fELF\x02\x01\x01\x00\x00\x00".to_vec();
     binary.extend_from_slice(long_journal().as_bytes());

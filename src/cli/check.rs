@@ -164,6 +164,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                         *offsets_match_file,
                         *bom,
                         spilled,
+                        c.note.as_deref(),
                         args,
                         opts,
                         document.as_mut(),
@@ -179,6 +180,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                         findings: &a.findings,
                         support: a.support.as_ref(),
                         error: None,
+                        note: c.note.as_deref(),
                     };
                     write_json(document, &report, &mut stdout)?;
                     c.shown
@@ -190,6 +192,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                         findings: &[],
                         support: None,
                         error: Some(message),
+                        note: None,
                     };
                     write_json(document, &report, &mut stdout)?;
                     c.shown
@@ -292,7 +295,7 @@ fn check_one<'e>(
         Ok(text) => human::Lines::Text(text),
         Err(_) => human::Lines::Nothing,
     };
-    let (rendered, shown) = render(input, args, opts, lines, &outcome);
+    let (rendered, shown) = render(input, args, opts, lines, &outcome, note.as_deref());
     Checked {
         display: input.display.clone(),
         outcome: outcome.map(Report::Whole),
@@ -339,7 +342,7 @@ fn check_large<'e>(
                 .filter(|_| offsets_match_file);
             let mut read = |f: &Finding| file.as_mut().and_then(|file| large::window(file, f, bom));
             let lines = human::Lines::Lookup(&mut read);
-            let (rendered, shown) = render(input, args, opts, lines, &outcome);
+            let (rendered, shown) = render(input, args, opts, lines, &outcome, note.as_deref());
             return Checked {
                 display: input.display.clone(),
                 outcome: outcome.map(Report::Whole),
@@ -366,7 +369,7 @@ fn check_large<'e>(
     };
     let mut rendered = String::new();
     if let (CheckFormat::Jsonl, Err(e)) = (args.format, &outcome) {
-        jsonl(input, &[], None, Some(e), &mut rendered);
+        jsonl(input, &[], None, Some(e), None, &mut rendered);
     }
     Checked {
         display: input.display.clone(),
@@ -386,6 +389,7 @@ fn write_large(
     offsets_match_file: bool,
     bom: bool,
     spilled: &mut kindly::Spilled<'_>,
+    note: Option<&str>,
     args: &CheckArgs,
     opts: human::Options,
     document: Option<&mut json::DocumentWriter>,
@@ -409,8 +413,10 @@ fn write_large(
             let support = spilled.support().cloned();
             let findings = spilled.findings()?.map(trim);
             match document {
-                Some(document) => document.file_from(display, findings, support.as_ref(), out)?,
-                None => json::lines_from(display, findings, support.as_ref(), out)?,
+                Some(document) => {
+                    document.file_from(display, findings, support.as_ref(), note, out)?
+                }
+                None => json::lines_from(display, findings, support.as_ref(), note, out)?,
             }
             Ok(Shown::default())
         }
@@ -450,6 +456,7 @@ fn render(
     opts: human::Options,
     lines: human::Lines<'_>,
     outcome: &Result<Analysis, String>,
+    note: Option<&str>,
 ) -> (String, Shown) {
     let mut rendered = String::new();
     let mut shown = Shown::default();
@@ -462,7 +469,7 @@ fn render(
                 Ok(a) => (a.findings.as_slice(), a.support.as_ref(), None),
                 Err(e) => (&[][..], None, Some(e.as_str())),
             };
-            jsonl(input, findings, support, error, &mut rendered);
+            jsonl(input, findings, support, error, note, &mut rendered);
         }
         _ => {}
     }
@@ -475,11 +482,12 @@ fn jsonl(
     findings: &[Finding],
     support: Option<&kindly::Support>,
     error: Option<&str>,
+    note: Option<&str>,
     rendered: &mut String,
 ) {
     // Serializing plain data into a String cannot fail; if it ever did, say so in the output
     // rather than dropping the input.
-    if let Err(e) = json::lines(&input.display, findings, support, error, rendered) {
+    if let Err(e) = json::lines(&input.display, findings, support, error, note, rendered) {
         *rendered = format!(
             "{{\"type\":\"error\",\"path\":{},\"message\":\"cannot write JSON: {}\"}}\n",
             serde_json::to_string(&input.display).unwrap_or_default(),

@@ -25,6 +25,8 @@ pub(crate) struct FileReport<'a> {
     pub findings: &'a [Finding],
     pub support: Option<&'a Support>,
     pub error: Option<&'a str>,
+    /// What the reader had to do to check the input (bytes replaced under `--lossy`).
+    pub note: Option<&'a str>,
 }
 
 /// Totals of `--format json`.
@@ -56,15 +58,22 @@ pub(crate) enum Line<'a> {
         path: &'a str,
         message: &'a str,
     },
+    /// What the reader had to do to check the input (bytes replaced under `--lossy`); before
+    /// the input's other lines.
+    Note {
+        path: &'a str,
+        message: &'a str,
+    },
 }
 
-/// The JSON Lines of one input: its support message first (if any), then its findings in
-/// order, or its error.
+/// The JSON Lines of one input: its note (if any), its support message (if any), then its
+/// findings in order, or its error.
 pub(crate) fn lines(
     path: &str,
     findings: &[Finding],
     support: Option<&Support>,
     error: Option<&str>,
+    note: Option<&str>,
     out: &mut String,
 ) -> serde_json::Result<()> {
     let mut push = |line: Line<'_>| -> serde_json::Result<()> {
@@ -74,6 +83,9 @@ pub(crate) fn lines(
     };
     if let Some(message) = error {
         return push(Line::Error { path, message });
+    }
+    if let Some(message) = note {
+        push(Line::Note { path, message })?;
     }
     if let Some(support) = support {
         push(Line::Support { path, support })?;
@@ -130,6 +142,7 @@ impl DocumentWriter {
         path: &str,
         findings: impl Iterator<Item = std::io::Result<Finding>>,
         support: Option<&Support>,
+        note: Option<&str>,
         out: &mut impl std::io::Write,
     ) -> std::io::Result<()> {
         self.next_file(out)?;
@@ -149,8 +162,9 @@ impl DocumentWriter {
         }
         write!(
             out,
-            "],\n      \"support\": {},\n      \"error\": null\n    }}",
-            pretty_at(&support, 6)?
+            "],\n      \"support\": {},\n      \"error\": null,\n      \"note\": {}\n    }}",
+            pretty_at(&support, 6)?,
+            serde_json::to_string(&note)?
         )
     }
 
@@ -167,14 +181,19 @@ impl DocumentWriter {
     }
 }
 
-/// The JSON Lines of a large file: its support message (if any), then its findings, read one
-/// at a time.
+/// The JSON Lines of a large file: its note and its support message (if any), then its
+/// findings, read one at a time.
 pub(crate) fn lines_from(
     path: &str,
     findings: impl Iterator<Item = std::io::Result<Finding>>,
     support: Option<&Support>,
+    note: Option<&str>,
     out: &mut impl std::io::Write,
 ) -> std::io::Result<()> {
+    if let Some(message) = note {
+        serde_json::to_writer(&mut *out, &Line::Note { path, message })?;
+        out.write_all(b"\n")?;
+    }
     if let Some(support) = support {
         serde_json::to_writer(&mut *out, &Line::Support { path, support })?;
         out.write_all(b"\n")?;
@@ -209,18 +228,21 @@ mod tests {
                 findings: &a.findings,
                 support: a.support.as_ref(),
                 error: None,
+                note: Some("not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD"),
             },
             FileReport {
                 path: "b \"quoted\".txt",
                 findings: &b.findings,
                 support: None,
                 error: None,
+                note: None,
             },
             FileReport {
                 path: "missing.txt",
                 findings: &[],
                 support: None,
                 error: Some("no such file"),
+                note: None,
             },
         ];
         for n in 0..=files.len() {
@@ -234,7 +256,8 @@ mod tests {
             for (i, f) in files[..n].iter().enumerate() {
                 if i == 0 {
                     let found = f.findings.iter().cloned().map(Ok);
-                    w.file_from(f.path, found, f.support, &mut written).unwrap();
+                    w.file_from(f.path, found, f.support, f.note, &mut written)
+                        .unwrap();
                 } else {
                     w.file(f, &mut written).unwrap();
                 }
