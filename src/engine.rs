@@ -709,7 +709,7 @@ impl Engine {
         sink: &mut Sink<'_>,
     ) {
         let (ss, _) = sentence;
-        let mut record = |trigger: (usize, usize), matched, outcome| {
+        let mut record = |trigger: (usize, usize), matched, outcome, score| {
             if let Some(t) = sink.trace.as_deref_mut() {
                 t.push(Step {
                     rule: r,
@@ -717,6 +717,7 @@ impl Engine {
                     trigger,
                     matched,
                     outcome,
+                    score,
                 });
             }
         };
@@ -748,7 +749,12 @@ impl Engine {
                 &mut sink.tokens,
             );
             if score >= classifier.threshold {
-                record((ts, te), Some((ms, me)), StepOutcome::Kept);
+                record(
+                    (ts, te),
+                    Some((ms, me)),
+                    StepOutcome::Kept,
+                    Some((score, classifier.threshold)),
+                );
                 let cand = Candidate {
                     sentence,
                     span: (ms, me),
@@ -757,7 +763,12 @@ impl Engine {
                 sink.found
                     .push(self.raw_finding(r, cues, scan, &cand, Vec::new()));
             } else {
-                record((ts, te), Some((ms, me)), StepOutcome::Dropped("classifier"));
+                record(
+                    (ts, te),
+                    Some((ms, me)),
+                    StepOutcome::Dropped("classifier"),
+                    Some((score, classifier.threshold)),
+                );
             }
             return;
         }
@@ -790,7 +801,7 @@ impl Engine {
                         .or_else(|| group.iter().find(|(_, _, s, e)| *s >= ws && *e <= we))
                     else {
                         let (_, _, ts, te) = group[0];
-                        record((ts, te), Some((ms, me)), StepOutcome::TriggerOutside);
+                        record((ts, te), Some((ms, me)), StepOutcome::TriggerOutside, None);
                         continue;
                     };
                     let cand = Candidate {
@@ -803,6 +814,7 @@ impl Engine {
                         (ts, te),
                         Some((ms, me)),
                         kept.map_or_else(StepOutcome::Dropped, |()| StepOutcome::Kept),
+                        None,
                     );
                     if kept.is_ok() {
                         let slots = rule
@@ -820,7 +832,7 @@ impl Engine {
                 }
                 if !matched_any {
                     let (_, _, ts, te) = group[0];
-                    record((ts, te), None, StepOutcome::NoMatch);
+                    record((ts, te), None, StepOutcome::NoMatch, None);
                 }
             }
             None => {
@@ -835,6 +847,7 @@ impl Engine {
                         (ts, te),
                         Some((ts, te)),
                         kept.map_or_else(StepOutcome::Dropped, |()| StepOutcome::Kept),
+                        None,
                     );
                     if kept.is_ok() {
                         let slots = vec![("word".to_string(), scan[ts..te].to_string())];

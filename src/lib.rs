@@ -64,7 +64,7 @@ pub use error::{Error, ErrorKind, Location, Result};
 pub use finding::{Analysis, Finding, Reframe, Resource, Span, Support};
 pub use selftest::{ExampleFailure, ExampleReport};
 pub use stream::{Spilled, SpilledFindings, SpillingStream, Stream};
-pub use trace::{ExceptionMatch, Outcome, Trace, TraceStep};
+pub use trace::{ClassifierScore, ExceptionMatch, Outcome, Trace, TraceStep};
 
 // The README's Rust example is compiled and run as a doctest, so it cannot go stale.
 #[cfg(doctest)]

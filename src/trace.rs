@@ -41,7 +41,31 @@ pub struct TraceStep {
     pub column: usize,
     /// For a match the `exception` filter dropped: which exception of the rule did it.
     pub exception: Option<ExceptionMatch>,
+    /// For a rule with a learned classifier: what the sentence and its neighbours scored, and
+    /// the threshold it had to reach, so a near miss can be told from a clear one.
+    pub classifier: Option<ClassifierScore>,
 }
+
+/// A learned classifier's score for one candidate, and the rule's threshold (logits; the
+/// candidate is kept when `score >= threshold`).
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ClassifierScore {
+    /// The score of the sentence with its neighbours.
+    pub score: f64,
+    /// The rule's threshold.
+    pub threshold: f64,
+}
+
+// Scores are finite (sums of table weights), so comparing their bits is comparing the numbers,
+// and `TraceStep` can stay `Eq`.
+impl PartialEq for ClassifierScore {
+    fn eq(&self, other: &Self) -> bool {
+        self.score.to_bits() == other.score.to_bits()
+            && self.threshold.to_bits() == other.threshold.to_bits()
+    }
+}
+impl Eq for ClassifierScore {}
 
 /// Which of a rule's `exceptions` dropped a match (several may overlap it; this is the first
 /// in the pack's order), so a rule author can find it.
@@ -141,6 +165,8 @@ pub(crate) struct Step {
     pub trigger: (usize, usize),
     pub matched: Option<(usize, usize)>,
     pub outcome: StepOutcome,
+    /// A classifier's (score, threshold), for rules that have one.
+    pub score: Option<(f64, f64)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -275,6 +301,9 @@ fn settle(
                 matched: s.matched.map(|(a, b)| Span::new(a, b)),
                 outcome,
                 exception,
+                classifier: s
+                    .score
+                    .map(|(score, threshold)| ClassifierScore { score, threshold }),
             }
         })
         .collect()

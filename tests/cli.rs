@@ -1958,6 +1958,41 @@ fn trace_names_the_exception_that_dropped_a_match() {
     );
 }
 
+/// A learned classifier's score and threshold are in the trace, in words and in JSON (the
+/// score depends on the shipped model, so only its sign is pinned here).
+#[test]
+fn trace_shows_a_classifier_score_against_its_threshold() {
+    let dir = TempDir::new("cli");
+    let text = "CHISWICK PRESS:--CHARLES WHITTINGHAM AND CO.";
+    let trace = |format: &str| {
+        run(kindly(dir.path()).args([
+            "trace",
+            "--format",
+            format,
+            "--rule",
+            "crisis.model-check-in",
+            text,
+        ]))
+    };
+    let o = trace("human");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("      (classifier score "))
+        .unwrap_or_else(|| panic!("no classifier line: {out}"));
+    assert!(line.starts_with("      (classifier score -"), "{line}");
+    assert!(line.ends_with(", threshold 2.50)"), "{line}");
+    let step = &json(&trace("json"))["steps"][0];
+    assert_eq!(step["detail"], "classifier");
+    assert_eq!(step["classifier"]["threshold"], 2.5);
+    assert!(
+        step["classifier"]["score"].as_f64().unwrap() < 0.0,
+        "{step}"
+    );
+    assert!(step.get("exception").is_none());
+}
+
 #[test]
 fn trace_lists_patterns_that_did_not_match_for_one_rule() {
     // A built-in rule: "I'm not lazy" never matches the label pattern, which only --rule or

@@ -610,3 +610,34 @@ fn a_rewrite_that_would_leave_words_dangling_is_offered_as_a_suggestion() {
     );
     assert!(dangling.iter().all(|(_, rewrite)| !rewrite), "{dangling:?}");
 }
+
+/// A trace gives a learned classifier's score and threshold with its step, so a rule author
+/// can tell a near miss from a clear one; rules without a classifier have none.
+#[test]
+fn a_trace_gives_the_classifier_score_and_threshold() {
+    let step = |text: &str, rule: &str| {
+        engine()
+            .trace(text, false)
+            .steps
+            .into_iter()
+            .find(|s| &*s.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule} step for {text:?}"))
+    };
+    // crisis_model.toml sets the check-in's threshold at 2.5.
+    let low = step(
+        "CHISWICK PRESS:--CHARLES WHITTINGHAM AND CO.",
+        "crisis.model-check-in",
+    );
+    assert_eq!(low.outcome, kindly::Outcome::Dropped("classifier"));
+    let c = low.classifier.expect("a classifier score");
+    assert_eq!(c.threshold, 2.5);
+    assert!(c.score < c.threshold, "{c:?}");
+    let high = step(
+        "everything is grey and i dont see the point of being here",
+        "crisis.model-check-in",
+    );
+    let c = high.classifier.expect("a classifier score");
+    assert!(c.score >= c.threshold, "{c:?}");
+    let plain = step("I'm so lazy today.", "labeling.fragment");
+    assert_eq!(plain.classifier, None);
+}

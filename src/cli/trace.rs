@@ -32,6 +32,15 @@ struct JsonStep<'a> {
     /// For `dropped` by `exception`: which exception of the rule, and what it matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     exception: Option<JsonException<'a>>,
+    /// For a rule with a learned classifier: the score and the threshold it had to reach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classifier: Option<JsonClassifier>,
+}
+
+#[derive(Serialize)]
+struct JsonClassifier {
+    score: f64,
+    threshold: f64,
 }
 
 #[derive(Serialize)]
@@ -98,6 +107,10 @@ pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
                             of: e.of,
                             matched: at(e.matched),
                             matched_text: &text[e.matched.range()],
+                        }),
+                        classifier: s.classifier.map(|c| JsonClassifier {
+                            score: c.score,
+                            threshold: c.threshold,
                         }),
                     }
                 })
@@ -168,6 +181,13 @@ fn human(
                 e.number,
                 e.of,
                 sanitize(&text[e.matched.range()])
+            )?;
+        }
+        if let Some(c) = s.classifier {
+            writeln!(
+                out,
+                "      (classifier score {:.2}, threshold {:.2})",
+                c.score, c.threshold
             )?;
         }
     }
