@@ -260,7 +260,16 @@ fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
         stderr(&o),
         "kindly: latin1.txt: not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)\n"
     );
-    let line: serde_json::Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Machine output says that bytes were replaced, before the file's findings.
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"type": "note", "path": "latin1.txt", "message": "not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)"})
+    );
+    let line = &lines[1];
     assert_eq!(line["text"], "I'm so lazy");
     // Positions count the replacement character (3 bytes in UTF-8) in place of the bad byte.
     assert_eq!(line["bytes"]["start"], 14);
