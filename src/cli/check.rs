@@ -235,6 +235,7 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
             notes_shown,
             support_files,
             summary.errors,
+            std::io::stderr().is_terminal(),
         ) {
             writeln!(stderr, "{line}")?;
         }

@@ -427,12 +427,17 @@ fn render_support(
 
 /// The closing line on stderr: what was found, in a gentle register. `None` when nothing was
 /// found and nothing went wrong.
+///
+/// A run with nothing to say gives `None`, or with `clean_line` (a person is watching: standard
+/// error is a terminal) "no notes in N files", so that silence is never mistaken for a run
+/// that did not happen. Scripts and CI logs keep the silence of tools like ripgrep.
 pub(crate) fn summary(
     files: usize,
     with_notes: usize,
     notes: usize,
     support_files: usize,
     errors: usize,
+    clean_line: bool,
 ) -> Option<String> {
     let mut parts = Vec::new();
     if notes > 0 {
@@ -456,8 +461,37 @@ pub(crate) fn summary(
         ));
     }
     if parts.is_empty() {
-        None
+        (clean_line && files > 0).then(|| format!("no notes in {}", plural(files, "file", "files")))
     } else {
         Some(parts.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::summary;
+
+    #[test]
+    fn a_clean_run_says_so_only_to_a_person() {
+        assert_eq!(summary(1, 0, 0, 0, 0, false), None);
+        assert_eq!(
+            summary(1, 0, 0, 0, 0, true).as_deref(),
+            Some("no notes in 1 file")
+        );
+        assert_eq!(
+            summary(3, 0, 0, 0, 0, true).as_deref(),
+            Some("no notes in 3 files")
+        );
+        // Nothing checked at all is reported elsewhere, as an error.
+        assert_eq!(summary(0, 0, 0, 0, 0, true), None);
+        // With notes or failures the usual line, terminal or not.
+        assert_eq!(
+            summary(3, 2, 4, 0, 1, true).as_deref(),
+            Some("4 notes in 2 of 3 files; 1 file could not be checked")
+        );
+        assert_eq!(
+            summary(2, 0, 0, 0, 1, false).as_deref(),
+            Some("1 file could not be checked")
+        );
     }
 }
