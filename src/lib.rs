@@ -108,6 +108,14 @@ pub fn closest_ids<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
     suggest::closest(query, ids)
 }
 
+/// "; did you mean 'a'?" or "; did you mean 'a', 'b' or 'c'?" (empty when `close` is): the
+/// library's wording, so the `kindly` command's hints read like the engine's. Not part of the
+/// public API.
+#[doc(hidden)]
+pub fn did_you_mean(close: &[&str]) -> String {
+    suggest::did_you_mean(close)
+}
+
 /// The words a duplicate-pack-id error uses when the first copy is a built-in pack, so the
 /// `kindly` command can add how to turn the built-in packs off. Not part of the public API.
 #[doc(hidden)]

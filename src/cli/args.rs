@@ -469,11 +469,9 @@ pub(crate) fn parse_category(s: &str) -> Result<Category, String> {
 }
 
 /// "; did you mean 'labeling'?" for a category id close to one of `ids` ("labelling",
-/// "self-attack"), else "".
+/// "self-attack"), else "": the library's choice and wording, as for rule ids.
 pub(crate) fn closest_category(id: &str, ids: &[&str]) -> String {
-    kindly::closest_ids(id, ids)
-        .first()
-        .map_or_else(String::new, |c| format!("; did you mean '{c}'?"))
+    kindly::did_you_mean(&kindly::closest_ids(id, ids))
 }
 
 #[cfg(test)]

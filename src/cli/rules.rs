@@ -161,29 +161,19 @@ pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
     let close = engine.similar_rules(id);
     let mut err = anstream::stderr().lock();
     let shown = sanitize(id);
-    match close.as_slice() {
-        [] => writeln!(
+    if close.is_empty() {
+        writeln!(
             err,
             "{} no rule '{shown}' (`kindly rules` lists every rule)",
             paint(ERROR, "kindly:")
-        )?,
-        [one] => writeln!(
+        )?;
+    } else {
+        writeln!(
             err,
-            "{} no rule '{shown}'; did you mean '{one}'?",
-            paint(ERROR, "kindly:")
-        )?,
-        many => {
-            let quoted: Vec<String> = many.iter().map(|c| format!("'{c}'")).collect();
-            let (last, head) = quoted
-                .split_last()
-                .map_or(("", &[][..]), |(l, h)| (l.as_str(), h));
-            writeln!(
-                err,
-                "{} no rule '{shown}'; did you mean {} or {last}?",
-                paint(ERROR, "kindly:"),
-                head.join(", ")
-            )?;
-        }
+            "{} no rule '{shown}'{}",
+            paint(ERROR, "kindly:"),
+            kindly::did_you_mean(&close)
+        )?;
     }
     Ok(Status::Trouble)
 }
