@@ -483,4 +483,30 @@ mod tests {
     fn command_line_is_consistent() {
         Cli::command().debug_assert();
     }
+
+    /// The help is written by hand; it must name every extension a folder is searched for, and
+    /// every extension read as Markdown, as `inputs` defines them.
+    #[test]
+    fn help_names_the_extensions_inputs_uses() {
+        let mut cli = Cli::command();
+        let check = cli.find_subcommand_mut("check").expect("a check subcommand");
+        let help = check.render_long_help().to_string();
+        for ext in crate::cli::inputs::searched_extensions().split(", ") {
+            assert!(
+                help.contains(ext),
+                "`kindly check --help` does not name {ext}"
+            );
+        }
+        let markdown = check
+            .get_arguments()
+            .find(|a| a.get_id() == "markdown")
+            .and_then(|a| a.get_help())
+            .expect("a --markdown flag with help")
+            .to_string();
+        let named: Vec<&str> = markdown
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .filter_map(|w| w.strip_prefix('.'))
+            .collect();
+        assert_eq!(named, crate::cli::inputs::MARKDOWN_EXTENSIONS, "{markdown}");
+    }
 }

@@ -8,9 +8,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Extensions searched for inside folders (files named explicitly are always read): plain text
-/// and every Markdown extension ([`MARKDOWN_EXTENSIONS`]).
-const TEXT_EXTENSIONS: [&str; 6] = ["md", "markdown", "mdx", "qmd", "rmd", "txt"];
+/// Extensions searched for inside folders besides the Markdown ones ([`MARKDOWN_EXTENSIONS`]);
+/// files named explicitly are always read.
+const PLAIN_TEXT_EXTENSIONS: [&str; 1] = ["txt"];
 /// Folder names never descended into.
 const SKIP_DIRS: [&str; 2] = ["target", "node_modules"];
 
@@ -72,9 +72,9 @@ pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Inpu
                         ""
                     };
                     notes.push(format!(
-                        "{}: no text or Markdown files in this folder (.txt, .md, .markdown, \
-                         .mdx, .qmd, .rmd){ignored}",
-                        path.display()
+                        "{}: no text or Markdown files in this folder ({}){ignored}",
+                        path.display(),
+                        searched_extensions()
                     ));
                 }
             }
@@ -109,6 +109,21 @@ pub(crate) fn is_markdown(path: &Path) -> bool {
     extension(path).is_some_and(|e| MARKDOWN_EXTENSIONS.contains(&e.as_str()))
 }
 
+/// Whether a file with this (lowercased) extension is searched for inside folders.
+fn is_searched_extension(ext: &str) -> bool {
+    PLAIN_TEXT_EXTENSIONS.contains(&ext) || MARKDOWN_EXTENSIONS.contains(&ext)
+}
+
+/// ".txt, .md, .markdown, ...": the extensions a folder is searched for, as messages list them.
+pub(crate) fn searched_extensions() -> String {
+    PLAIN_TEXT_EXTENSIONS
+        .iter()
+        .chain(MARKDOWN_EXTENSIONS.iter())
+        .map(|e| format!(".{e}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn extension(path: &Path) -> Option<String> {
     path.extension()
         .and_then(|e| e.to_str())
@@ -138,8 +153,7 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
                 let is_file = e
                     .file_type()
                     .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()));
-                let wanted =
-                    extension(e.path()).is_some_and(|ext| TEXT_EXTENSIONS.contains(&ext.as_str()));
+                let wanted = extension(e.path()).is_some_and(|ext| is_searched_extension(&ext));
                 if is_file && wanted {
                     inputs.push(file_input(e.into_path()));
                 }
