@@ -475,6 +475,7 @@ pub(crate) fn closest_category(id: &str, ids: &[&str]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
@@ -489,7 +490,7 @@ mod tests {
     #[test]
     fn help_names_the_extensions_inputs_uses() {
         let mut cli = Cli::command();
-        let check = cli.find_subcommand_mut("check").expect("a check subcommand");
+        let check = cli.find_subcommand_mut("check").unwrap();
         let help = check.render_long_help().to_string();
         for ext in crate::cli::inputs::searched_extensions().split(", ") {
             assert!(
@@ -501,7 +502,7 @@ mod tests {
             .get_arguments()
             .find(|a| a.get_id() == "markdown")
             .and_then(|a| a.get_help())
-            .expect("a --markdown flag with help")
+            .unwrap()
             .to_string();
         let named: Vec<&str> = markdown
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
