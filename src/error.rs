@@ -86,6 +86,8 @@ struct Inner {
     rule: Option<String>,
     value: Option<String>,
     message: String,
+    /// Set on a duplicate pack id whose first copy is a built-in pack.
+    builtin_clash: bool,
 }
 
 impl Error {
@@ -98,7 +100,13 @@ impl Error {
             rule: None,
             value: None,
             message: message.into(),
+            builtin_clash: false,
         }))
+    }
+
+    pub(crate) fn clashing_with_builtin_pack(mut self) -> Error {
+        self.0.builtin_clash = true;
+        self
     }
 
     pub(crate) fn at(mut self, location: Location) -> Error {
@@ -172,6 +180,33 @@ impl Error {
     /// ```
     pub fn value(&self) -> Option<&str> {
         self.0.value.as_deref()
+    }
+
+    /// True when a pack was refused because a built-in pack already has its id (a
+    /// [`DuplicateId`](ErrorKind::DuplicateId)): the pack can be used instead of the built-in
+    /// one by building without them ([`EngineBuilder::builtin_packs`]), which a tool can offer
+    /// in its own words.
+    ///
+    /// [`EngineBuilder::builtin_packs`]: crate::EngineBuilder::builtin_packs
+    ///
+    /// ```
+    /// let pack = r#"
+    /// [pack]
+    /// id = "en-core"
+    /// version = "0.1.0"
+    /// language = "en"
+    /// license = "CC0-1.0"
+    /// description = "my copy of the English pack"
+    /// "#;
+    /// let err = kindly::Engine::builder()
+    ///     .add_pack_source("copy/pack.toml", pack)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(err.kind(), kindly::ErrorKind::DuplicateId);
+    /// assert!(err.clashes_with_builtin_pack());
+    /// ```
+    pub fn clashes_with_builtin_pack(&self) -> bool {
+        self.0.builtin_clash
     }
 
     /// The bare message, without location, pack or rule.

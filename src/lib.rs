@@ -115,8 +115,3 @@ pub fn closest_ids<'a>(query: &str, ids: &[&'a str]) -> Vec<&'a str> {
 pub fn did_you_mean(close: &[&str]) -> String {
     suggest::did_you_mean(close)
 }
-
-/// The words a duplicate-pack-id error uses when the first copy is a built-in pack, so the
-/// `kindly` command can add how to turn the built-in packs off. Not part of the public API.
-#[doc(hidden)]
-pub const BUILTIN_PACK_HAS_THE_ID: &str = pack::BUILTIN_HAS_IT;

@@ -238,7 +238,7 @@ fn build_engine(
         Ok(engine) => Ok(Some(engine)),
         Err(e) => {
             let mut message = e.to_string();
-            if builtin && message.contains(kindly::BUILTIN_PACK_HAS_THE_ID) {
+            if builtin && e.clashes_with_builtin_pack() {
                 message.push_str(
                     "; on the command line: --no-default-packs (in the settings file: default-packs = false)",
                 );

@@ -251,9 +251,9 @@ pub(crate) struct Cues {
     pub feeling_frame: Option<Regex>,
 }
 
-/// How a duplicate pack id error says that the first copy is a built-in pack; front ends that
-/// can turn the built-in packs off add how to the message.
-pub(crate) const BUILTIN_HAS_IT: &str = "a built-in pack has the same id";
+/// How a duplicate pack id error says that the first copy is a built-in pack (the error also
+/// carries `Error::clashes_with_builtin_pack`, for front ends that can turn them off).
+const BUILTIN_HAS_IT: &str = "a built-in pack has the same id";
 
 /// A regex that finds any of `words` as whole words (word boundaries only on sides that are
 /// word characters, so emoji and "n't" work too).
@@ -948,9 +948,14 @@ pub(crate) fn compile(
                     here,
                 )
             };
-            return Err(Error::new(ErrorKind::DuplicateId, why)
+            let err = Error::new(ErrorKind::DuplicateId, why)
                 .at(at)
-                .in_pack(&pack_id));
+                .in_pack(&pack_id);
+            return Err(if *first_builtin && validate {
+                err.clashing_with_builtin_pack()
+            } else {
+                err
+            });
         }
         pack_ids.insert(pack_id.clone(), (main.name.clone(), !validate, here));
         let language = meta.language.get_ref().to_ascii_lowercase();
