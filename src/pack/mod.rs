@@ -925,7 +925,8 @@ pub(crate) fn compile(
         }
         let here = at(main, meta.id.span().start);
         if let Some((first, first_builtin, first_at)) = pack_ids.get(&pack_id) {
-            let (why, at) = if *first_builtin && validate {
+            let builtin_clash = *first_builtin && validate;
+            let (why, at) = if builtin_clash {
                 (
                     format!(
                         "pack id '{pack_id}' is loaded twice: {BUILTIN_HAS_IT} (load this copy without the built-in packs to use it instead)"
@@ -951,7 +952,7 @@ pub(crate) fn compile(
             let err = Error::new(ErrorKind::DuplicateId, why)
                 .at(at)
                 .in_pack(&pack_id);
-            return Err(if *first_builtin && validate {
+            return Err(if builtin_clash {
                 err.clashing_with_builtin_pack()
             } else {
                 err
