@@ -62,6 +62,18 @@ fn words_before(text: &str, floor: usize, pos: usize, n: usize) -> usize {
     floor
 }
 
+/// Whether the writer is the one saying it: "I think I'm lazy" and "I said: I'm an idiot" are the
+/// writer's own words; "she thinks I'm lazy" or "my boss said I was careless" are someone else's.
+fn said_by_writer(text: &str, floor: usize, cue_at: usize) -> bool {
+    let from = words_before(text, floor, cue_at, 3);
+    text[from..cue_at]
+        .split(|ch: char| !is_word_char(ch) && ch != '\'' && ch != '\u{2019}')
+        .any(|w| {
+            let w = w.to_ascii_lowercase();
+            w == "i" || w.starts_with("i'") || w.starts_with("i\u{2019}") || w == "im" || w == "ive"
+        })
+}
+
 /// Whether the sentence is a question (ends in '?', allowing trailing quotes, emoji, spaces).
 fn is_question(text: &str, clause_end: usize) -> bool {
     for c in text[..clause_end].chars().rev() {
@@ -275,24 +287,23 @@ pub(crate) fn check(
     if p.reported_speech {
         // Only the stretch since the last comma: "He said I was lazy, and he's right, I'm
         // hopeless" keeps the endorsed second clause.
-        let comma = text[cs..ms].rfind([',', ':']).map_or(cs, |i| cs + i + 1);
+        let cut = text[cs..ms].rfind([',', ':']).map(|i| cs + i);
+        let comma = cut.map_or(cs, |i| i + 1);
         if let Some(re) = &cues.communication {
-            for m in re.find_iter(&text[comma..ms]) {
-                // "I think I'm lazy" is the writer's own judgment; "she thinks I'm lazy" or
-                // "my boss said I was careless" is someone else's.
-                let cue_at = comma + m.start();
-                let from = words_before(text, comma, cue_at, 3);
-                let by_writer = text[from..cue_at]
-                    .split(|ch: char| !is_word_char(ch) && ch != '\'' && ch != '\u{2019}')
-                    .any(|w| {
-                        let w = w.to_ascii_lowercase();
-                        w == "i"
-                            || w.starts_with("i'")
-                            || w.starts_with("i\u{2019}")
-                            || w == "im"
-                            || w == "ive"
-                    });
-                if !by_writer {
+            if re
+                .find_iter(&text[comma..ms])
+                .any(|m| !said_by_writer(text, comma, comma + m.start()))
+            {
+                return Err("reported speech");
+            }
+            // A colon right after a verb of saying opens someone else's words: "what the inner
+            // critic tried to say: that it doesn't count", "Dad said: you're useless".
+            if let Some(colon) = cut.filter(|&i| text.as_bytes()[i] == b':') {
+                let from = text[cs..colon].rfind([',', ':']).map_or(cs, |i| cs + i + 1);
+                let before = text[from..colon].trim_end();
+                if re.find_iter(before).any(|m| {
+                    m.end() == before.len() && !said_by_writer(text, from, from + m.start())
+                }) {
                     return Err("reported speech");
                 }
             }

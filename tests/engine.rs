@@ -105,6 +105,16 @@ fn other_senses_reported_speech_quotes_and_questions() {
         None,
     );
     check("I'm 'lazy' according to my mom.", None);
+    // A colon after a verb of saying opens someone else's words; after the writer's own, not.
+    check("My dad always said: you're lazy and useless.", None);
+    check(
+        "I ran my first 5k today. What the inner critic tried to say: that it doesn't count.",
+        None,
+    );
+    check(
+        "I said it out loud: [I'm such an idiot].",
+        Some(Category::Labeling),
+    );
     check("Am I lazy or just tired?", None);
     check(
         "[Why am I so stupid]?? read the question wrong TWICE",
