@@ -724,6 +724,15 @@ mod tests {
         // Closing the fence later changes what the earlier paragraphs mean.
         doc.set_text("```\nI'm so lazy\n\nI'm so lazy\n");
         assert_eq!(doc.analysis(), &engine.analyze_markdown(doc.text()));
+        // Crisis language is caught in masked text too, paragraph by paragraph as in the whole.
+        for text in [
+            "Long day.\n<!-- I want to kill myself -->\n\nI'm so lazy.\n",
+            "<details>\nI just want to die\n\nnot really\n</details>\n\nI'm so lazy.\n",
+        ] {
+            doc.set_text(text);
+            assert_eq!(doc.analysis(), &engine.analyze_markdown(text), "{text:?}");
+            assert!(doc.analysis().support.is_some(), "{text:?}");
+        }
     }
 
     /// Masked text that keeps its byte length but not its UTF-16 length (smart punctuation

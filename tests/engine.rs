@@ -651,3 +651,29 @@ fn a_trace_gives_the_classifier_score_and_threshold() {
     let plain = step("I'm so lazy today.", "labeling.fragment");
     assert_eq!(plain.classifier, None);
 }
+
+#[test]
+fn crisis_language_in_masked_markdown_is_caught() {
+    // Markdown masking hides code, HTML and front matter from the other rules, but crisis
+    // language is always caught (DOMAIN.md §2).
+    for md in [
+        "<details>\nI want to kill myself\n</details>\n",
+        "<!-- I want to kill myself -->\n",
+        "ok `I want to kill myself`\n",
+        "---\nmood: I want to kill myself\n---\nok\n",
+        "```\nI want to kill myself\n```\n",
+    ] {
+        let found = engine().analyze_markdown(md);
+        let crisis: Vec<&str> = found
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Crisis)
+            .map(|f| &md[f.bytes.range()])
+            .collect();
+        assert_eq!(crisis, ["I want to kill myself"], "{md:?}");
+        assert_eq!(found.support.map(|s| s.tier), Some(CrisisTier::A), "{md:?}");
+    }
+    // The other rules still skip masked text.
+    let md = "Fine day.\n\n<!-- I'm so lazy -->\n`I'm so lazy`\n";
+    assert!(engine().analyze_markdown(md).findings.is_empty());
+}

@@ -112,7 +112,8 @@ Folders are searched recursively for text and Markdown files (.txt, .md, .markdo
 .rmd), in sorted order; hidden \
 files and folders, target/ and node_modules/ are skipped, and so are files that .gitignore, \
 .ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
-command line are always checked. Markdown files skip code, links, HTML and front matter.
+command line are always checked. Markdown files skip code, links, HTML and front matter, \
+except for crisis language, which is looked for everywhere.
 
 Examples:
   kindly check journal.md notes/
