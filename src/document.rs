@@ -280,16 +280,20 @@ impl Document {
                 self.cuts_after(edit, scan)
             }
             // Markdown can change what every paragraph means (a fence opened far above), so
-            // its cuts are always taken from the whole masked text.
+            // its cuts are always taken from the whole text. They are the blank lines of the
+            // text as written, not of the masked text: a line that masking blanked (an HTML
+            // comment, front matter, a table rule) does not end a paragraph, so
+            // `<!-- kindly-ignore -->` quiets the same paragraph as in the whole text. Every
+            // written blank line is blank when masked too, so context still stops there.
             _ => {
                 let mut starts = vec![0];
-                starts.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+                starts.extend(text::paragraph_cuts(&text).into_iter().filter(|&c| c > 0));
                 (starts, 0, 0)
             }
         };
         debug_assert_eq!(starts, {
             let mut all = vec![0];
-            all.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+            all.extend(text::paragraph_cuts(&text).into_iter().filter(|&c| c > 0));
             all
         });
         let bounds = |i: usize| (starts[i], starts.get(i + 1).copied().unwrap_or(scan.len()));
@@ -724,14 +728,21 @@ mod tests {
         // Closing the fence later changes what the earlier paragraphs mean.
         doc.set_text("```\nI'm so lazy\n\nI'm so lazy\n");
         assert_eq!(doc.analysis(), &engine.analyze_markdown(doc.text()));
-        // Crisis language is caught in masked text too, paragraph by paragraph as in the whole.
+        // Crisis language is caught in masked text too, paragraph by paragraph as in the whole;
+        // `<!-- kindly-ignore -->` quiets the paragraph it is in however much of it is masked.
         for text in [
+            "<!-- kindly-ignore -->\n---\ntitle: x\n---\nI'm so lazy.\n",
+            "<!-- kindly-ignore -->\n| a | b |\n|---|---|\n| I'm so lazy | x |\n",
             "Long day.\n<!-- I want to kill myself -->\n\nI'm so lazy.\n",
             "<details>\nI just want to die\n\nnot really\n</details>\n\nI'm so lazy.\n",
         ] {
             doc.set_text(text);
             assert_eq!(doc.analysis(), &engine.analyze_markdown(text), "{text:?}");
-            assert!(doc.analysis().support.is_some(), "{text:?}");
+            let ignored = text.starts_with("<!-- kindly-ignore");
+            assert_eq!(doc.analysis().support.is_some(), !ignored, "{text:?}");
+            if ignored {
+                assert!(doc.analysis().findings.is_empty(), "{text:?}");
+            }
         }
     }
 
