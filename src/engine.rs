@@ -1293,6 +1293,22 @@ impl Engine {
             .chain(general[rot..].iter().copied())
             .chain(general[..rot].iter().copied());
         let starts_upper = matched.chars().next().is_some_and(char::is_uppercase);
+        // "I was so lazy yesterday" -> "I'm low on energy yesterday" would change the tense:
+        // a present-tense rewording of a past-tense span is shown, not applied in place.
+        let past = {
+            let m = matched.trim_start().to_ascii_lowercase();
+            [
+                "i was ",
+                "i've been ",
+                "ive been ",
+                "i have been ",
+                "i had been ",
+                "was ",
+                "been ",
+            ]
+            .iter()
+            .any(|p| m.starts_with(p))
+        };
         let mut out: Vec<Reframe> = Vec::new();
         for r in ordered {
             if out.len() >= self.max_reframes {
@@ -1303,8 +1319,13 @@ impl Engine {
             };
             // A rewording that can't replace the span in place is shown on its own, as a
             // sentence of its own.
-            let rewrite = r.rewrite && !l.continues;
-            if (rewrite && starts_upper) || (r.rewrite && l.continues) {
+            let present = {
+                let lower = text.trim_start().to_ascii_lowercase();
+                lower.starts_with("i'm ") || lower.starts_with("i am ") || lower.starts_with("i’m ")
+            };
+            let in_place = !l.continues && !(past && present);
+            let rewrite = r.rewrite && in_place;
+            if (rewrite && starts_upper) || (r.rewrite && !in_place) {
                 text = capitalize(&text);
             }
             if out.iter().any(|o| o.text == text) {

@@ -619,6 +619,42 @@ fn a_rewrite_that_would_leave_words_dangling_is_offered_as_a_suggestion() {
         ("Something didn't go the way I wanted".to_string(), false)
     );
     assert!(dangling.iter().all(|(_, rewrite)| !rewrite), "{dangling:?}");
+    // Prepositions that complete the label and tag questions leave words dangling too.
+    for text in [
+        "I'm such a failure as a mother.",
+        "I'm such a failure for quitting.",
+        "I'm such a failure, aren't I?",
+    ] {
+        let r = rewrites(text);
+        assert!(r.iter().all(|(_, rewrite)| !rewrite), "{text}: {r:?}");
+    }
+}
+
+#[test]
+fn a_rewrite_keeps_the_tense_and_the_rest_of_the_phrase() {
+    let first = |text: &str| -> (String, String, bool) {
+        let a = engine().analyze(text);
+        let f = &a.findings[0];
+        (
+            f.text.clone().unwrap_or_default(),
+            f.reframes[0].text.clone(),
+            f.reframes[0].rewrite,
+        )
+    };
+    let now = first("I'm so lazy.");
+    assert_eq!(
+        now,
+        ("I'm so lazy".into(), "I'm low on energy".into(), true)
+    );
+    // "I'm low on energy yesterday" would change the tense.
+    let then = first("I was so lazy yesterday.");
+    assert_eq!(
+        then,
+        ("I was so lazy".into(), "I'm low on energy".into(), false)
+    );
+    // "I'm low on energy and stupid" would keep a harsh word and hide it from the next check.
+    assert!(!first("I'm so lazy and stupid.").2);
+    assert!(first("I'm so lazy and I hate it.").2);
 }
 
 /// A trace gives a learned classifier's score and threshold with its step, so a rule author
