@@ -1323,7 +1323,7 @@ impl Engine {
                 let lower = text.trim_start().to_ascii_lowercase();
                 lower.starts_with("i'm ") || lower.starts_with("i am ") || lower.starts_with("i’m ")
             };
-            let in_place = !l.continues && !(past && present);
+            let in_place = !(l.continues || (past && present));
             let rewrite = r.rewrite && in_place;
             if (rewrite && starts_upper) || (r.rewrite && !in_place) {
                 text = capitalize(&text);
