@@ -107,6 +107,7 @@ fn other_senses_reported_speech_quotes_and_questions() {
     check("I'm 'lazy' according to my mom.", None);
     // A colon after a verb of saying opens someone else's words; after the writer's own, not.
     check("My dad always said: you're lazy and useless.", None);
+    check("I'm so lazy, my mum always said.", None);
     check(
         "I ran my first 5k today. What the inner critic tried to say: that it doesn't count.",
         None,
