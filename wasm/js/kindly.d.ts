@@ -16,13 +16,14 @@ export type Confidence = 'low' | 'medium' | 'high';
  */
 export type CrisisTier = 'a' | 'b' | 'someone-else' | 'abuse';
 
-/** A kinder way to say it. */
+/** A kinder way to say it. Read-only: in a document's results reframes are frozen, because
+ * every result a finding appears in shares them. */
 export interface Reframe {
-  text: string;
+  readonly text: string;
   /** True when `text` can replace the finding's span directly ("Rewrite as ..."). */
-  rewrite: boolean;
+  readonly rewrite: boolean;
   /** Self-compassion components it brings in: `SK`, `CH`, `MF`. */
-  poles: string[];
+  readonly poles: readonly string[];
 }
 
 export interface Finding {
@@ -33,8 +34,8 @@ export interface Finding {
   category: Category;
   /** A gentle name to show for the category ("harsh label"), never a clinical label. */
   label: string;
-  /** Other categories that fired on an overlapping span. */
-  tags: Category[];
+  /** Other categories that fired on an overlapping span (frozen in a document's results). */
+  tags: readonly Category[];
   severity: Severity;
   confidence: Confidence;
   /** Crisis findings only. */
@@ -54,8 +55,9 @@ export interface Finding {
   text: string | null;
   /** A short, gentle message about this span. */
   message: string;
-  /** Zero to three kinder wordings; always empty on crisis findings and when withheld. */
-  reframes: Reframe[];
+  /** Zero to three kinder wordings; always empty on crisis findings and when withheld. Frozen
+   * in a document's results, with each reframe. */
+  reframes: readonly Reframe[];
   /** True when reframes exist but are set aside because of crisis language nearby. */
   reframesWithheld: boolean;
 }
@@ -146,6 +148,11 @@ export class Kindly {
   free(): void;
 }
 
+/**
+ * A text being edited. Every result is the caller's: a fresh array of fresh finding objects
+ * that the document never reads again, so sorting or changing it cannot affect later results.
+ * Only the findings' `tags` and `reframes` are shared between results, and frozen.
+ */
 export class KindlyDocument {
   private constructor();
   /** Replaces the whole text; only paragraphs that changed are analysed again. */
@@ -153,7 +160,7 @@ export class KindlyDocument {
   /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws and leaves the
    * document unchanged when the range does not fit or splits a surrogate pair. */
   applyEdit(from: number, to: number, insert: string): Analysis;
-  /** The latest analysis. */
+  /** The latest analysis: the same object the last `update`/`applyEdit` returned. */
   readonly analysis: Analysis;
   /** The current text. */
   readonly text: string;

@@ -225,10 +225,10 @@ function markdownOption(options) {
   return options.markdown === true;
 }
 
-// A copy of finding `p` moved by `shift` JS indices and `lines` lines. Every field is listed:
-// V8 copies a literal of known shape about twice as fast as `{ ...p }` here, which is half of a
-// keystroke's JavaScript time in a long entry. (A field missing here fails the document tests,
-// which compare documents with whole-text analysis.)
+// The caller's copy of finding `p` moved by `shift` JS indices and `lines` lines. Every field
+// is listed: V8 copies a literal of known shape about twice as fast as `{ ...p }` here, and this
+// copy is most of a keystroke's JavaScript time in a long entry. (A field missing here fails the
+// document tests, which compare documents with whole-text analysis.)
 function moved(p, shift, lines) {
   return {
     id: p.id, rule: p.rule, category: p.category, label: p.label, tags: p.tags, severity: p.severity,
@@ -238,12 +238,31 @@ function moved(p, shift, lines) {
   };
 }
 
+// A finding's nested arrays are shared by every result it appears in, so they are frozen when
+// it first arrives. (Copying them for each result instead would cost more than the rest of a
+// keystroke in a long entry: about 0.1 ms for 400 findings.)
+function freezeNested(f) {
+  Object.freeze(f.tags);
+  for (const r of f.reframes) {
+    Object.freeze(r.poles);
+    Object.freeze(r);
+  }
+  Object.freeze(f.reframes);
+  return f;
+}
+
 /**
  * A text being edited. Findings carry an `id` that stays the same while their paragraph is
  * unchanged, even as earlier edits shift their offsets.
  */
 export class KindlyDocument {
   #doc;
+  // The last result's findings as the document keeps them: each as it first arrived from Rust
+  // (never handed out, never changed) with how far it has moved since, in JS indices and lines.
+  #kept = [];
+  #shifts = [];
+  #lineShifts = [];
+  /** The last result, as handed out: the caller's to change. */
   #analysis = { findings: [], support: null };
 
   /** @internal made by `Kindly#document()` */
@@ -273,29 +292,46 @@ export class KindlyDocument {
 
   // Findings unchanged since the last result arrive as runs [first, count, shift, lines]: the
   // previous result's findings first..first+count, moved by `shift` JS indices and `lines` lines
-  // (see to_json_since in wasm/src/lib.rs). Unmoved ones keep their object; moved ones get a
-  // copy with the new position, so an analysis already handed out never changes under its holder.
+  // (see to_json_since in wasm/src/lib.rs). They are rebuilt from the document's own record of
+  // the last findings, never from the result handed out, which the caller may have sorted,
+  // spliced or changed: every result holds fresh finding objects and a fresh array. The edit is
+  // already applied in Rust when this runs, so nothing the caller did may make it throw.
   #take(json) {
     const a = JSON.parse(json);
-    const before = this.#analysis.findings;
+    const before = this.#kept;
+    const shiftsBefore = this.#shifts;
+    const lineShiftsBefore = this.#lineShifts;
+    const kept = [];
+    const shifts = [];
+    const lineShifts = [];
     const findings = [];
     for (const f of a.findings) {
       if (!Array.isArray(f)) {
-        findings.push(f);
+        kept.push(freezeNested(f));
+        shifts.push(0);
+        lineShifts.push(0);
+        findings.push(moved(f, 0, 0));
         continue;
       }
       const [first, count, shift, lines] = f;
       for (let i = first; i < first + count; i++) {
-        const p = before[i];
-        findings.push(shift === 0 && lines === 0 ? p : moved(p, shift, lines));
+        const s = shiftsBefore[i] + shift;
+        const l = lineShiftsBefore[i] + lines;
+        kept.push(before[i]);
+        shifts.push(s);
+        lineShifts.push(l);
+        findings.push(moved(before[i], s, l));
       }
     }
     a.findings = findings;
+    this.#kept = kept;
+    this.#shifts = shifts;
+    this.#lineShifts = lineShifts;
     this.#analysis = a;
     return a;
   }
 
-  /** The latest analysis (the same object `update`/`applyEdit` returned). */
+  /** The latest analysis (the same object `update`/`applyEdit` returned: the caller's). */
   get analysis() {
     return this.#analysis;
   }
