@@ -122,9 +122,12 @@ export interface AnalyzeOptions {
  * bytes or a compiled module. */
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
-/** Loads the WebAssembly module; call once before anything else. */
+/** Loads the WebAssembly module before anything else is used. With no argument it fetches
+ * `kindly_wasm_bg.wasm` next to the module (in Node, whose `fetch` cannot read files, use
+ * `initSync`). Once the module is loaded, by this or by `initSync`, it does nothing. */
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
-/** Loads the module synchronously from bytes or a compiled module (Node, workers). */
+/** Loads the module synchronously from bytes or a compiled module (Node, workers). Does nothing
+ * once the module is loaded; a pending `init()` then resolves without loading a second copy. */
 export function initSync(bytesOrModule: BufferSource | WebAssembly.Module): void;
 /** The package version. */
 export function version(): string;

@@ -8,31 +8,107 @@
 import initWasm, { initSync as initWasmSync, KindlyEngine, version as wasmVersion } from './kindly_wasm.js';
 
 let ready = false;
-let loading = null;
+let loading = null; // the pending init(), if any
+let instantiating = false; // init() is in wasm-bindgen's asynchronous instantiation (see load)
 let broken = false;
+
+const WASM_FILE = 'kindly_wasm_bg.wasm';
 
 /**
  * Loads the WebAssembly module. With no argument it fetches `kindly_wasm_bg.wasm` next to this
- * file (browsers and bundlers). Also accepts a URL, a `Response`, bytes or a `WebAssembly.Module`.
+ * file (browsers and bundlers). Also accepts a URL, a `Request`, a `Response`, bytes or a
+ * `WebAssembly.Module`, or a promise of one. Once the module is loaded, by this or by
+ * `initSync`, further calls do nothing.
  */
 export async function init(input) {
   if (ready) return;
   if (!loading) {
-    loading = initWasm(input === undefined ? undefined : { module_or_path: input }).then(() => {
-      ready = true;
-    }, (e) => {
+    loading = load(input).finally(() => {
       loading = null;
-      throw e;
     });
   }
   await loading;
 }
 
-/** Loads the module synchronously from bytes or a `WebAssembly.Module` (Node, workers). */
+/**
+ * Loads the module synchronously from bytes or a `WebAssembly.Module` (Node, workers). Does
+ * nothing once the module is loaded, also when a pending `init()` is still fetching it: that
+ * `init()` then resolves without loading a second copy.
+ */
 export function initSync(bytesOrModule) {
   if (ready) return;
+  if (instantiating) {
+    throw new Error('kindly: init() is already instantiating the module; await it instead of calling initSync()');
+  }
+  if (bytesOrModule === null || typeof bytesOrModule !== 'object') {
+    throw new TypeError(`kindly: initSync() takes the bytes of ${WASM_FILE} (e.g. from readFileSync) or a WebAssembly.Module`);
+  }
   initWasmSync({ module: bytesOrModule });
   ready = true;
+}
+
+// The module is compiled here and instantiated with wasm-bindgen's initSync, which does nothing
+// once an instance exists. (wasm-bindgen's own async init always installs the instance it made
+// when it settles, even over one that initSync installed meanwhile: engines built in between
+// then point into the old memory and trap.)
+async function load(input) {
+  const module = await compile(await input);
+  if (ready) return; // initSync() finished first: keep its instance
+  try {
+    initWasmSync({ module });
+    ready = true;
+  } catch (e) {
+    // Chrome refuses synchronous instantiation of large modules on the main thread (above 8 MB
+    // today, above 4 KB in older versions); instantiate asynchronously there.
+    if (!(e instanceof RangeError)) throw e;
+    instantiating = true;
+    try {
+      await initWasm({ module_or_path: module });
+      ready = true;
+    } finally {
+      instantiating = false;
+    }
+  }
+}
+
+async function compile(input) {
+  if (input === undefined) input = new URL(WASM_FILE, import.meta.url);
+  if (input instanceof WebAssembly.Module) return input;
+  if (typeof input === 'string' || input instanceof URL || (typeof Request === 'function' && input instanceof Request)) {
+    input = await fetchWasm(input);
+  }
+  if (typeof Response === 'function' && input instanceof Response) {
+    if (!input.ok) {
+      throw new Error(`kindly: could not fetch ${WASM_FILE}: ${input.status} ${input.statusText} (${input.url})`);
+    }
+    const type = input.headers.get('Content-Type') ?? '';
+    if (typeof WebAssembly.compileStreaming === 'function' && type.split(';')[0].trim() === 'application/wasm') {
+      return WebAssembly.compileStreaming(input);
+    }
+    return WebAssembly.compile(await input.arrayBuffer());
+  }
+  if (input === null || typeof input !== 'object') {
+    throw new TypeError('kindly: init() takes a URL, a Request, a Response, bytes or a WebAssembly.Module');
+  }
+  return WebAssembly.compile(input);
+}
+
+async function fetchWasm(url) {
+  try {
+    return await fetch(url);
+  } catch (e) {
+    const href = url instanceof URL ? url.href : typeof url === 'string' ? url : url.url;
+    if (href.startsWith('file:')) {
+      // Node's fetch cannot read files: `await init()` as written for browsers fails there.
+      throw new Error(
+        `kindly: init() cannot fetch ${WASM_FILE} from a file: URL in this runtime (Node's fetch cannot read files); ` +
+          'load it with initSync(bytes) instead, as the package README\'s "In Node" section shows: ' +
+          `initSync(readFileSync(new URL(import.meta.resolve('kindly-wasm/${WASM_FILE}'))))`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
 }
 
 /** The package version. */
