@@ -160,8 +160,9 @@ export class KindlyDocument {
   private constructor();
   /** Replaces the whole text; only paragraphs that changed are analysed again. */
   update(text: string): Analysis;
-  /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws and leaves the
-   * document unchanged when the range does not fit or splits a surrogate pair. */
+  /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws a `RangeError`
+   * and leaves the document unchanged when an index is not a non-negative integer or the range
+   * is reversed, past the end or splits a surrogate pair. */
   applyEdit(from: number, to: number, insert: string): Analysis;
   /** The latest analysis: the same object the last `update`/`applyEdit` returned. */
   readonly analysis: Analysis;

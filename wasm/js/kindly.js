@@ -160,10 +160,33 @@ function checkText(text, name = 'text') {
   }
 }
 
+// An argument as the caller gave it, for error messages: the string '1' shows as such, not as
+// the number it would coerce to. Other strings are not quoted: they could be the person's words.
+function shown(v) {
+  if (typeof v === 'string') return /^[\s\d.eE+-]{0,24}$/.test(v) ? `the string '${v}'` : 'a string';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null || v === undefined || typeof v === 'boolean') return String(v);
+  if (typeof v === 'symbol') return 'a symbol';
+  if (typeof v === 'function') return 'a function';
+  return Array.isArray(v) ? 'an array' : 'an object';
+}
+
 function checkIndex(n, name) {
-  if (!Number.isSafeInteger(n) || n < 0) {
-    throw new RangeError(`kindly: ${name} must be a non-negative integer index, not ${String(n)}`);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`kindly: ${name} must be a non-negative integer index, not ${shown(n)}`);
   }
+}
+
+/** The largest index Rust takes; no JS string is this long, so any index above is past the end. */
+const MAX_INDEX = 2 ** 32 - 1;
+
+// An error thrown by the Rust side, as the wrapper's own: with the `kindly:` prefix and of the
+// given class. A trap (WebAssembly.RuntimeError) is left for `call` to handle.
+function fromRust(e, Class = Error) {
+  if (!(e instanceof Error) || (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError)) return e;
+  const message = e.message.startsWith('kindly: ') ? e.message : `kindly: ${e.message}`;
+  return new Class(message);
 }
 
 function engineOptions(options) {
@@ -200,7 +223,7 @@ function engineOptions(options) {
   }
   if (options.maxReframes !== undefined) {
     const n = options.maxReframes;
-    if (!Number.isInteger(n) || n < 0 || n > 3) throw new RangeError(`kindly: maxReframes must be 0 to 3, not ${String(n)}`);
+    if (!Number.isInteger(n) || n < 0 || n > 3) throw new RangeError(`kindly: maxReframes must be 0 to 3, not ${shown(n)}`);
     out.maxReframes = n;
   }
   if (options.disable !== undefined) {
@@ -260,7 +283,7 @@ export class Kindly {
    */
   warmUp(budgetMs = 8) {
     if (typeof budgetMs !== 'number' || !(budgetMs >= 0)) {
-      throw new RangeError(`kindly: warmUp's budget must be a number of milliseconds >= 0, not ${String(budgetMs)}`);
+      throw new RangeError(`kindly: warmUp's budget must be a number of milliseconds >= 0, not ${shown(budgetMs)}`);
     }
     const engine = this.#live();
     const end = performance.now() + budgetMs;
@@ -355,15 +378,25 @@ export class KindlyDocument {
 
   /**
    * Replaces `text.slice(from, to)` with `insert` (JS string indices, as in CodeMirror changes
-   * and `InputEvent`s) and returns the analysis. A range that does not fit throws a
-   * `RangeError`-like `Error` and leaves the document unchanged.
+   * and `InputEvent`s) and returns the analysis. A bad index, or a range that is reversed, past
+   * the end or splits a surrogate pair, throws a `RangeError` and leaves the document unchanged.
    */
   applyEdit(from, to, insert) {
     checkIndex(from, 'from');
     checkIndex(to, 'to');
     checkText(insert, 'insert');
+    if (from > MAX_INDEX || to > MAX_INDEX) {
+      throw new RangeError(`kindly: edit range ${from}..${to} does not fit the text`);
+    }
     const doc = this.#live();
-    return this.#take(call(() => doc.applyEdit(from, to, insert)));
+    const json = call(() => {
+      try {
+        return doc.applyEdit(from, to, insert);
+      } catch (e) {
+        throw fromRust(e, RangeError); // Rust only refuses ranges here
+      }
+    });
+    return this.#take(json);
   }
 
   // Findings unchanged since the last result arrive as runs [first, count, shift, lines]: the

@@ -73,6 +73,7 @@ test('options are checked', () => {
   assert.throws(() => new Kindly({ maxReframe: 2 }), TypeError);
   assert.throws(() => new Kindly({ maxReframes: 4 }), RangeError);
   assert.throws(() => new Kindly({ maxReframes: 1.5 }), RangeError);
+  assert.throws(() => new Kindly({ maxReframes: '2' }), /kindly: maxReframes must be 0 to 3, not the string '2'$/);
   assert.throws(() => new Kindly({ packs: [42] }), TypeError);
   assert.throws(() => new Kindly({ builtin: 'yes' }), TypeError);
   assert.throws(() => new Kindly('en'), TypeError);
@@ -158,6 +159,7 @@ test('warmUp compiles patterns ahead of need and leaves the findings alone', () 
   assert.deepEqual(kindly.analyze(text), expected);
 
   for (const bad of [-1, NaN, '5', null]) assert.throws(() => kindly.warmUp(bad), RangeError);
+  assert.throws(() => kindly.warmUp('5'), /not the string '5'$/);
   kindly.free();
   assert.throws(() => kindly.warmUp(1), /freed/);
 });

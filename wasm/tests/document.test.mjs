@@ -81,13 +81,25 @@ test('edits that do not fit throw and leave the document unchanged', () => {
   const doc = kindly.document();
   doc.update("é😀 I'm so lazy");
   const before = doc.analysis;
-  assert.throws(() => doc.applyEdit(2, 2, 'x'), /surrogate/); // inside the emoji
-  assert.throws(() => doc.applyEdit(5, 99, ''), /does not fit/);
-  assert.throws(() => doc.applyEdit(4, 3, ''), Error);
-  assert.throws(() => doc.applyEdit(-1, 0, ''), RangeError);
-  assert.throws(() => doc.applyEdit(NaN, 0, ''), RangeError);
-  assert.throws(() => doc.applyEdit(0.5, 1, ''), RangeError);
-  assert.throws(() => doc.applyEdit(2 ** 53, 2 ** 53, ''), RangeError);
+  // Every bad range is a RangeError with a `kindly:` message, whichever side finds it.
+  const range = (pattern) => (e) => e instanceof RangeError && pattern.test(e.message) && e.message.startsWith('kindly: ');
+  assert.throws(() => doc.applyEdit(2, 2, 'x'), range(/surrogate/)); // inside the emoji
+  assert.throws(() => doc.applyEdit(3, 2, 'x'), range(/surrogate/));
+  assert.throws(() => doc.applyEdit(5, 99, ''), range(/does not fit/));
+  assert.throws(() => doc.applyEdit(99, 99, ''), range(/does not fit/));
+  assert.throws(() => doc.applyEdit(4, 3, ''), range(/reversed/));
+  assert.throws(() => doc.applyEdit(-1, 0, ''), range(/from must be a non-negative integer index, not -1$/));
+  assert.throws(() => doc.applyEdit(NaN, 0, ''), range(/not NaN$/));
+  assert.throws(() => doc.applyEdit(0.5, 1, ''), range(/not 0\.5$/));
+  assert.throws(() => doc.applyEdit(0, Infinity, ''), range(/to must be .*, not Infinity$/));
+  for (const big of [2 ** 32, 2 ** 32 + 3, 2 ** 53 - 1, 2 ** 53, 2 ** 60]) {
+    assert.throws(() => doc.applyEdit(big, big, ''), range(/^kindly: edit range \d+\.\.\d+ does not fit the text$/));
+  }
+  // Messages show what the caller passed, not what it would coerce to.
+  assert.throws(() => doc.applyEdit('1', '2', 'x'), range(/from must be a non-negative integer index, not the string '1'$/));
+  assert.throws(() => doc.applyEdit(1n, 2n, 'x'), range(/not 1n$/));
+  assert.throws(() => doc.applyEdit(null, 2, 'x'), range(/not null$/));
+  assert.throws(() => doc.applyEdit("I'm so lazy", 2, 'x'), range(/not a string$/)); // never quotes words
   assert.throws(() => doc.applyEdit(0, 0, 7), TypeError);
   assert.throws(() => doc.update(null), TypeError);
   assert.equal(doc.text, "é😀 I'm so lazy");
@@ -175,7 +187,7 @@ test('an edit that throws leaves the document as it was, even after the caller c
   const doc = kindly.document();
   doc.update(ENTRY).findings.length = 0;
   const before = doc.analysis;
-  assert.throws(() => doc.applyEdit(5, 999, ''), /does not fit/);
+  assert.throws(() => doc.applyEdit(5, 999, ''), RangeError);
   assert.equal(doc.text, ENTRY);
   assert.equal(doc.analysis, before);
   doc.applyEdit(0, 0, 'Oh. ');
