@@ -99,7 +99,7 @@ export interface KindlyOptions {
    * unless a pack in `packs` has crisis rules of its own: crisis language is always caught. */
   builtin?: boolean;
   /** Extra rule packs as TOML text. A bad pack makes the constructor throw an `Error` whose
-   * message is located: `mine.toml:11:12: rule 'mine.oops': unknown category 'labelling' ...`. */
+   * message is located: `kindly: mine.toml:11:12: rule 'mine.oops': unknown category ...`. */
   packs?: Array<PackText | string>;
   /** Support-resource locale: `en-US` (default), `en-GB`, `en-IE`, `en-CA`, `en-AU` (`en_gb`
    * works too). A locale no pack has support text for makes the constructor throw. */
@@ -113,6 +113,7 @@ export interface KindlyOptions {
   disableRules?: string[] | string;
 }
 
+/** Options of `analyze` and `document`; any other key throws a `TypeError`. */
 export interface AnalyzeOptions {
   /** Skip code, URLs, HTML and front matter; positions still refer to the text as given. */
   markdown?: boolean;
@@ -133,7 +134,8 @@ export function initSync(bytesOrModule: BufferSource | WebAssembly.Module): void
 export function version(): string;
 
 export class Kindly {
-  /** Builds an engine; throws an `Error` with a located message for a bad pack. */
+  /** Builds an engine; throws an `Error` with a located message for a bad pack, a `TypeError`
+   * for an unknown option. */
   constructor(options?: KindlyOptions);
   /** Analyses a whole text. */
   analyze(text: string, options?: AnalyzeOptions): Analysis;
@@ -149,6 +151,8 @@ export class Kindly {
   document(options?: AnalyzeOptions): KindlyDocument;
   /** Frees memory now instead of at garbage collection. */
   free(): void;
+  /** The same as `free()`, for `using` (where the runtime has `Symbol.dispose`). */
+  [Symbol.dispose](): void;
 }
 
 /**
@@ -172,4 +176,14 @@ export class KindlyDocument {
   readonly paragraphsReanalysed: number;
   /** Frees memory now instead of at garbage collection. */
   free(): void;
+  /** The same as `free()`, for `using` (where the runtime has `Symbol.dispose`). */
+  [Symbol.dispose](): void;
+}
+
+declare global {
+  interface SymbolConstructor {
+    /** Explicit resource management (`using`); declared here as the TypeScript lib and
+     * @types/node do, so that these types check without either. */
+    readonly dispose: unique symbol;
+  }
 }

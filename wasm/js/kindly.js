@@ -181,12 +181,30 @@ function checkIndex(n, name) {
 /** The largest index Rust takes; no JS string is this long, so any index above is past the end. */
 const MAX_INDEX = 2 ** 32 - 1;
 
-// An error thrown by the Rust side, as the wrapper's own: with the `kindly:` prefix and of the
-// given class. A trap (WebAssembly.RuntimeError) is left for `call` to handle.
+// The engine's messages are shared with the CLI; these parts point to things a JS developer
+// does not have (CLI commands, the repository's README sections) and are said another way.
+const FOR_JS = [
+  [' (see README, Safety)', ''],
+  [' (`kindly rules` lists every rule)', " (use the `rule` of a finding, e.g. 'labeling.self-adjective')"],
+  [' (see rules/README.md)', " (see rules/README.md in kindly's source repository)"],
+];
+
+// An error thrown by the Rust side, as the wrapper's own: with the `kindly:` prefix, worded for
+// JS and of the given class. A trap (WebAssembly.RuntimeError) is left for `call` to handle.
 function fromRust(e, Class = Error) {
   if (!(e instanceof Error) || (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError)) return e;
-  const message = e.message.startsWith('kindly: ') ? e.message : `kindly: ${e.message}`;
-  return new Class(message);
+  let message = e.message;
+  for (const [cli, js] of FOR_JS) message = message.replaceAll(cli, js);
+  return new Class(message.startsWith('kindly: ') ? message : `kindly: ${message}`);
+}
+
+// Runs `f`, a call into Rust, with its errors as the wrapper's own (see `fromRust`).
+function rust(f, Class) {
+  try {
+    return f();
+  } catch (e) {
+    throw fromRust(e, Class);
+  }
 }
 
 function engineOptions(options) {
@@ -256,7 +274,7 @@ export class Kindly {
   /** @param {import('./kindly.d.ts').KindlyOptions} [options] */
   constructor(options) {
     const json = JSON.stringify(engineOptions(options));
-    this.#engine = call(() => new KindlyEngine(json));
+    this.#engine = call(() => rust(() => new KindlyEngine(json)));
   }
 
   /** Analyses a whole text at once. `{ markdown: true }` skips code, URLs, HTML and front matter. */
@@ -298,7 +316,7 @@ export class Kindly {
   document(options) {
     const markdown = markdownOption(options);
     const engine = this.#live();
-    return new KindlyDocument(call(() => engine.document(markdown)));
+    return new KindlyDocument(MAKE, call(() => rust(() => engine.document(markdown))));
   }
 
   /** Frees the engine's memory now instead of at garbage collection. Documents stay usable. */
@@ -317,7 +335,12 @@ export class Kindly {
 
 function markdownOption(options) {
   if (options === undefined || options === null) return false;
-  if (typeof options !== 'object') throw new TypeError('kindly: options must be an object such as { markdown: true }');
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError('kindly: options must be an object such as { markdown: true }');
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'markdown') throw new TypeError(`kindly: unknown option '${key}' (expected: markdown)`);
+  }
   if (options.markdown !== undefined && typeof options.markdown !== 'boolean') {
     throw new TypeError('kindly: markdown must be true or false');
   }
@@ -350,6 +373,9 @@ function freezeNested(f) {
   return f;
 }
 
+/** Lets `Kindly#document()` alone make documents. */
+const MAKE = Symbol('kindly document');
+
 /**
  * A text being edited. Findings carry an `id` that stays the same while their paragraph is
  * unchanged, even as earlier edits shift their offsets.
@@ -365,7 +391,8 @@ export class KindlyDocument {
   #analysis = { findings: [], support: null };
 
   /** @internal made by `Kindly#document()` */
-  constructor(doc) {
+  constructor(token, doc) {
+    if (token !== MAKE) throw new TypeError('kindly: documents are made with kindly.document()');
     this.#doc = doc;
   }
 
@@ -389,14 +416,8 @@ export class KindlyDocument {
       throw new RangeError(`kindly: edit range ${from}..${to} does not fit the text`);
     }
     const doc = this.#live();
-    const json = call(() => {
-      try {
-        return doc.applyEdit(from, to, insert);
-      } catch (e) {
-        throw fromRust(e, RangeError); // Rust only refuses ranges here
-      }
-    });
-    return this.#take(json);
+    // Rust only refuses ranges here.
+    return this.#take(call(() => rust(() => doc.applyEdit(from, to, insert), RangeError)));
   }
 
   // Findings unchanged since the last result arrive as runs [first, count, shift, lines]: the
@@ -469,4 +490,11 @@ export class KindlyDocument {
     if (!this.#doc) throw new Error('kindly: this document was freed');
     return this.#doc;
   }
+}
+
+// `using kindly = new Kindly()` frees at the end of the block, where the runtime has
+// Symbol.dispose (the wasm-bindgen classes underneath do the same).
+if (typeof Symbol.dispose === 'symbol') {
+  Kindly.prototype[Symbol.dispose] = Kindly.prototype.free;
+  KindlyDocument.prototype[Symbol.dispose] = KindlyDocument.prototype.free;
 }
