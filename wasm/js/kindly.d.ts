@@ -119,9 +119,16 @@ export interface AnalyzeOptions {
   markdown?: boolean;
 }
 
-/** What `init` accepts: nothing (fetch the `.wasm` next to the module), a URL, a `Response`,
- * bytes or a compiled module. */
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+// The host's classes, looked up on globalThis so that these types check without the DOM lib or
+// @types/node: where a class is missing (`never`), the host cannot hand one over anyway.
+type HostClass<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer T } } } ? T : never;
+
+/** What `init` accepts besides nothing (fetch the `.wasm` next to the module): a URL, a
+ * `Request`, a `Response`, bytes or a compiled `WebAssembly.Module`. */
+export type InitInput = string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | WasmBytes | WasmModule;
+/** The bytes of `kindly_wasm_bg.wasm`, e.g. a Node `Buffer`. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
 
 /** Loads the WebAssembly module before anything else is used. With no argument it fetches
  * `kindly_wasm_bg.wasm` next to the module (in Node, whose `fetch` cannot read files, use
@@ -129,7 +136,7 @@ export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembl
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
 /** Loads the module synchronously from bytes or a compiled module (Node, workers). Does nothing
  * once the module is loaded; a pending `init()` then resolves without loading a second copy. */
-export function initSync(bytesOrModule: BufferSource | WebAssembly.Module): void;
+export function initSync(bytesOrModule: WasmBytes | WasmModule): void;
 /** The package version. */
 export function version(): string;
 
