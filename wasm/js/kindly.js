@@ -189,12 +189,19 @@ const FOR_JS = [
   [' (see rules/README.md)', " (see rules/README.md in kindly's source repository)"],
 ];
 
+const NO_PROPERTIES =
+  '(the WebAssembly build leaves out Unicode property classes such as \\p{L} and \\p{Greek} to save size; ' +
+  'the native kindly has them; \\w, \\d, \\s and \\b work here)';
+
 // An error thrown by the Rust side, as the wrapper's own: with the `kindly:` prefix, worded for
 // JS and of the given class. A trap (WebAssembly.RuntimeError) is left for `call` to handle.
 function fromRust(e, Class = Error) {
   if (!(e instanceof Error) || (typeof WebAssembly !== 'undefined' && e instanceof WebAssembly.RuntimeError)) return e;
   let message = e.message;
   for (const [cli, js] of FOR_JS) message = message.replaceAll(cli, js);
+  // A pack's \p{...} class: the native build has the tables, this one does not, so the pack
+  // is not wrong (if the property exists at all).
+  message = message.replace(/Unicode property (value )?not found/, (m) => `${m} ${NO_PROPERTIES}`);
   return new Class(message.startsWith('kindly: ') ? message : `kindly: ${message}`);
 }
 
