@@ -268,8 +268,10 @@ function engineOptions(options) {
   return out;
 }
 
-/** Patterns compiled per call into the engine while warming up (each call looks over every rule). */
-const WARM_UP_STEP = 4;
+/** Patterns compiled per call into the engine while warming up. One, so that `warmUp(ms)`
+ * checks the clock after every pattern and overruns its budget by one pattern at most (a call
+ * costs little besides: it looks over every rule for the next pattern to compile). */
+const WARM_UP_STEP = 1;
 
 /**
  * An engine: the embedded English pack and/or rule packs given as TOML text.
@@ -303,8 +305,9 @@ export class Kindly {
    * are left (0 when all are). Patterns are otherwise compiled the first time a text needs
    * them, which makes the first analyses after building slow (a 10 KB entry: about 0.75 s
    * instead of a few ms). Call it in idle time until it returns 0, e.g. from
-   * `requestIdleCallback`; findings are the same either way. One pattern can take longer than
-   * a small budget (up to tens of milliseconds for the largest).
+   * `requestIdleCallback`; findings are the same either way. It compiles at least one pattern
+   * and stops after the pattern that reaches the budget, so it overruns the budget by one
+   * pattern at most; the largest take tens of milliseconds (see the README).
    */
   warmUp(budgetMs = 8) {
     if (typeof budgetMs !== 'number' || !(budgetMs >= 0)) {
