@@ -71,6 +71,29 @@ test('journal demo: type, see the underline, open the note, apply a kinder wordi
   await page.close();
 });
 
+test('journal demo: clicking words right after typing uses the new offsets', async () => {
+  const page = await open('/demo/');
+  await page.fill('#entry', "I'm so lazy.");
+  await page.locator('#backdrop mark').first().waitFor();
+  // Type in front of the words and click inside them in the same task, well within the
+  // 150 ms pause: the underline still sits at the old offsets.
+  await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    e.focus();
+    e.setRangeText('Well, ', 0, 0, 'end');
+    e.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'Well, ' }));
+    e.setSelectionRange(8, 8); // "Well, I'|m so lazy."
+    e.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+  await page.locator('#suggestion').waitFor({ state: 'visible' });
+  const apply = page.locator('#suggestion button.apply').first();
+  const words = await apply.evaluate((b) => b.firstChild.textContent);
+  assert.equal(await apply.getAttribute('aria-label'), `Replace “I'm so lazy” with “${words}”`);
+  await apply.click();
+  assert.equal(await page.inputValue('#entry'), `Well, ${words}.`);
+  await page.close();
+});
+
 test('journal demo: keyboard only, through the list of notes', async () => {
   const page = await open('/demo/');
   await page.fill('#entry', 'Long day.\n\nHonestly I always mess things up when it matters.');

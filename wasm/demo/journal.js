@@ -36,6 +36,7 @@ let hoverTimer = 0;
 let open = null; // { id, pinned }
 let supportHidden = null; // the tier the person hid the support message at
 let lastCount = 0;
+let drawn = true; // whether the underlines and notes show the latest analysis
 
 // ---- analysis ------------------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ let lastCount = 0;
 function sync() {
   const next = entry.value;
   if (next === text) return;
+  drawn = false;
   const max = Math.min(text.length, next.length);
   let a = 0;
   while (a < max && text.charCodeAt(a) === next.charCodeAt(a)) a++;
@@ -71,11 +73,23 @@ function schedule() {
   }, DEBOUNCE_MS);
 }
 
+/** Brings the document and what is drawn up to date now, before a click or a key uses them:
+ * within the pause after typing, the underlines and `shown` still hold the old offsets. */
+function flush() {
+  clearTimeout(timer);
+  sync();
+  if (!drawn) {
+    cancelAnimationFrame(frame);
+    render();
+  }
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 const escapeHtml = (s) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function render() {
+  drawn = true;
   // Crisis language is never underlined or labelled, and neither is anything whose reframes
   // are set aside because of it (DOMAIN.md 2.2): the support panel speaks instead.
   shown = analysis.findings.filter((f) => f.category !== 'crisis' && !f.reframesWithheld);
@@ -234,11 +248,14 @@ panel.addEventListener('keydown', (e) => {
 
 /** Replaces a finding's words with a direct rewording, as an ordinary edit (Ctrl+Z undoes it). */
 function apply(id, words) {
-  clearTimeout(timer);
-  sync(); // make sure offsets refer to the text as it is now
+  flush(); // make sure offsets refer to the text as it is now
   const f = analysis.findings.find((x) => x.id === id);
   closeSuggestion();
-  if (!f || entry.value.slice(f.start, f.end) !== text.slice(f.start, f.end)) return;
+  if (!f || entry.value.slice(f.start, f.end) !== text.slice(f.start, f.end)) {
+    statusLine.textContent = 'Those words changed before the new ones went in, so nothing was replaced.';
+    entry.focus();
+    return;
+  }
   entry.focus();
   entry.setSelectionRange(f.start, f.end);
   // execCommand keeps the browser's undo history; setRangeText is the fallback.
@@ -260,14 +277,14 @@ entry.addEventListener('scroll', () => {
   if (open) closeSuggestion();
 });
 entry.addEventListener('click', () => {
-  sync();
+  flush();
   const f = entry.selectionStart === entry.selectionEnd && findingAt(entry.selectionStart);
   if (f) openSuggestion(f.id, { pinned: true });
   else closeSuggestion();
 });
 entry.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && e.altKey) {
-    sync();
+    flush();
     const f = findingAt(entry.selectionStart);
     if (f) {
       e.preventDefault();
