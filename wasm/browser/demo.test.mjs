@@ -71,6 +71,44 @@ test('journal demo: type, see the underline, open the note, apply a kinder wordi
   await page.close();
 });
 
+test('journal demo: a note opened from the list scrolls its words into view and selects them', async () => {
+  const page = await open('/demo/');
+  const para = (i) => `Entry ${i}. Walked to the shop, made soup, read a chapter, slept early. ` + 'The afternoon was quiet and grey. '.repeat(4);
+  const last = "I'm such an idiot";
+  const long = Array.from({ length: 60 }, (_, i) => para(i)).join('\n\n') + `\n\nAnd honestly ${last}.`;
+  await page.fill('#entry', long);
+  await page.locator('#notes button').first().waitFor();
+  await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    e.setSelectionRange(0, 0);
+    e.scrollTop = 0;
+  });
+  await page.waitForTimeout(100);
+  await page.locator('#notes button').last().focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#suggestion').waitFor({ state: 'visible' });
+  await page.waitForTimeout(300); // the scroll event has come and gone, and the note stays open
+  assert.equal(await page.locator('#suggestion').isVisible(), true);
+  const seen = await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    const mark = document.querySelector('#backdrop mark.active').getBoundingClientRect();
+    const box = e.getBoundingClientRect();
+    return {
+      selected: e.value.slice(e.selectionStart, e.selectionEnd),
+      onScreen: mark.top >= box.top && mark.bottom <= box.bottom,
+      scrolled: e.scrollTop > 0,
+    };
+  });
+  assert.deepEqual(seen, { selected: last, onScreen: true, scrolled: true });
+  await page.screenshot({ path: join(SHOTS, 'journal-note-from-list.png') });
+  // The rewording then changes the words the person can see.
+  const apply = page.locator('#suggestion button.apply').first();
+  const words = await apply.evaluate((b) => b.firstChild.textContent);
+  await apply.click();
+  assert.equal(await page.inputValue('#entry'), long.replace(last, words));
+  await page.close();
+});
+
 test('journal demo: clicking words right after typing uses the new offsets', async () => {
   const page = await open('/demo/');
   await page.fill('#entry', "I'm so lazy.");

@@ -37,6 +37,7 @@ let open = null; // { id, pinned }
 let supportHidden = null; // the tier the person hid the support message at
 let lastCount = 0;
 let drawn = true; // whether the underlines and notes show the latest analysis
+let scrolledByUs = false; // the next scroll event comes from reveal(), not from the person
 
 // ---- analysis ------------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ function renderNotes() {
       where.className = 'where';
       where.textContent = `${f.label}, line ${f.line}`;
       button.append(quote, where);
-      button.addEventListener('click', () => openSuggestion(f.id, { pinned: true, focus: true }));
+      button.addEventListener('click', () => openFromList(f.id));
       li.append(button);
       return li;
     }),
@@ -173,6 +174,32 @@ $('support-hide').addEventListener('click', () => {
 });
 
 // ---- the suggestion panel --------------------------------------------------------------------
+
+/** Opens a note from the list of notes (click or keyboard): the words it is about are selected
+ * and scrolled into view first, so the person sees what a rewording would change. */
+function openFromList(id) {
+  flush();
+  const f = shown.find((x) => x.id === id);
+  if (!f) return;
+  reveal(f);
+  openSuggestion(f.id, { pinned: true, focus: true });
+}
+
+/** Selects a finding's words in the textarea and scrolls them into view (about a third of the
+ * way down) when they are not. The underline's place in the backdrop, which lays the text out
+ * exactly as the textarea does, says where they are. */
+function reveal(f) {
+  entry.setSelectionRange(f.start, f.end);
+  const mark = backdrop.querySelector(`mark[data-i="${shown.indexOf(f)}"]`);
+  if (!mark) return; // overlapped by an earlier underline: nothing to measure
+  const top = mark.offsetTop;
+  const bottom = top + mark.offsetHeight;
+  if (top >= entry.scrollTop && bottom <= entry.scrollTop + entry.clientHeight) return;
+  const before = entry.scrollTop;
+  entry.scrollTop = Math.max(0, top - entry.clientHeight / 3);
+  if (entry.scrollTop !== before) scrolledByUs = true;
+  backdrop.scrollTop = entry.scrollTop;
+}
 
 function openSuggestion(id, { pinned = false, focus = false } = {}) {
   const f = shown.find((x) => x.id === id);
@@ -274,6 +301,10 @@ const findingAt = (pos) => shown.find((f) => f.start <= pos && pos <= f.end);
 entry.addEventListener('input', schedule);
 entry.addEventListener('scroll', () => {
   backdrop.scrollTop = entry.scrollTop;
+  if (scrolledByUs) {
+    scrolledByUs = false; // reveal() scrolled to the note it is opening
+    return;
+  }
   if (open) closeSuggestion();
 });
 entry.addEventListener('click', () => {
