@@ -63,11 +63,15 @@ test('journal demo: type, see the underline, open the note, apply a kinder wordi
   assert.equal(await page.inputValue('#entry'), typed.replace("I'm so lazy", words));
   await page.waitForFunction(() => document.querySelectorAll('#backdrop mark').length === 0);
   assert.equal(await page.locator('#suggestion').isVisible(), false);
+  // The live status says what changed, and the render after the edit does not wipe it.
+  await page.waitForTimeout(300);
+  assert.equal(await page.textContent('#status'), `Changed to “${words}”. Undo brings the earlier words back.`);
 
   // Undo brings the earlier words back (the edit went through the browser's own history).
   await page.keyboard.press('Control+z');
   assert.equal(await page.inputValue('#entry'), typed);
   await page.locator('#backdrop mark').first().waitFor();
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'One gentle note.');
   await page.close();
 });
 
@@ -157,6 +161,11 @@ test('journal demo: crisis language gets the calm support panel, no underlines o
   const page = await open('/demo/');
   await page.fill('#entry', "I'm so useless. I want to die.");
   await page.locator('#support').waitFor({ state: 'visible' });
+  // Screen readers hear that it appeared, through the live status line.
+  assert.equal(
+    await page.textContent('#status'),
+    "You don't have to carry this alone: a message with people you can talk to is shown beside your entry.",
+  );
   const message = await page.textContent('#support-message');
   assert.ok(message.length > 40);
   assert.ok((await page.locator('#support-resources li').count()) > 0);

@@ -36,6 +36,8 @@ let hoverTimer = 0;
 let open = null; // { id, pinned }
 let supportHidden = null; // the tier the person hid the support message at
 let lastCount = 0;
+let lastSupport = null; // the tier of the support message last shown, for the status line
+let keepStatus = false; // the status after a rewording outlives the render that follows it
 let drawn = true; // whether the underlines and notes show the latest analysis
 let scrolledByUs = false; // the next scroll event comes from reveal(), not from the person
 
@@ -109,10 +111,24 @@ function render() {
   backdrop.scrollTop = entry.scrollTop;
 
   renderNotes();
-  renderSupport();
+  const support = renderSupport();
   if (open && !shown.some((f) => f.id === open.id)) closeSuggestion();
-  if (shown.length !== lastCount) {
-    lastCount = shown.length;
+  renderStatus(support);
+}
+
+/** The live status line: says when the number of notes changes, and when a support message
+ * appears (a screen reader would not notice the panel otherwise). The message after a rewording
+ * stays through the render that the rewording itself causes. */
+function renderStatus(support) {
+  const counted = shown.length !== lastCount;
+  const supportAppeared = support !== null && support !== lastSupport;
+  lastCount = shown.length;
+  lastSupport = support;
+  const keep = keepStatus;
+  keepStatus = false;
+  if (supportAppeared) {
+    statusLine.textContent = `${SUPPORT_TITLES[support] ?? SUPPORT_TITLES.b}: a message with people you can talk to is shown beside your entry.`;
+  } else if (counted && !keep) {
     statusLine.textContent = shown.length === 0 ? '' : shown.length === 1 ? 'One gentle note.' : `${shown.length} gentle notes.`;
   }
 }
@@ -146,12 +162,13 @@ const SUPPORT_TITLES = {
   'someone-else': "If you're worried about someone",
 };
 
+/** Shows or hides the support panel; returns the tier shown, or null. */
 function renderSupport() {
   const s = analysis.support;
   const hidden = s && supportHidden !== null && urgency[s.tier] >= urgency[supportHidden];
   if (!s || hidden) {
     supportBox.hidden = true;
-    return;
+    return null;
   }
   $('support-title').textContent = SUPPORT_TITLES[s.tier] ?? SUPPORT_TITLES.b;
   $('support-message').textContent = s.message;
@@ -165,6 +182,7 @@ function renderSupport() {
     }),
   );
   supportBox.hidden = false;
+  return s.tier;
 }
 
 $('support-hide').addEventListener('click', () => {
@@ -291,7 +309,7 @@ function apply(id, words) {
     entry.dispatchEvent(new Event('input', { bubbles: true }));
   }
   statusLine.textContent = `Changed to “${words}”. Undo brings the earlier words back.`;
-  lastCount = -1;
+  keepStatus = true;
 }
 
 // ---- events ----------------------------------------------------------------------------------
