@@ -52,7 +52,13 @@ export function initSync(bytesOrModule) {
 // when it settles, even over one that initSync installed meanwhile: engines built in between
 // then point into the old memory and trap.)
 async function load(input) {
-  const module = await compile(await input);
+  let module;
+  try {
+    module = await compile(await input);
+  } catch (e) {
+    if (ready) return; // initSync() loaded it meanwhile: nothing is missing
+    throw e;
+  }
   if (ready) return; // initSync() finished first: keep its instance
   try {
     initWasmSync({ module });

@@ -46,6 +46,14 @@ test('initSync() while init() is still loading: one instance, and engines built 
   works(k);
 });
 
+test('an init() that fails to fetch after initSync() loaded the module does not reject', async () => {
+  const k = await freshPackage();
+  const pending = k.init(Promise.resolve(new Response('gone', { status: 404, statusText: 'Not Found' })));
+  k.initSync(bytes);
+  await pending; // nothing is missing: the module is loaded
+  works(k);
+});
+
 test('init() after initSync() does nothing, whatever it is given', async () => {
   const k = await freshPackage();
   k.initSync(bytes);
