@@ -1900,7 +1900,8 @@ fn trace_as_json_from_a_file_and_its_errors() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "kindly: no loaded rule id starts with 'mine.'; `kindly rules` lists them\n"
+        "kindly: no loaded rule id starts with 'mine.' and it is not a category id; \
+         `kindly rules` lists them\n"
     );
     let o = run(with_pack(&dir, &["trace", "--file", "missing.txt"]));
     assert_eq!(code(&o), 2);
@@ -2014,6 +2015,160 @@ fn trace_lists_patterns_that_did_not_match_for_one_rule() {
          \x20     a finding\n\
          \n\
          2 candidates (finding 1, no-match 1)\n"
+    );
+}
+
+/// A rule turned off is not "not in the text": the trace shows what it would have done and
+/// what turned it off (a flag, or the settings file's line), and `explain` says the same.
+#[test]
+fn trace_and_explain_say_what_turned_a_rule_off() {
+    let dir = TempDir::new("cli");
+    let text = "I'm a grumpy gremlin today. Ugh, my goblin brain.";
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-rule",
+            "test.gremlin",
+            "trace",
+            "--rule",
+            "test.",
+            text,
+        ],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: I'm a grumpy gremlin today.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 1:7\n\
+         \x20     turned off (by --disable-rule); with it on: a finding\n\
+         line 1: Ugh, my goblin brain.\n\
+         \x20 test.goblin  matched “goblin brain” at 1:37\n\
+         \x20     a finding\n\
+         \n\
+         2 candidates (finding 1, turned-off 1)\n"
+    );
+    // Nothing left on: the exit status is the run's own (no finding), and a rule of --rule
+    // whose triggers are not in the text is still said to be off.
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-category",
+            "labeling",
+            "trace",
+            "--rule",
+            "test.",
+            "Pancakes.",
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "no candidates: none of these rules' triggers is in the text\n\
+         test.gremlin: turned off (by --disable-category labeling)\n"
+    );
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-rule",
+            "test.gremlin",
+            "trace",
+            "--format",
+            "json",
+            text,
+        ],
+    ));
+    let v = json(&o);
+    let step = &v["steps"][0];
+    assert_eq!(step["rule"], "test.gremlin");
+    assert_eq!(step["outcome"], "turned-off");
+    assert_eq!(step["detail"], "--disable-rule");
+    assert_eq!(step["with_it_on"], "finding");
+    assert_eq!(v["findings"], 1);
+
+    // Turned off by a settings file: its line and column.
+    write_pack(&dir);
+    let settings = dir.write(
+        "kindly.toml",
+        "default-packs = false\npacks = [\"pack.toml\"]\ndisable-categories = [\"labeling\"]\n",
+    );
+    // (The goblin rule, on, still makes a finding: exit 1.)
+    let o = run(kindly(dir.path()).args(["trace", "--rule", "test.gremlin", text]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "line 1: I'm a grumpy gremlin today.\n\
+             \x20 test.gremlin  matched “grumpy gremlin” at 1:7\n\
+             \x20     turned off (by {0}:3:23); with it on: a finding\n\
+             \n\
+             1 candidate (turned-off 1)\n\
+             Settings from {0} (--no-config leaves them out).\n",
+            settings.display()
+        )
+    );
+    let o = run(kindly(dir.path()).args(["explain", "test.gremlin"]));
+    assert!(
+        stdout(&o).contains(&format!(
+            "\n  status:   turned off (by {}:3:23)\n",
+            settings.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o =
+        run(kindly(dir.path()).args(["--disable-rule", "test.goblin", "explain", "self_attack"]));
+    assert!(
+        stdout(&o).contains("pack.toml:24:6  turned off (by --disable-rule)\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `--rule` takes a category id too, though rule ids have their own prefixes (`should.` for
+/// should_statement, `mind-reading.` for mind_reading).
+#[test]
+fn trace_rule_takes_a_category_id() {
+    let dir = TempDir::new("cli");
+    let o = run(with_pack(
+        &dir,
+        &[
+            "trace",
+            "--rule",
+            "self_attack",
+            "I'm a grumpy gremlin. Ugh, my goblin brain.",
+        ],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: Ugh, my goblin brain.\n\
+         \x20 test.goblin  matched “goblin brain” at 1:31\n\
+         \x20     a finding\n\
+         \n\
+         1 candidate (finding 1)\n"
+    );
+    for (category, prefix, text) in [
+        ("should_statement", "should.", "I should be over it by now."),
+        (
+            "mind_reading",
+            "mind-reading.",
+            "Everyone thinks I'm weird.",
+        ),
+    ] {
+        let o = run(kindly(dir.path()).args(["trace", "--rule", category, text]));
+        assert_eq!(code(&o), 1, "{category}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("  {prefix}")),
+            "{category}: {}",
+            stdout(&o)
+        );
+    }
+    let o = run(with_pack(&dir, &["trace", "--rule", "mind_readin", "x"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: no loaded rule id starts with 'mind_readin' and it is not a category id; \
+         `kindly rules` lists them\n"
     );
 }
 

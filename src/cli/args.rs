@@ -52,7 +52,7 @@ pub(crate) struct Cli {
 }
 
 /// Options that every subcommand takes, before or after its name.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Load a rule pack: a .toml file or a folder holding pack.toml (repeatable).
@@ -158,8 +158,10 @@ For rule authors: \"why does my rule not fire here?\" and \"why does it fire the
 candidate is one rule meeting one of its triggers in a sentence; the trace shows whether the \
 rule's pattern matched, which context filter (negation, quotes, reported speech, ...) dropped \
 the match, and which match became the finding where several overlap. Candidates whose pattern \
-did not match are listed with --all or --rule. The trace is recorded by the same code that \
-`kindly check` runs, so the two never disagree.
+did not match are listed with --all or --rule. A rule turned off (--disable-rule, \
+--disable-category or the settings file) is shown as turned off, by what, and what it would \
+have done. The trace is recorded by the same code that `kindly check` runs, so the two never \
+disagree.
 
 Examples:
   kindly trace \"I'm not lazy. I'm so lazy.\"
@@ -292,8 +294,9 @@ pub(crate) struct TraceArgs {
     #[arg(long)]
     pub markdown: bool,
 
-    /// Only this rule, or every rule whose id starts with this (a category or pack prefix such
-    /// as `labeling` or `mine.`). Also lists the candidates whose pattern did not match.
+    /// Only this rule, every rule whose id starts with this (a prefix such as `labeling.` or
+    /// `mine.`), or every rule of a category (a category id such as `should_statement`). Also
+    /// lists the candidates whose pattern did not match.
     #[arg(long, value_name = "RULE_ID")]
     pub rule: Option<String>,
 

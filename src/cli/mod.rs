@@ -58,10 +58,16 @@ pub(crate) fn main() -> ExitCode {
             return Status::Trouble.into();
         }
     };
+    // What the command line turned off, before the settings file's lists join it.
+    let off = config::TurnedOff {
+        categories: cli.global.disabled.clone(),
+        rules: cli.global.disabled_rules.clone(),
+        settings: settings.as_ref(),
+    };
     if let Some(s) = &settings {
         s.apply(&mut cli.global);
     }
-    match run(&cli, settings.as_ref()) {
+    match run(&cli, &off) {
         Ok(status) => status.into(),
         Err(err) => {
             // A closed pipe (`kindly check notes/ | head`) is not an error worth a message.
@@ -87,7 +93,8 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
+fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
+    let settings = off.settings;
     let built = |packs: &[PathBuf], builtin: bool, max_reframes: Option<u8>, exact: Exact| {
         build_engine(&cli.global, packs, builtin, max_reframes, exact, settings)
     };
@@ -114,13 +121,31 @@ fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
             let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
-            rules::explain(&engine, &args.rule)
+            rules::explain(&engine, &args.rule, off)
         }
         Command::Trace(args) => {
             let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
-            trace::run(&engine, args)
+            // With rules turned off, the same packs with every rule on, so the trace can show
+            // what the rules turned off would have done instead of leaving them out unsaid.
+            let all_on = if engine.rules().any(|r| r.is_off()) {
+                let mut global = cli.global.clone();
+                global.disabled.clear();
+                global.disabled_rules.clear();
+                let packs = global.packs.clone();
+                build_engine(
+                    &global,
+                    &packs,
+                    !global.no_default_packs,
+                    None,
+                    Exact(false),
+                    settings,
+                )?
+            } else {
+                None
+            };
+            trace::run(&engine, all_on.as_ref(), off, args)
         }
         Command::TestRules(args) => {
             let Some(engine) = build(cli, &args.pack_files, None, settings)? else {

@@ -1,13 +1,14 @@
 //! `kindly trace`: what every rule did with a text, for rule authors.
 
 use super::args::{ListFormat, TraceArgs};
+use super::config::TurnedOff;
 use super::inputs::{self, Input, Source};
 use super::term::{paint, plural, sanitize, CATEGORY, DIM, LOCATION};
 use super::Status;
 use anyhow::{anyhow, Result};
-use kindly::{Engine, Outcome, TraceStep};
+use kindly::{Category, Engine, Outcome, TraceStep};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 
@@ -18,9 +19,13 @@ use std::path::Path;
 struct JsonStep<'a> {
     rule: &'a str,
     outcome: &'static str,
-    /// The context filter, for `dropped`; the winning rule, for `merged`.
+    /// The context filter, for `dropped`; the winning rule, for `merged`; what turned the rule
+    /// off, for `turned-off`.
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    /// For `turned-off`: what the rule would have done with this candidate were it on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    with_it_on: Option<&'static str>,
     explanation: String,
     line: usize,
     column: usize,
@@ -64,37 +69,125 @@ fn outcome_name(o: &Outcome) -> (&'static str, Option<&str>) {
     }
 }
 
-pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
+/// A step to show, and for a rule turned off in this run, what turned it off (the step then
+/// comes from tracing the text with every rule on).
+struct Step<'a> {
+    step: &'a TraceStep,
+    off: Option<Off>,
+}
+
+/// What turned a rule off: "--disable-rule", a settings file's line (`TurnedOff::source`).
+struct Off {
+    source: String,
+    /// "turned off (by …)".
+    phrase: String,
+}
+
+impl Step<'_> {
+    /// The outcome's name, `turned-off` for a rule turned off.
+    fn outcome(&self) -> &'static str {
+        if self.off.is_some() {
+            "turned-off"
+        } else {
+            outcome_name(&self.step.outcome).0
+        }
+    }
+
+    /// What became of it, in words.
+    fn describe(&self) -> String {
+        match &self.off {
+            Some(off) => format!(
+                "{}; with it on: {}",
+                off.phrase,
+                self.step.outcome.describe()
+            ),
+            None => self.step.outcome.describe(),
+        }
+    }
+}
+
+/// Which rules `--rule` names: an id, a prefix of ids (`mine.`), or a category id
+/// (`should_statement`), which takes that category's rules whatever their ids start with.
+pub(crate) struct RuleFilter {
+    prefix: Option<String>,
+    category: Option<Category>,
+}
+
+impl RuleFilter {
+    /// The filter for `--rule`, or an error when no loaded rule is in it.
+    pub(crate) fn new(engine: &Engine, rule: Option<&str>) -> Result<RuleFilter> {
+        let Some(r) = rule else {
+            return Ok(RuleFilter {
+                prefix: None,
+                category: None,
+            });
+        };
+        let filter = RuleFilter {
+            prefix: Some(r.to_string()),
+            category: Category::from_id(r.trim()),
+        };
+        if !engine
+            .rules()
+            .any(|info| filter.takes(info.id(), info.category()))
+        {
+            return Err(anyhow!(
+                "no loaded rule id starts with '{}' and it is not a category id; `kindly rules` \
+                 lists them",
+                sanitize(r)
+            ));
+        }
+        Ok(filter)
+    }
+
+    fn takes(&self, id: &str, category: Category) -> bool {
+        match &self.prefix {
+            None => true,
+            Some(p) => id.starts_with(p.as_str()) || self.category == Some(category),
+        }
+    }
+}
+
+pub(crate) fn run(
+    engine: &Engine,
+    all_on: Option<&Engine>,
+    off: &TurnedOff<'_>,
+    args: &TraceArgs,
+) -> Result<Status> {
+    let filter = RuleFilter::new(engine, args.rule.as_deref())?;
     let (text, markdown, bom) = read(args)?;
     // The engine traced the text after a file's byte-order mark; offsets shown are the file's.
     let skipped = if bom { inputs::BOM.len() } else { 0 };
     let at = |s: kindly::Span| [s.start + skipped, s.end + skipped];
     let trace = engine.trace(&text, markdown);
-    let wanted = |s: &TraceStep| {
-        let rule_ok = args.rule.as_deref().is_none_or(|r| s.rule.starts_with(r));
-        let shown = args.all || args.rule.is_some() || s.outcome != Outcome::NoMatch;
+    let categories: HashMap<&str, Category> =
+        engine.rules().map(|r| (r.id(), r.category())).collect();
+    let category = |id: &str| categories.get(id).copied().unwrap_or(Category::Crisis);
+    // The rules turned off, traced with every rule on, go in among the others' steps.
+    let on_trace = all_on.map(|e| e.trace(&text, markdown));
+    let all_steps = merge(engine, &trace.steps, on_trace.as_ref(), off);
+    let wanted = |s: &Step<'_>| {
+        let rule_ok = filter.takes(&s.step.rule, category(&s.step.rule));
+        let shown = args.all || args.rule.is_some() || s.step.outcome != Outcome::NoMatch;
         rule_ok && shown
     };
-    if let Some(r) = &args.rule {
-        if !engine.rules().any(|info| info.id().starts_with(r.as_str())) {
-            return Err(anyhow!(
-                "no loaded rule id starts with '{r}'; `kindly rules` lists them"
-            ));
-        }
-    }
-    let steps: Vec<&TraceStep> = trace.steps.iter().filter(|s| wanted(s)).collect();
+    let steps: Vec<&Step<'_>> = all_steps.iter().filter(|s| wanted(s)).collect();
     let mut out = anstream::stdout().lock();
     match args.format {
         ListFormat::Json => {
             let rows: Vec<JsonStep<'_>> = steps
                 .iter()
-                .map(|s| {
-                    let (outcome, detail) = outcome_name(&s.outcome);
+                .map(|shown| {
+                    let s = shown.step;
+                    let (outcome, detail) = match &shown.off {
+                        Some(off) => ("turned-off", Some(off.source.as_str())),
+                        None => outcome_name(&s.outcome),
+                    };
                     JsonStep {
                         rule: &s.rule,
                         outcome,
                         detail,
-                        explanation: s.outcome.describe(),
+                        with_it_on: shown.off.as_ref().map(|_| outcome_name(&s.outcome).0),
+                        explanation: shown.describe(),
                         line: s.line,
                         column: s.column,
                         sentence: at(s.sentence),
@@ -131,7 +224,46 @@ pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
             )?;
             writeln!(out)?;
         }
-        ListFormat::Human => human(&mut out, &text, &steps, &trace.steps, args)?,
+        ListFormat::Human => {
+            let takes = |s: &TraceStep| filter.takes(&s.rule, category(&s.rule));
+            human(&mut out, &text, &steps, &all_steps, &takes, args)?;
+            // Rules of `--rule` that are turned off and met none of their triggers: said, so
+            // their silence is not read as "not in the text" alone (grouped by what turned
+            // them off: a category turned off is one line, not one per rule).
+            if args.rule.is_some() {
+                let mut silent: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+                for r in engine.rules() {
+                    let listed = steps.iter().any(|s| &*s.step.rule == r.id());
+                    if r.is_off() && filter.takes(r.id(), r.category()) && !listed {
+                        silent
+                            .entry(off.by(r.id(), r.category()))
+                            .or_default()
+                            .push(r.id());
+                    }
+                }
+                for (by, ids) in &silent {
+                    let named = ids
+                        .iter()
+                        .take(LISTED)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let more = if ids.len() > LISTED {
+                        format!(" and {} more", ids.len() - LISTED)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(out, "{}", paint(DIM, &format!("{named}{more}: {by}")))?;
+                }
+            }
+            if let Some(s) = off.settings {
+                let from = format!(
+                    "Settings from {} (--no-config leaves them out).",
+                    s.path.display()
+                );
+                writeln!(out, "{}", paint(DIM, &from))?;
+            }
+        }
     }
     Ok(if trace.analysis.findings.is_empty() {
         Status::Clean
@@ -140,15 +272,69 @@ pub(crate) fn run(engine: &Engine, args: &TraceArgs) -> Result<Status> {
     })
 }
 
+/// How many turned-off rules without a candidate are named, at most, per line.
+const LISTED: usize = 3;
+
+/// The engine's steps with those of the rules it has turned off, from a trace with every rule
+/// on, each put after the last step of its sentence that comes before it in rule order (the
+/// engine's own steps keep their order).
+fn merge<'a>(
+    engine: &Engine,
+    steps: &'a [TraceStep],
+    all_on: Option<&'a kindly::Trace>,
+    off: &TurnedOff<'_>,
+) -> Vec<Step<'a>> {
+    let mut merged: Vec<Step<'a>> = steps.iter().map(|step| Step { step, off: None }).collect();
+    let Some(all_on) = all_on else {
+        return merged;
+    };
+    let order: HashMap<&str, (usize, Category, bool)> = engine
+        .rules()
+        .enumerate()
+        .map(|(i, r)| (r.id(), (i, r.category(), r.is_off())))
+        .collect();
+    let key = |s: &TraceStep| {
+        (
+            s.sentence.start,
+            order.get(&*s.rule).map_or(usize::MAX, |o| o.0),
+        )
+    };
+    for step in &all_on.steps {
+        let Some(&(_, category, true)) = order.get(&*step.rule) else {
+            continue;
+        };
+        let k = key(step);
+        let at = merged
+            .iter()
+            .rposition(|m| key(m.step) <= k)
+            .map_or(0, |i| i + 1);
+        merged.insert(
+            at,
+            Step {
+                step,
+                off: Some(Off {
+                    source: off
+                        .source(&step.rule, category)
+                        .unwrap_or_else(|| "this run's settings".to_string()),
+                    phrase: off.by(&step.rule, category),
+                }),
+            },
+        );
+    }
+    merged
+}
+
 fn human(
     out: &mut impl Write,
     text: &str,
-    steps: &[&TraceStep],
-    all_steps: &[TraceStep],
+    steps: &[&Step<'_>],
+    all_steps: &[Step<'_>],
+    takes: &dyn Fn(&TraceStep) -> bool,
     args: &TraceArgs,
 ) -> Result<()> {
     let mut sentence = None;
-    for s in steps {
+    for shown in steps {
+        let s = shown.step;
         if sentence != Some(s.sentence) {
             sentence = Some(s.sentence);
             writeln!(
@@ -173,7 +359,7 @@ fn human(
             ),
         };
         writeln!(out, "  {}  {what}", paint(CATEGORY, &s.rule))?;
-        writeln!(out, "      {}", s.outcome.describe())?;
+        writeln!(out, "      {}", shown.describe())?;
         if let Some(e) = s.exception {
             writeln!(
                 out,
@@ -193,9 +379,13 @@ fn human(
     }
     // What the list leaves out, so an empty list is never a mystery.
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut hidden = 0;
     for s in all_steps {
-        if args.rule.as_deref().is_none_or(|r| s.rule.starts_with(r)) {
-            *counts.entry(outcome_name(&s.outcome).0).or_default() += 1;
+        if takes(s.step) {
+            *counts.entry(s.outcome()).or_default() += 1;
+            if s.step.outcome == Outcome::NoMatch {
+                hidden += 1;
+            }
         }
     }
     let total: usize = counts.values().sum();
@@ -221,7 +411,6 @@ fn human(
         plural(total, "candidate", "candidates"),
         parts.join(", ")
     );
-    let hidden = counts.get("no-match").copied().unwrap_or(0);
     if hidden > 0 && !args.all && args.rule.is_none() {
         summary.push_str(&format!(
             "; {} whose pattern did not match not shown (--all or --rule shows them)",
@@ -236,10 +425,10 @@ fn human(
 }
 
 /// The line of the earliest candidate in `s`'s sentence.
-fn first_line(s: &TraceStep, all: &[TraceStep]) -> usize {
+fn first_line(s: &TraceStep, all: &[Step<'_>]) -> usize {
     all.iter()
-        .filter(|o| o.sentence == s.sentence)
-        .map(|o| o.line)
+        .filter(|o| o.step.sentence == s.sentence)
+        .map(|o| o.step.line)
         .min()
         .unwrap_or(s.line)
 }
