@@ -32,8 +32,14 @@ struct JsonStep<'a> {
     sentence: [usize; 2],
     trigger: [usize; 2],
     matched: Option<[usize; 2]>,
-    trigger_text: &'a str,
+    /// The words, except where they would show crisis language (`words_withheld`).
+    trigger_text: Option<&'a str>,
     matched_text: Option<&'a str>,
+    /// True when the words are left out, as from every other output (README, privacy): a
+    /// crisis rule's step in a sentence that holds crisis language, or any step whose words
+    /// overlap that language. The offsets say where they are.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    words_withheld: bool,
     /// For `dropped` by `exception`: which exception of the rule, and what it matched.
     #[serde(skip_serializing_if = "Option::is_none")]
     exception: Option<JsonException<'a>>,
@@ -54,7 +60,7 @@ struct JsonException<'a> {
     number: usize,
     of: usize,
     matched: [usize; 2],
-    matched_text: &'a str,
+    matched_text: Option<&'a str>,
 }
 
 fn outcome_name(o: &Outcome) -> (&'static str, Option<&str>) {
@@ -162,6 +168,28 @@ pub(crate) fn run(
     let categories: HashMap<&str, Category> =
         engine.rules().map(|r| (r.id(), r.category())).collect();
     let category = |id: &str| categories.get(id).copied().unwrap_or(Category::Crisis);
+    let crisis = |id: &str| category(id) == Category::Crisis;
+    // Crisis language: the matches of crisis rules that were kept (not dropped by a filter),
+    // in a trace of the engine as it is (rules turned off are never crisis rules).
+    let held: Vec<kindly::Span> = trace
+        .steps
+        .iter()
+        .filter(|s| crisis(&s.rule) && matches!(s.outcome, Outcome::Finding | Outcome::Merged(_)))
+        .filter_map(|s| s.matched)
+        .collect();
+    let overlaps = |a: kindly::Span| held.iter().any(|h| a.start < h.end && h.start < a.end);
+    let privacy = Privacy {
+        sentence: &|sentence| {
+            held.iter()
+                .any(|h| sentence.start <= h.start && h.end <= sentence.end)
+        },
+        words: &|s| {
+            (crisis(&s.rule) && overlaps(s.sentence))
+                || overlaps(s.trigger)
+                || s.matched.is_some_and(overlaps)
+                || s.exception.is_some_and(|e| overlaps(e.matched))
+        },
+    };
     // The rules turned off, traced with every rule on, go in among the others' steps.
     let on_trace = all_on.map(|e| e.trace(&text, markdown));
     let all_steps = merge(engine, &trace.steps, on_trace.as_ref(), off);
@@ -178,6 +206,8 @@ pub(crate) fn run(
                 .iter()
                 .map(|shown| {
                     let s = shown.step;
+                    let withheld = (privacy.words)(s);
+                    let words = |span: kindly::Span| (!withheld).then(|| &text[span.range()]);
                     let (outcome, detail) = match &shown.off {
                         Some(off) => ("turned-off", Some(off.source.as_str())),
                         None => outcome_name(&s.outcome),
@@ -193,13 +223,14 @@ pub(crate) fn run(
                         sentence: at(s.sentence),
                         trigger: at(s.trigger),
                         matched: s.matched.map(at),
-                        trigger_text: &text[s.trigger.range()],
-                        matched_text: s.matched.map(|m| &text[m.range()]),
+                        trigger_text: words(s.trigger),
+                        matched_text: s.matched.and_then(words),
+                        words_withheld: withheld,
                         exception: s.exception.map(|e| JsonException {
                             number: e.number,
                             of: e.of,
                             matched: at(e.matched),
-                            matched_text: &text[e.matched.range()],
+                            matched_text: words(e.matched),
                         }),
                         classifier: s.classifier.map(|c| JsonClassifier {
                             score: c.score,
@@ -226,7 +257,7 @@ pub(crate) fn run(
         }
         ListFormat::Human => {
             let takes = |s: &TraceStep| filter.takes(&s.rule, category(&s.rule));
-            human(&mut out, &text, &steps, &all_steps, &takes, args)?;
+            human(&mut out, &text, &steps, &all_steps, &takes, &privacy, args)?;
             // Rules of `--rule` that are turned off and met none of their triggers: said, so
             // their silence is not read as "not in the text" alone (grouped by what turned
             // them off: a category turned off is one line, not one per rule).
@@ -270,6 +301,14 @@ pub(crate) fn run(
     } else {
         Status::Found
     })
+}
+
+/// What the trace leaves unquoted, so crisis language shows in no output (README, privacy).
+struct Privacy<'a> {
+    /// Whether a sentence holds crisis language: its text is not shown.
+    sentence: &'a dyn Fn(kindly::Span) -> bool,
+    /// Whether a step's words are withheld (offsets and line:column are still shown).
+    words: &'a dyn Fn(&TraceStep) -> bool,
 }
 
 /// How many turned-off rules without a candidate are named, at most, per line.
@@ -324,12 +363,14 @@ fn merge<'a>(
     merged
 }
 
+#[allow(clippy::too_many_arguments)]
 fn human(
     out: &mut impl Write,
     text: &str,
     steps: &[&Step<'_>],
     all_steps: &[Step<'_>],
     takes: &dyn Fn(&TraceStep) -> bool,
+    privacy: &Privacy<'_>,
     args: &TraceArgs,
 ) -> Result<()> {
     let mut sentence = None;
@@ -337,21 +378,36 @@ fn human(
         let s = shown.step;
         if sentence != Some(s.sentence) {
             sentence = Some(s.sentence);
+            // A sentence that holds crisis language is not quoted, as `kindly check` does not
+            // quote the line of a support message.
+            let crisis_words = (privacy.sentence)(s.sentence);
+            let quoted = if crisis_words {
+                paint(DIM, "(sentence withheld: it holds crisis language)")
+            } else {
+                sanitize(text[s.sentence.range()].trim())
+            };
             writeln!(
                 out,
-                "{} {}",
+                "{} {quoted}",
                 paint(LOCATION, &format!("line {}:", first_line(s, all_steps))),
-                sanitize(text[s.sentence.range()].trim())
             )?;
         }
-        let what = match s.matched {
-            Some(m) => format!(
+        let withheld = (privacy.words)(s);
+        let what = match (s.matched, withheld) {
+            (Some(m), true) => format!(
+                "matched {} at {}:{} (crisis words withheld)",
+                plural(text[m.range()].chars().count(), "character", "characters"),
+                s.line,
+                s.column
+            ),
+            (None, true) => format!("trigger at {}:{} (crisis words withheld)", s.line, s.column),
+            (Some(m), false) => format!(
                 "matched “{}” at {}:{}",
                 sanitize(&text[m.range()]),
                 s.line,
                 s.column
             ),
-            None => format!(
+            (None, false) => format!(
                 "trigger “{}” at {}:{}",
                 sanitize(&text[s.trigger.range()]),
                 s.line,
@@ -361,12 +417,15 @@ fn human(
         writeln!(out, "  {}  {what}", paint(CATEGORY, &s.rule))?;
         writeln!(out, "      {}", shown.describe())?;
         if let Some(e) = s.exception {
+            let what = if withheld {
+                "(crisis words withheld)".to_string()
+            } else {
+                format!("“{}”", sanitize(&text[e.matched.range()]))
+            };
             writeln!(
                 out,
-                "      (exception {} of {} matched “{}”)",
-                e.number,
-                e.of,
-                sanitize(&text[e.matched.range()])
+                "      (exception {} of {} matched {what})",
+                e.number, e.of
             )?;
         }
         if let Some(c) = s.classifier {
