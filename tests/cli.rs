@@ -2018,6 +2018,42 @@ fn trace_lists_patterns_that_did_not_match_for_one_rule() {
     );
 }
 
+/// With no text and standard input a terminal, `trace` explains itself and exits 2 as `check`
+/// does, instead of waiting in silence. A terminal needs `script` (util-linux); without it only
+/// the help is checked.
+#[test]
+fn trace_without_text_at_a_terminal_explains_itself() {
+    let dir = TempDir::new("cli");
+    let o = run(kindly(dir.path()).args(["trace", "--help"]));
+    assert!(
+        stdout(&o).contains("Exit status: 0 when the text has no finding, 1 when it has one"),
+        "{}",
+        stdout(&o)
+    );
+    let bin = env!("CARGO_BIN_EXE_kindly");
+    let Ok(o) = Command::new("script")
+        .args(["-qec", &format!("'{bin}' trace"), "/dev/null"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "kindly: nothing to trace: give the text as an argument, name a file with --file, \
+             or pipe text in"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// A rule turned off is not "not in the text": the trace shows what it would have done and
 /// what turned it off (a flag, or the settings file's line), and `explain` says the same.
 #[test]

@@ -167,7 +167,11 @@ Examples:
   kindly trace \"I'm not lazy. I'm so lazy.\"
   kindly trace --rule labeling --all \"honestly I'm such a mess\"
   kindly trace --file journal.md --format json
-  kindly trace --pack my-pack/ --rule mine.overthinking \"I overthink everything\"";
+  kindly trace --pack my-pack/ --rule mine.overthinking \"I overthink everything\"
+
+Exit status: 0 when the text has no finding, 1 when it has one (as `kindly check` would \
+report), 2 for a usage or input error (no text given while standard input is a terminal, a file \
+that cannot be read, a --rule that names no loaded rule).";
 
 const LSP_HELP: &str = "\
 Diagnostics for Markdown and plain-text documents as you type (only the paragraphs an edit \

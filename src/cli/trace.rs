@@ -3,13 +3,13 @@
 use super::args::{ListFormat, TraceArgs};
 use super::config::TurnedOff;
 use super::inputs::{self, Input, Source};
-use super::term::{paint, plural, sanitize, CATEGORY, DIM, LOCATION};
+use super::term::{paint, plural, sanitize, CATEGORY, DIM, ERROR, LOCATION};
 use super::Status;
 use anyhow::{anyhow, Result};
 use kindly::{Category, Engine, Outcome, TraceStep};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 /// One step as `--format json` writes it (byte offsets, plus the start's line and column). The
@@ -159,6 +159,17 @@ pub(crate) fn run(
     off: &TurnedOff<'_>,
     args: &TraceArgs,
 ) -> Result<Status> {
+    if nothing_to_trace(args) {
+        let mut err = anstream::stderr().lock();
+        writeln!(
+            err,
+            "{} nothing to trace: give the text as an argument, name a file with --file, or \
+             pipe text in\n\n  kindly trace \"I'm so lazy.\"\n  kindly trace --file journal.md\n  \
+             echo \"I'm so lazy.\" | kindly trace\n\nSee `kindly trace --help`.",
+            paint(ERROR, "kindly:")
+        )?;
+        return Ok(Status::Trouble);
+    }
     let filter = RuleFilter::new(engine, args.rule.as_deref())?;
     let (text, markdown, bom) = read(args)?;
     // The engine traced the text after a file's byte-order mark; offsets shown are the file's.
@@ -490,6 +501,12 @@ fn first_line(s: &TraceStep, all: &[Step<'_>]) -> usize {
         .map(|o| o.step.line)
         .min()
         .unwrap_or(s.line)
+}
+
+/// No text and no file, and standard input is a terminal: reading it would wait in silence
+/// (`-` named outright is read, as the user asked).
+fn nothing_to_trace(args: &TraceArgs) -> bool {
+    args.text.is_none() && args.file.is_none() && std::io::stdin().is_terminal()
 }
 
 /// The text to trace, whether to read it as Markdown, and whether a byte-order mark was taken
