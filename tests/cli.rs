@@ -864,9 +864,7 @@ fn disable_rule() {
         .output()
         .unwrap();
     assert!(
-        stdout(&o).contains(
-            "\n  status:   turned off in this run (--disable-rule or --disable-category)\n"
-        ),
+        stdout(&o).contains("\n  status:   turned off (by --disable-rule)\n"),
         "{}",
         stdout(&o)
     );
@@ -1451,6 +1449,38 @@ fn crisis_rules_stay_on_without_the_built_in_packs() {
         .arg(&path)
         .args(["rules", "--format", "json"]));
     assert_eq!(json(&o)["rules"].as_array().map(Vec::len), Some(2));
+}
+
+/// `--no-default-packs` and no pack: crisis rules alone may be meant, so not an error, but
+/// a warning says that nothing else is checked (a CI job must not pass on it unawares).
+#[test]
+fn no_default_packs_without_a_pack_warns() {
+    let dir = TempDir::new("cli");
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--no-default-packs"]),
+        "I'm so lazy.\n",
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "kindly: --no-default-packs with no --pack: only the built-in crisis rules are checked\n"
+    );
+    // The same from a settings file, named as such.
+    let settings = dir.write("kindly.toml", "default-packs = false\n");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.\n");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: default-packs = false in {} and no packs: only the built-in crisis rules \
+             are checked\n",
+            settings.display()
+        )
+    );
+    // With a pack, nothing to warn about.
+    let o = run_with_stdin(with_pack(&dir, &["check"]), "I'm so lazy.\n");
+    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
 }
 
 #[test]

@@ -236,6 +236,8 @@ pub(crate) struct TurnedOff<'a> {
     pub categories: Vec<Category>,
     /// `--disable-rule` values.
     pub rules: Vec<String>,
+    /// `--no-default-packs` was given (the settings file may also say `default-packs = false`).
+    pub no_default_packs: bool,
     pub settings: Option<&'a Settings>,
 }
 
@@ -363,6 +365,7 @@ mod tests {
         let off = TurnedOff {
             categories: vec![Category::Labeling],
             rules: vec!["c.d".into()],
+            no_default_packs: false,
             settings: Some(&s),
         };
         assert_eq!(

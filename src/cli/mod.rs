@@ -62,6 +62,7 @@ pub(crate) fn main() -> ExitCode {
     let off = config::TurnedOff {
         categories: cli.global.disabled.clone(),
         rules: cli.global.disabled_rules.clone(),
+        no_default_packs: cli.global.no_default_packs,
         settings: settings.as_ref(),
     };
     if let Some(s) = &settings {
@@ -95,6 +96,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
     let settings = off.settings;
+    if let Some(warning) = no_packs_warning(cli, off) {
+        writeln!(anstream::stderr(), "{} {warning}", paint(ERROR, "kindly:"))?;
+    }
     let built = |packs: &[PathBuf], builtin: bool, max_reframes: Option<u8>, exact: Exact| {
         build_engine(&cli.global, packs, builtin, max_reframes, exact, settings)
     };
@@ -193,6 +197,33 @@ fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
         }
         Command::Lsp(args) => lsp::run(&cli.global, args),
     }
+}
+
+/// A warning when the built-in packs are left out and no pack is given instead: not an error,
+/// since crisis rules alone may be what is wanted, but a CI job that checks nothing else must
+/// not pass in silence.
+fn no_packs_warning(cli: &Cli, off: &config::TurnedOff<'_>) -> Option<String> {
+    let g = &cli.global;
+    let named = match &cli.command {
+        Command::TestRules(args) => !args.pack_files.is_empty(),
+        // The language server says what it checks with in the editor.
+        Command::Lsp(_) => true,
+        _ => false,
+    };
+    if !g.no_default_packs || !g.packs.is_empty() || named {
+        return None;
+    }
+    let what = match (off.no_default_packs, off.settings) {
+        (false, Some(s)) => format!("default-packs = false in {} and no packs", s.path.display()),
+        _ => "--no-default-packs with no --pack".to_string(),
+    };
+    Some(match cli.command {
+        Command::Eval(_) => format!(
+            "{what}: there are no rules to score (eval scores packs exactly as given, without \
+             the built-in crisis rules)"
+        ),
+        _ => format!("{what}: only the built-in crisis rules are checked"),
+    })
 }
 
 /// Builds the engine from the global options (plus `extra` packs). A pack error is printed
