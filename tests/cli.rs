@@ -558,7 +558,7 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(
-        err.contains("kindly: bad.txt: not valid UTF-8 (first bad byte at offset 3); "),
+        err.contains("kindly: bad.txt:1:4: not valid UTF-8 (first bad byte at offset 3); "),
         "{err}"
     );
     assert!(!err.contains("then"), "error messages never echo the text");
@@ -569,6 +569,34 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
         err.ends_with("2 notes in 2 of 3 files; 1 file could not be checked\n"),
         "{err}"
     );
+    // The line and column count characters, as an editor shows them.
+    dir.write("later.txt", b"Line one.\nCaf\xc3\xa9 \xe9t\xe9.\n");
+    let o = run(with_pack(&dir, &["check", "later.txt"]));
+    assert_eq!(
+        stderr(&o),
+        "kindly: later.txt:2:6: not valid UTF-8 (first bad byte at offset 16); it may be Latin-1 \
+         or Windows-1252: save it as UTF-8 (an editor's encoding setting) and try again, or use \
+         --lossy\n\
+         1 file could not be checked\n"
+    );
+    // Standard input is not a file to save from an editor.
+    let mut cmd = with_pack(&dir, &["check"]);
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"Caf\xe9\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: <stdin>:1:4: not valid UTF-8 (first bad byte at offset 3); it may be Latin-1 or \
+         Windows-1252: convert it to UTF-8 before piping it in (for example with iconv -f \
+         WINDOWS-1252 -t UTF-8), or use --lossy\n\
+         1 file could not be checked\n"
+    );
     // A program or an image is not a badly saved text: no encoding advice for it.
     dir.write(
         "tool.txt",
@@ -578,7 +606,7 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "kindly: tool.txt: not valid UTF-8 (first bad byte at offset 10); it looks like a \
+        "kindly: tool.txt:1:11: not valid UTF-8 (first bad byte at offset 10); it looks like a \
          binary file, not text (kindly checks text and Markdown files)\n\
          1 file could not be checked\n"
     );
@@ -1620,13 +1648,20 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     let at = bytes.len() - 10;
     bytes[at] = 0xFF;
     dir.write("bad.txt", &bytes);
+    // Where an editor shows the bad byte: lines, and characters on its line.
+    let before = std::str::from_utf8(&bytes[..at]).unwrap();
+    let position = format!(
+        "{}:{}",
+        before.matches('\n').count() + 1,
+        before.rsplit('\n').next().unwrap().chars().count() + 1
+    );
     let o = run(kindly(dir.path())
         .env("KINDLY_STREAM_FROM_BYTES", "1")
         .args(["check", "bad.txt"]));
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains(&format!(
-            "bad.txt: not valid UTF-8 (first bad byte at offset {at})"
+            "bad.txt:{position}: not valid UTF-8 (first bad byte at offset {at})"
         )),
         "{}",
         stderr(&o)
@@ -1639,7 +1674,7 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     // Machine output says so too, before the file's findings (and with the same words read
     // whole as streamed).
     let note = format!(
-        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+        "{position}: not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
     );
     for stream_from in ["1", "1000000000"] {
         let lines = jsonl(&run(kindly(dir.path())
@@ -1684,9 +1719,17 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     assert_eq!(
         stderr(&o),
         format!(
-            "kindly: tool.bin.txt: not valid UTF-8 (first bad byte at offset {}); it looks like \
+            "kindly: tool.bin.txt:{}: not valid UTF-8 (first bad byte at offset {}); it looks like \
              a binary file, not text (kindly checks text and Markdown files)\n\
              1 file could not be checked\n",
+            {
+                let text = std::str::from_utf8(&binary[..binary.len() - 4]).unwrap();
+                format!(
+                    "{}:{}",
+                    text.matches('\n').count() + 1,
+                    text.rsplit('\n').next().unwrap().chars().count() + 1
+                )
+            },
             binary.len() - 4
         )
     );

@@ -253,7 +253,7 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
             );
         }
         assert!(
-            err.contains("diary.txt: not valid UTF-8 (first bad byte at offset 54)"),
+            err.contains("diary.txt:1:55: not valid UTF-8 (first bad byte at offset 54)"),
             "{err}"
         );
         assert!(
@@ -270,7 +270,7 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "kindly: diary.txt: not valid UTF-8 (first bad byte at offset 54); checked with U+FFFD in place of the bad bytes (--lossy)\n"
+        "kindly: diary.txt:1:55: not valid UTF-8 (first bad byte at offset 54); checked with U+FFFD in place of the bad bytes (--lossy)\n"
     );
     assert!(!out.contains("Marguerite"), "{out}");
 }

@@ -241,34 +241,107 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
+            let mut counter = LineCounter::default();
+            counter.feed(&bytes[..at]);
+            let (line, column) = counter.position();
             if lossy {
                 return Ok(without_bom(
                     String::from_utf8_lossy(&bytes).into_owned(),
                     Some(format!(
-                        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+                        "{line}:{column}: not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
                     )),
                 ));
             }
-            let hint = not_utf8_hint(&bytes);
+            let stdin = matches!(input.source, Source::Stdin);
+            let hint = not_utf8_hint(&bytes, stdin);
             Err(format!(
-                "not valid UTF-8 (first bad byte at offset {at}); {hint}"
+                "{line}:{column}: not valid UTF-8 (first bad byte at offset {at}); {hint}"
             ))
         }
     }
 }
 
+/// Counts lines and columns over bytes fed in pieces (valid UTF-8, or cut inside a
+/// character only at a piece's end): the line:column where the bytes stop, as an editor shows
+/// it (columns count characters, and a leading byte-order mark is not one).
+#[derive(Default)]
+pub(crate) struct LineCounter {
+    lines: usize,
+    /// Characters since the last line break.
+    column: usize,
+    fed: usize,
+    bom: bool,
+}
+
+impl LineCounter {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        if self.fed == 0 && bytes.starts_with(BOM.as_bytes()) {
+            self.bom = true;
+        }
+        self.fed += bytes.len();
+        for &b in bytes {
+            if b == b'\n' {
+                self.lines += 1;
+                self.column = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Not a continuation byte: a character starts here.
+                self.column += 1;
+            }
+        }
+    }
+
+    /// 1-based line and column of the next byte.
+    pub(crate) fn position(&self) -> (usize, usize) {
+        let mark = usize::from(self.bom && self.lines == 0);
+        (self.lines + 1, self.column - mark + 1)
+    }
+}
+
+/// An input's error or note with its path in front: `path:LINE:COL: …` when the message starts
+/// with a position (a byte that is not UTF-8), as located messages are written everywhere
+/// else, otherwise `path: …`.
+pub(crate) fn with_path(display: &str, message: &str) -> String {
+    let located = message
+        .split_once(": ")
+        .and_then(|(at, _)| at.split_once(':'))
+        .is_some_and(|(l, c)| {
+            !l.is_empty()
+                && !c.is_empty()
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && c.bytes().all(|b| b.is_ascii_digit())
+        });
+    if located {
+        format!("{display}:{message}")
+    } else {
+        format!("{display}: {message}")
+    }
+}
+
 /// What to do about an input that is not UTF-8, judged from its first bytes (the first 8 KiB
-/// are enough; a streamed file passes only those).
-pub(crate) fn not_utf8_hint(head: &[u8]) -> &'static str {
+/// are enough; a streamed file passes only those). Text piped in cannot be saved from an
+/// editor: it is converted before it is piped.
+pub(crate) fn not_utf8_hint(head: &[u8], stdin: bool) -> &'static str {
     // A NUL byte early on, outside UTF-16, means a program, an image or an archive: no
     // encoding setting will make it prose.
     let binary = head.iter().take(HINT_BYTES).any(|b| *b == 0);
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        "it looks like UTF-16; save it as UTF-8 and try again"
-    } else if binary {
-        "it looks like a binary file, not text (kindly checks text and Markdown files)"
-    } else {
-        "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    match (utf16, binary, stdin) {
+        (true, _, false) => "it looks like UTF-16; save it as UTF-8 and try again",
+        (true, _, true) => {
+            "it looks like UTF-16; convert it to UTF-8 before piping it in (for example with \
+             iconv -f UTF-16 -t UTF-8)"
+        }
+        (false, true, _) => {
+            "it looks like a binary file, not text (kindly checks text and Markdown files)"
+        }
+        (false, false, false) => {
+            "it may be Latin-1 or Windows-1252: save it as UTF-8 (an editor's encoding setting) \
+             and try again, or use --lossy"
+        }
+        (false, false, true) => {
+            "it may be Latin-1 or Windows-1252: convert it to UTF-8 before piping it in (for \
+             example with iconv -f WINDOWS-1252 -t UTF-8), or use --lossy"
+        }
     }
 }
 

@@ -530,6 +530,7 @@ fn read(args: &TraceArgs) -> Result<(String, bool, bool)> {
         source,
         markdown_ext,
     };
-    let text = inputs::read(&input, false).map_err(|e| anyhow!("{}: {e}", input.display))?;
+    let text = inputs::read(&input, false)
+        .map_err(|e| anyhow!("{}", inputs::with_path(&input.display, &e)))?;
     Ok((text.text, args.markdown || input.markdown_ext, text.bom))
 }
