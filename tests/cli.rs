@@ -518,6 +518,58 @@ fn a_folder_with_nothing_to_check_is_an_error_unless_something_else_was_checked(
     );
 }
 
+/// Nothing in a folder is left out in silence: files of other types are counted (naming them
+/// checks them), a link that leads nowhere is an error like a missing file named outright, and
+/// a pattern the shell did not expand says so.
+#[test]
+fn folder_walks_say_what_they_leave_out() {
+    let dir = TempDir::new("cli");
+    dir.write("notes/a.md", "Pancakes.\n");
+    dir.write("notes/b.rst", "I am a grumpy gremlin.\n");
+    dir.write("notes/sub/c.org", "I am a grumpy gremlin.\n");
+    dir.write("notes/sub/d.org", "I am a grumpy gremlin.\n");
+    dir.write("notes/README", "I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "notes"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "kindly: notes: 4 files of other types not checked (.org, .rst and 1 without an \
+         extension); name them to check them as plain text\n"
+    );
+    let o = run(with_pack(&dir, &["check", "notes/b.rst"]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // A folder of text files only has nothing to say.
+    dir.write("plain/a.txt", "Pancakes.\n");
+    let o = run(with_pack(&dir, &["check", "plain"]));
+    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
+
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/nonexistent/x.md", dir.path().join("plain/broken.md"))
+            .unwrap();
+        std::os::unix::fs::symlink("../notes", dir.path().join("plain/elsewhere")).unwrap();
+        let o = run(with_pack(&dir, &["check", "plain"]));
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            "kindly: plain: 1 link to a folder not followed\n\
+             kindly: plain/broken.md: cannot read: no such file or directory (a link to \
+             '/nonexistent/x.md')\n\
+             1 file could not be checked\n"
+        );
+    }
+
+    let o = run(with_pack(&dir, &["check", "notes/*.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: notes/*.txt: cannot read: no such file or directory; it looks like a pattern \
+         the shell did not expand (it matched no file, or it was quoted): name the files, or a \
+         folder to check every text and Markdown file in it\n\
+         1 file could not be checked\n"
+    );
+}
+
 #[test]
 fn markdown_code_spans_are_skipped() {
     let dir = TempDir::new("cli");

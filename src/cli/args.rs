@@ -112,7 +112,9 @@ Folders are searched recursively for text and Markdown files (.txt, .md, .markdo
 .rmd), in sorted order; hidden \
 files and folders, target/ and node_modules/ are skipped, and so are files that .gitignore, \
 .ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
-command line are always checked. Markdown files skip code, links, HTML and front matter.
+command line are always checked, whatever their type. Files of other types in a folder are \
+counted in a note on standard error, and a link in a folder that leads nowhere is reported as a \
+file that cannot be read. Markdown files skip code, links, HTML and front matter.
 
 Examples:
   kindly check journal.md notes/

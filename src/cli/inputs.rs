@@ -53,12 +53,19 @@ pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Inpu
         match std::fs::metadata(path) {
             Err(e) => inputs.push(Input {
                 display: path.display().to_string(),
-                source: Source::Failed(format!("cannot read: {}", io_reason(&e))),
+                source: Source::Failed(format!(
+                    "cannot read: {}{}",
+                    io_reason(&e),
+                    unexpanded_glob_hint(path, &e)
+                )),
                 markdown_ext: false,
             }),
             Ok(meta) if meta.is_dir() => {
                 let before = inputs.len();
-                walk(path, honour_ignore_files, &mut inputs);
+                let skipped = walk(path, honour_ignore_files, &mut inputs);
+                if let Some(note) = skipped.note() {
+                    notes.push(format!("{}: {note}", path.display()));
+                }
                 if inputs.len() == before {
                     // The hint about ignore files only when they are why (a second walk, only
                     // for a folder that gave nothing).
@@ -130,10 +137,91 @@ fn extension(path: &Path) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-/// The text files under `root`, in sorted order. Ignore files are read the way ripgrep reads
-/// them (`.gitignore` inside a git repository, `.ignore` anywhere, `.git/info/exclude`, the
-/// global git excludes file), from `root` and the folders above it.
-fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
+/// "; the shell did not expand …" for a missing path that holds glob characters: quoted, or
+/// matching nothing, a pattern reaches kindly as it was typed.
+fn unexpanded_glob_hint(path: &Path, e: &std::io::Error) -> &'static str {
+    let glob = path
+        .to_string_lossy()
+        .chars()
+        .any(|c| matches!(c, '*' | '?' | '[' | '{'));
+    if glob && e.kind() == std::io::ErrorKind::NotFound {
+        "; it looks like a pattern the shell did not expand (it matched no file, or it was \
+         quoted): name the files, or a folder to check every text and Markdown file in it"
+    } else {
+        ""
+    }
+}
+
+/// What a folder walk left out besides ignored and hidden files: files of other types, and
+/// links to folders (not followed), so that the user is told.
+#[derive(Default)]
+struct Skipped {
+    /// Files whose extension is not searched for, by extension (`""` for none).
+    other: std::collections::BTreeMap<String, usize>,
+    folder_links: usize,
+}
+
+impl Skipped {
+    /// "3 files of other types not checked (.org, .rst and 1 without an extension); name them
+    /// to check them as plain text", or `None` when nothing was left out.
+    fn note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let files: usize = self.other.values().sum();
+        if files > 0 {
+            let mut kinds: Vec<String> = self
+                .other
+                .keys()
+                .filter(|e| !e.is_empty())
+                .take(SKIPPED_EXTENSIONS_NAMED)
+                .map(|e| format!(".{e}"))
+                .collect();
+            let named = self.other.keys().filter(|e| !e.is_empty()).count();
+            if named > SKIPPED_EXTENSIONS_NAMED {
+                kinds.push(format!("{} more", named - SKIPPED_EXTENSIONS_NAMED));
+            }
+            if let Some(n) = self.other.get("") {
+                kinds.push(format!("{n} without an extension"));
+            }
+            let kinds = match kinds.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, head)) => format!("{} and {last}", head.join(", ")),
+                None => String::new(),
+            };
+            parts.push(format!(
+                "{} of other types not checked ({kinds}); name {} to check {} as plain text",
+                if files == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{files} files")
+                },
+                if files == 1 { "it" } else { "them" },
+                if files == 1 { "it" } else { "them" },
+            ));
+        }
+        if self.folder_links > 0 {
+            parts.push(format!(
+                "{} not followed",
+                if self.folder_links == 1 {
+                    "1 link to a folder".to_string()
+                } else {
+                    format!("{} links to folders", self.folder_links)
+                }
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// How many extensions of skipped files a note names.
+const SKIPPED_EXTENSIONS_NAMED: usize = 5;
+
+/// The text files under `root`, in sorted order, and what was left out. Ignore files are read
+/// the way ripgrep reads them (`.gitignore` inside a git repository, `.ignore` anywhere,
+/// `.git/info/exclude`, the global git excludes file), from `root` and the folders above it.
+/// A link that leads nowhere is an input that fails to read, as a missing file named
+/// outright is.
+fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) -> Skipped {
+    let mut skipped = Skipped::default();
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(honour_ignore_files)
         // Hidden files stay skipped either way; --no-ignore is about ignore files only.
@@ -150,12 +238,44 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
         match entry {
             Ok(e) => {
                 // A symlink to a file counts as a file; links to folders are not followed.
-                let is_file = e
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()));
-                let wanted = extension(e.path()).is_some_and(|ext| is_searched_extension(&ext));
-                if is_file && wanted {
-                    inputs.push(file_input(e.into_path()));
+                let link = e.file_type().is_some_and(|t| t.is_symlink());
+                let target = if link {
+                    std::fs::metadata(e.path()).map(|m| m.file_type())
+                } else {
+                    Ok(match e.file_type() {
+                        Some(t) => t,
+                        None => continue,
+                    })
+                };
+                let ext = extension(e.path());
+                let wanted = ext.as_deref().is_some_and(is_searched_extension);
+                match target {
+                    Ok(t) if t.is_dir() => {
+                        if link && e.depth() > 0 {
+                            skipped.folder_links += 1;
+                        }
+                    }
+                    Ok(t) if t.is_file() && wanted => inputs.push(file_input(e.into_path())),
+                    Ok(t) if t.is_file() => {
+                        *skipped.other.entry(ext.unwrap_or_default()).or_default() += 1;
+                    }
+                    // Sockets, pipes, devices: not files anyone writes a journal in.
+                    Ok(_) => {}
+                    Err(err) if wanted => inputs.push(Input {
+                        display: e.path().display().to_string(),
+                        source: Source::Failed(format!(
+                            "cannot read: {} (a link to {})",
+                            io_reason(&err),
+                            std::fs::read_link(e.path()).map_or_else(
+                                |_| "nowhere".to_string(),
+                                |t| format!("'{}'", t.display())
+                            )
+                        )),
+                        markdown_ext: false,
+                    }),
+                    Err(_) => {
+                        *skipped.other.entry(ext.unwrap_or_default()).or_default() += 1;
+                    }
                 }
             }
             Err(err) => {
@@ -173,6 +293,7 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
             }
         }
     }
+    skipped
 }
 
 /// The path an `ignore` walk error is about, when it names one.
