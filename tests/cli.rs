@@ -1617,6 +1617,53 @@ fn test_rules_with_a_broken_pack_exits_2() {
     );
 }
 
+/// What is plainly not a pack gets a message saying so, not the TOML reader's error about its
+/// third line: a journal given to --pack, a folder without pack.toml.
+#[test]
+fn a_journal_or_a_folder_without_pack_toml_is_not_a_pack() {
+    let dir = TempDir::new("cli");
+    dir.write("journal.md", "# Monday\n\nOverslept. I'm so lazy.\n");
+    let o = run(kindly(dir.path()).args(["check", "--pack", "journal.md", "journal.md"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: journal.md is not a TOML rule pack (a rule pack is a .toml file, or a folder \
+         holding pack.toml); to check it for harsh self-talk: kindly check journal.md\n"
+    );
+    dir.write("packs/a.toml", PACK);
+    dir.write("packs/b.toml", PACK);
+    let o = run(kindly(dir.path()).args(["test-rules", "packs"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: packs is a folder without pack.toml: a rule pack is a .toml file, or a folder \
+         holding pack.toml; to use one of the 2 .toml files in it, name the file\n"
+    );
+    std::fs::create_dir_all(dir.path().join("nothing")).unwrap();
+    let o = run(kindly(dir.path()).args(["--pack", "nothing", "rules"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: nothing is a folder without pack.toml: a rule pack is a .toml file, or a \
+         folder holding pack.toml\n"
+    );
+}
+
+/// A pack with no rules passes `test-rules` with nothing tested; a warning says so.
+#[test]
+fn test_rules_warns_when_a_pack_has_no_rules() {
+    let dir = TempDir::new("cli");
+    let header = &PACK[..PACK.find("[[rule]]").unwrap()];
+    dir.write("empty.toml", header);
+    let o = run(kindly(dir.path()).args(["test-rules", "empty.toml"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "0 rules, 0 examples, 0 failed\n");
+    assert_eq!(
+        stderr(&o),
+        "kindly: pack 'test-pack' (empty.toml) has no rules: nothing in it was tested\n"
+    );
+}
+
 #[test]
 fn version_and_help() {
     let dir = TempDir::new("cli");

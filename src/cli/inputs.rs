@@ -116,8 +116,9 @@ pub(crate) fn is_markdown(path: &Path) -> bool {
     extension(path).is_some_and(|e| MARKDOWN_EXTENSIONS.contains(&e.as_str()))
 }
 
-/// Whether a file with this (lowercased) extension is searched for inside folders.
-fn is_searched_extension(ext: &str) -> bool {
+/// Whether a file with this (lowercased) extension is searched for inside folders: text or
+/// Markdown, never a rule pack.
+pub(crate) fn is_searched_extension(ext: &str) -> bool {
     PLAIN_TEXT_EXTENSIONS.contains(&ext) || MARKDOWN_EXTENSIONS.contains(&ext)
 }
 

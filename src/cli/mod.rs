@@ -246,6 +246,53 @@ fn build(
     )
 }
 
+/// What is wrong with a pack path that is plainly not a pack: a folder without pack.toml, or
+/// a text or Markdown file (a journal given to --pack by mistake), which would otherwise get
+/// the TOML reader's error about its third line.
+fn not_a_pack(path: &std::path::Path) -> Option<String> {
+    let shown = path.display();
+    if path.is_dir() {
+        if path.join("pack.toml").exists() {
+            return None;
+        }
+        let tomls = std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                    .count()
+            })
+            .unwrap_or(0);
+        let hint = if tomls > 0 {
+            format!(
+                "; to use one of the {} in it, name the file",
+                if tomls == 1 {
+                    "1 .toml file".to_string()
+                } else {
+                    format!("{tomls} .toml files")
+                }
+            )
+        } else {
+            String::new()
+        };
+        return Some(format!(
+            "{shown} is a folder without pack.toml: a rule pack is a .toml file, or a folder \
+             holding pack.toml{hint}"
+        ));
+    }
+    let text = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| inputs::is_searched_extension(&e));
+    text.then(|| {
+        format!(
+            "{shown} is not a TOML rule pack (a rule pack is a .toml file, or a folder holding \
+             pack.toml); to check it for harsh self-talk: kindly check {shown}"
+        )
+    })
+}
+
 /// Whether the packs are loaded exactly as given (`kindly eval`), without the built-in crisis
 /// rules an engine otherwise keeps when no pack has its own (README, Safety).
 #[derive(Clone, Copy)]
@@ -260,6 +307,12 @@ fn build_engine(
     exact: Exact,
     settings: Option<&config::Settings>,
 ) -> Result<Option<Engine>> {
+    for pack in packs {
+        if let Some(problem) = not_a_pack(pack) {
+            writeln!(anstream::stderr(), "{} {problem}", paint(ERROR, "kindly:"))?;
+            return Ok(None);
+        }
+    }
     let mut builder = EngineBuilder::new();
     builder.builtin_packs(builtin);
     if exact.0 {

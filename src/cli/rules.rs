@@ -278,6 +278,21 @@ fn explain_text(rule: &RuleInfo<'_>, off: &TurnedOff<'_>) -> String {
 pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
     let names: Vec<&str> = packs.iter().map(String::as_str).collect();
     let report = engine.test_examples(&names);
+    // A pack named to be tested that has no rules passes with nothing tested: say so, so an
+    // empty or half-written pack does not pass a CI job unnoticed. (Not a failure: a pack may
+    // hold only support resources for a locale.)
+    for pack in engine
+        .packs()
+        .filter(|p| names.contains(&p.id()) && p.rule_count() == 0)
+    {
+        writeln!(
+            anstream::stderr(),
+            "{} pack '{}' ({}) has no rules: nothing in it was tested",
+            paint(ERROR, "kindly:"),
+            pack.id(),
+            pack.files().first().map_or("", String::as_str)
+        )?;
+    }
     let mut out = anstream::stdout().lock();
     for failure in &report.failures {
         writeln!(out, "{failure}\n")?;
