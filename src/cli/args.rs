@@ -229,8 +229,14 @@ Examples:
   kindly eval --pack new.toml --baseline-pack old.toml corpora/dev
   kindly eval --fail-under 'f1=0.9,negatives_flagged=0.03,crisis_recall=1' corpora/test
 
+Settings: the settings file (kindly.toml) is read as by every command; the report names it, \
+and every rule turned off with what turned it off (\"settings\" and \"turned_off\" in JSON). \
+--no-config scores without it.
+
 Exit status: 0 when scored, 1 when a --fail-under bound is not met, 2 for a usage or input \
-error (a missing file, a bad --map, a CSV without the text column, a bad row with --strict).";
+error (a missing file, a bad --map, a CSV without the text column, a bad row with --strict, \
+no row scored at all, an --html file that cannot be written, a --fail-under bound out of \
+range).";
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {

@@ -193,7 +193,7 @@ fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
             } else {
                 None
             };
-            eval::run(&engine, baseline.as_ref(), args)
+            eval::run(&engine, baseline.as_ref(), off, args)
         }
         Command::Lsp(args) => lsp::run(&cli.global, args),
     }
