@@ -51,8 +51,15 @@ pub(crate) fn main() -> ExitCode {
     // clap prints usage errors and exits with 2, help and version with 0.
     let mut cli = Cli::parse();
     term::set_color(cli.global.color);
+    // The language server starts without a settings file it cannot read, and says why in the
+    // editor: an editor only sees a server that stops before the handshake as a crash.
+    let mut settings_error = None;
     let settings = match config::load(&cli.global) {
         Ok(settings) => settings,
+        Err(err) if matches!(cli.command, Command::Lsp(_)) => {
+            settings_error = Some(format!("{err:#}"));
+            None
+        }
         Err(err) => {
             let _ = writeln!(anstream::stderr(), "{} {err:#}", paint(ERROR, "kindly:"));
             return Status::Trouble.into();
@@ -68,7 +75,7 @@ pub(crate) fn main() -> ExitCode {
     if let Some(s) = &settings {
         s.apply(&mut cli.global);
     }
-    match run(&cli, &off) {
+    match run(&cli, &off, settings_error) {
         Ok(status) => status.into(),
         Err(err) => {
             // A closed pipe (`kindly check notes/ | head`) is not an error worth a message.
@@ -94,7 +101,7 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
+fn run(cli: &Cli, off: &config::TurnedOff<'_>, settings_error: Option<String>) -> Result<Status> {
     let settings = off.settings;
     if let Some(warning) = no_packs_warning(cli, off) {
         writeln!(anstream::stderr(), "{} {warning}", paint(ERROR, "kindly:"))?;
@@ -195,7 +202,7 @@ fn run(cli: &Cli, off: &config::TurnedOff<'_>) -> Result<Status> {
             };
             eval::run(&engine, baseline.as_ref(), off, args)
         }
-        Command::Lsp(args) => lsp::run(&cli.global, args),
+        Command::Lsp(args) => lsp::run(&cli.global, settings, settings_error, args),
     }
 }
 
