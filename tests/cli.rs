@@ -1404,7 +1404,7 @@ fn explain_a_rule() {
     for expected in [
         "test.gremlin\n",
         "  category: labeling (harsh label)\n",
-        "  severity: moderate\n",
+        "  severity: moderate (high when intensified, as in “so …”, low when hedged, as in “a bit …”; rules/README.md §7.3)\n",
         "  pack:     test-pack\n",
         "  message:  “grumpy gremlin” is a harsh name to call yourself.\n",
         "why\n  Only for tests.\n",

@@ -215,7 +215,24 @@ fn explain_text(rule: &RuleInfo<'_>, off: &TurnedOff<'_>) -> String {
             "severity",
             &format!("{} (tier {})", rule.severity(), t.id()),
         ),
-        None => field("severity", rule.severity().id()),
+        // The rule's severity is where a finding starts: an intensifier ("so lazy") raises it
+        // a step and a hedge ("a bit lazy") lowers it, so findings can differ from this line.
+        None => field(
+            "severity",
+            &match rule.severity() {
+                kindly::Severity::Low => {
+                    "low (moderate when intensified, as in “so …”; rules/README.md §7.3)"
+                        .to_string()
+                }
+                kindly::Severity::Moderate => "moderate (high when intensified, as in “so …”, \
+                     low when hedged, as in “a bit …”; rules/README.md §7.3)"
+                    .to_string(),
+                kindly::Severity::High => {
+                    "high (moderate when hedged, as in “a bit …”; rules/README.md §7.3)".to_string()
+                }
+                other => other.id().to_string(),
+            },
+        ),
     }
     field("pack", rule.pack());
     field("defined", &location(rule));
