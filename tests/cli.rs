@@ -518,6 +518,58 @@ fn a_folder_with_nothing_to_check_is_an_error_unless_something_else_was_checked(
     );
 }
 
+/// Nothing in a folder is left out in silence: files of other types are counted (naming them
+/// checks them), a link that leads nowhere is an error like a missing file named outright, and
+/// a pattern the shell did not expand says so.
+#[test]
+fn folder_walks_say_what_they_leave_out() {
+    let dir = TempDir::new("cli");
+    dir.write("notes/a.md", "Pancakes.\n");
+    dir.write("notes/b.rst", "I am a grumpy gremlin.\n");
+    dir.write("notes/sub/c.org", "I am a grumpy gremlin.\n");
+    dir.write("notes/sub/d.org", "I am a grumpy gremlin.\n");
+    dir.write("notes/README", "I am a grumpy gremlin.\n");
+    let o = run(with_pack(&dir, &["check", "notes"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "kindly: notes: 4 files of other types not checked (.org, .rst and 1 without an \
+         extension); name them to check them as plain text\n"
+    );
+    let o = run(with_pack(&dir, &["check", "notes/b.rst"]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // A folder of text files only has nothing to say.
+    dir.write("plain/a.txt", "Pancakes.\n");
+    let o = run(with_pack(&dir, &["check", "plain"]));
+    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
+
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/nonexistent/x.md", dir.path().join("plain/broken.md"))
+            .unwrap();
+        std::os::unix::fs::symlink("../notes", dir.path().join("plain/elsewhere")).unwrap();
+        let o = run(with_pack(&dir, &["check", "plain"]));
+        assert_eq!(code(&o), 2, "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            "kindly: plain: 1 link to a folder not followed\n\
+             kindly: plain/broken.md: cannot read: no such file or directory (a link to \
+             '/nonexistent/x.md')\n\
+             1 file could not be checked\n"
+        );
+    }
+
+    let o = run(with_pack(&dir, &["check", "notes/*.txt"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: notes/*.txt: cannot read: no such file or directory; it looks like a pattern \
+         the shell did not expand (it matched no file, or it was quoted): name the files, or a \
+         folder to check every text and Markdown file in it\n\
+         1 file could not be checked\n"
+    );
+}
+
 #[test]
 fn markdown_code_spans_are_skipped() {
     let dir = TempDir::new("cli");
@@ -558,7 +610,7 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
     assert_eq!(code(&o), 2);
     let err = stderr(&o);
     assert!(
-        err.contains("kindly: bad.txt: not valid UTF-8 (first bad byte at offset 3); "),
+        err.contains("kindly: bad.txt:1:4: not valid UTF-8 (first bad byte at offset 3); "),
         "{err}"
     );
     assert!(!err.contains("then"), "error messages never echo the text");
@@ -569,6 +621,34 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
         err.ends_with("2 notes in 2 of 3 files; 1 file could not be checked\n"),
         "{err}"
     );
+    // The line and column count characters, as an editor shows them.
+    dir.write("later.txt", b"Line one.\nCaf\xc3\xa9 \xe9t\xe9.\n");
+    let o = run(with_pack(&dir, &["check", "later.txt"]));
+    assert_eq!(
+        stderr(&o),
+        "kindly: later.txt:2:6: not valid UTF-8 (first bad byte at offset 16); it may be Latin-1 \
+         or Windows-1252: save it as UTF-8 (an editor's encoding setting) and try again, or use \
+         --lossy\n\
+         1 file could not be checked\n"
+    );
+    // Standard input is not a file to save from an editor.
+    let mut cmd = with_pack(&dir, &["check"]);
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"Caf\xe9\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: <stdin>:1:4: not valid UTF-8 (first bad byte at offset 3); it may be Latin-1 or \
+         Windows-1252: convert it to UTF-8 before piping it in (for example with iconv -f \
+         WINDOWS-1252 -t UTF-8), or use --lossy\n\
+         1 file could not be checked\n"
+    );
     // A program or an image is not a badly saved text: no encoding advice for it.
     dir.write(
         "tool.txt",
@@ -578,7 +658,7 @@ fn non_utf8_file_is_reported_and_others_still_checked() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "kindly: tool.txt: not valid UTF-8 (first bad byte at offset 10); it looks like a \
+        "kindly: tool.txt:1:11: not valid UTF-8 (first bad byte at offset 10); it looks like a \
          binary file, not text (kindly checks text and Markdown files)\n\
          1 file could not be checked\n"
     );
@@ -864,9 +944,7 @@ fn disable_rule() {
         .output()
         .unwrap();
     assert!(
-        stdout(&o).contains(
-            "\n  status:   turned off in this run (--disable-rule or --disable-category)\n"
-        ),
+        stdout(&o).contains("\n  status:   turned off (by --disable-rule)\n"),
         "{}",
         stdout(&o)
     );
@@ -1326,7 +1404,7 @@ fn explain_a_rule() {
     for expected in [
         "test.gremlin\n",
         "  category: labeling (harsh label)\n",
-        "  severity: moderate\n",
+        "  severity: moderate (high when intensified, as in “so …”, low when hedged, as in “a bit …”; rules/README.md §7.3)\n",
         "  pack:     test-pack\n",
         "  message:  “grumpy gremlin” is a harsh name to call yourself.\n",
         "why\n  Only for tests.\n",
@@ -1453,6 +1531,38 @@ fn crisis_rules_stay_on_without_the_built_in_packs() {
     assert_eq!(json(&o)["rules"].as_array().map(Vec::len), Some(2));
 }
 
+/// `--no-default-packs` and no pack: crisis rules alone may be meant, so not an error, but
+/// a warning says that nothing else is checked (a CI job must not pass on it unawares).
+#[test]
+fn no_default_packs_without_a_pack_warns() {
+    let dir = TempDir::new("cli");
+    let o = run_with_stdin(
+        kindly(dir.path()).args(["check", "--no-default-packs"]),
+        "I'm so lazy.\n",
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "kindly: --no-default-packs with no --pack: only the built-in crisis rules are checked\n"
+    );
+    // The same from a settings file, named as such.
+    let settings = dir.write("kindly.toml", "default-packs = false\n");
+    let o = run_with_stdin(kindly(dir.path()).arg("check"), "I'm so lazy.\n");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: default-packs = false in {} and no packs: only the built-in crisis rules \
+             are checked\n",
+            settings.display()
+        )
+    );
+    // With a pack, nothing to warn about.
+    let o = run_with_stdin(with_pack(&dir, &["check"]), "I'm so lazy.\n");
+    assert_eq!((code(&o), stderr(&o).as_str()), (0, ""));
+}
+
 #[test]
 fn test_rules_on_a_named_pack() {
     let dir = TempDir::new("cli");
@@ -1504,6 +1614,53 @@ fn test_rules_with_a_broken_pack_exits_2() {
     assert!(
         err.contains("rule 'test.goblin': unknown severity 'harsh'"),
         "{err}"
+    );
+}
+
+/// What is plainly not a pack gets a message saying so, not the TOML reader's error about its
+/// third line: a journal given to --pack, a folder without pack.toml.
+#[test]
+fn a_journal_or_a_folder_without_pack_toml_is_not_a_pack() {
+    let dir = TempDir::new("cli");
+    dir.write("journal.md", "# Monday\n\nOverslept. I'm so lazy.\n");
+    let o = run(kindly(dir.path()).args(["check", "--pack", "journal.md", "journal.md"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: journal.md is not a TOML rule pack (a rule pack is a .toml file, or a folder \
+         holding pack.toml); to check it for harsh self-talk: kindly check journal.md\n"
+    );
+    dir.write("packs/a.toml", PACK);
+    dir.write("packs/b.toml", PACK);
+    let o = run(kindly(dir.path()).args(["test-rules", "packs"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: packs is a folder without pack.toml: a rule pack is a .toml file, or a folder \
+         holding pack.toml; to use one of the 2 .toml files in it, name the file\n"
+    );
+    std::fs::create_dir_all(dir.path().join("nothing")).unwrap();
+    let o = run(kindly(dir.path()).args(["--pack", "nothing", "rules"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: nothing is a folder without pack.toml: a rule pack is a .toml file, or a \
+         folder holding pack.toml\n"
+    );
+}
+
+/// A pack with no rules passes `test-rules` with nothing tested; a warning says so.
+#[test]
+fn test_rules_warns_when_a_pack_has_no_rules() {
+    let dir = TempDir::new("cli");
+    let header = &PACK[..PACK.find("[[rule]]").unwrap()];
+    dir.write("empty.toml", header);
+    let o = run(kindly(dir.path()).args(["test-rules", "empty.toml"]));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stdout(&o), "0 rules, 0 examples, 0 failed\n");
+    assert_eq!(
+        stderr(&o),
+        "kindly: pack 'test-pack' (empty.toml) has no rules: nothing in it was tested\n"
     );
 }
 
@@ -1590,13 +1747,20 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     let at = bytes.len() - 10;
     bytes[at] = 0xFF;
     dir.write("bad.txt", &bytes);
+    // Where an editor shows the bad byte: lines, and characters on its line.
+    let before = std::str::from_utf8(&bytes[..at]).unwrap();
+    let position = format!(
+        "{}:{}",
+        before.matches('\n').count() + 1,
+        before.rsplit('\n').next().unwrap().chars().count() + 1
+    );
     let o = run(kindly(dir.path())
         .env("KINDLY_STREAM_FROM_BYTES", "1")
         .args(["check", "bad.txt"]));
     assert_eq!(code(&o), 2);
     assert!(
         stderr(&o).contains(&format!(
-            "bad.txt: not valid UTF-8 (first bad byte at offset {at})"
+            "bad.txt:{position}: not valid UTF-8 (first bad byte at offset {at})"
         )),
         "{}",
         stderr(&o)
@@ -1609,7 +1773,7 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     // Machine output says so too, before the file's findings (and with the same words read
     // whole as streamed).
     let note = format!(
-        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+        "{position}: not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
     );
     for stream_from in ["1", "1000000000"] {
         let lines = jsonl(&run(kindly(dir.path())
@@ -1654,9 +1818,17 @@ fn streamed_files_report_bad_utf8_with_its_offset() {
     assert_eq!(
         stderr(&o),
         format!(
-            "kindly: tool.bin.txt: not valid UTF-8 (first bad byte at offset {}); it looks like \
+            "kindly: tool.bin.txt:{}: not valid UTF-8 (first bad byte at offset {}); it looks like \
              a binary file, not text (kindly checks text and Markdown files)\n\
              1 file could not be checked\n",
+            {
+                let text = std::str::from_utf8(&binary[..binary.len() - 4]).unwrap();
+                format!(
+                    "{}:{}",
+                    text.matches('\n').count() + 1,
+                    text.rsplit('\n').next().unwrap().chars().count() + 1
+                )
+            },
             binary.len() - 4
         )
     );
@@ -1900,7 +2072,8 @@ fn trace_as_json_from_a_file_and_its_errors() {
     assert_eq!(code(&o), 2);
     assert_eq!(
         stderr(&o),
-        "kindly: no loaded rule id starts with 'mine.'; `kindly rules` lists them\n"
+        "kindly: no loaded rule id starts with 'mine.' and it is not a category id; \
+         `kindly rules` lists them\n"
     );
     let o = run(with_pack(&dir, &["trace", "--file", "missing.txt"]));
     assert_eq!(code(&o), 2);
@@ -2014,6 +2187,196 @@ fn trace_lists_patterns_that_did_not_match_for_one_rule() {
          \x20     a finding\n\
          \n\
          2 candidates (finding 1, no-match 1)\n"
+    );
+}
+
+/// With no text and standard input a terminal, `trace` explains itself and exits 2 as `check`
+/// does, instead of waiting in silence. A terminal needs `script` (util-linux); without it only
+/// the help is checked.
+#[test]
+fn trace_without_text_at_a_terminal_explains_itself() {
+    let dir = TempDir::new("cli");
+    let o = run(kindly(dir.path()).args(["trace", "--help"]));
+    assert!(
+        stdout(&o).contains("Exit status: 0 when the text has no finding, 1 when it has one"),
+        "{}",
+        stdout(&o)
+    );
+    let bin = env!("CARGO_BIN_EXE_kindly");
+    let Ok(o) = Command::new("script")
+        .args(["-qec", &format!("'{bin}' trace"), "/dev/null"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+    else {
+        return;
+    };
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with(
+            "kindly: nothing to trace: give the text as an argument, name a file with --file, \
+             or pipe text in"
+        ),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A rule turned off is not "not in the text": the trace shows what it would have done and
+/// what turned it off (a flag, or the settings file's line), and `explain` says the same.
+#[test]
+fn trace_and_explain_say_what_turned_a_rule_off() {
+    let dir = TempDir::new("cli");
+    let text = "I'm a grumpy gremlin today. Ugh, my goblin brain.";
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-rule",
+            "test.gremlin",
+            "trace",
+            "--rule",
+            "test.",
+            text,
+        ],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: I'm a grumpy gremlin today.\n\
+         \x20 test.gremlin  matched “grumpy gremlin” at 1:7\n\
+         \x20     turned off (by --disable-rule); with it on: a finding\n\
+         line 1: Ugh, my goblin brain.\n\
+         \x20 test.goblin  matched “goblin brain” at 1:37\n\
+         \x20     a finding\n\
+         \n\
+         2 candidates (finding 1, turned-off 1)\n"
+    );
+    // Nothing left on: the exit status is the run's own (no finding), and a rule of --rule
+    // whose triggers are not in the text is still said to be off.
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-category",
+            "labeling",
+            "trace",
+            "--rule",
+            "test.",
+            "Pancakes.",
+        ],
+    ));
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "no candidates: none of these rules' triggers is in the text\n\
+         test.gremlin: turned off (by --disable-category labeling)\n"
+    );
+    let o = run(with_pack(
+        &dir,
+        &[
+            "--disable-rule",
+            "test.gremlin",
+            "trace",
+            "--format",
+            "json",
+            text,
+        ],
+    ));
+    let v = json(&o);
+    let step = &v["steps"][0];
+    assert_eq!(step["rule"], "test.gremlin");
+    assert_eq!(step["outcome"], "turned-off");
+    assert_eq!(step["detail"], "--disable-rule");
+    assert_eq!(step["with_it_on"], "finding");
+    assert_eq!(v["findings"], 1);
+
+    // Turned off by a settings file: its line and column.
+    write_pack(&dir);
+    let settings = dir.write(
+        "kindly.toml",
+        "default-packs = false\npacks = [\"pack.toml\"]\ndisable-categories = [\"labeling\"]\n",
+    );
+    // (The goblin rule, on, still makes a finding: exit 1.)
+    let o = run(kindly(dir.path()).args(["trace", "--rule", "test.gremlin", text]));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "line 1: I'm a grumpy gremlin today.\n\
+             \x20 test.gremlin  matched “grumpy gremlin” at 1:7\n\
+             \x20     turned off (by {0}:3:23); with it on: a finding\n\
+             \n\
+             1 candidate (turned-off 1)\n\
+             Settings from {0} (--no-config leaves them out).\n",
+            settings.display()
+        )
+    );
+    let o = run(kindly(dir.path()).args(["explain", "test.gremlin"]));
+    assert!(
+        stdout(&o).contains(&format!(
+            "\n  status:   turned off (by {}:3:23)\n",
+            settings.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let o =
+        run(kindly(dir.path()).args(["--disable-rule", "test.goblin", "explain", "self_attack"]));
+    assert!(
+        stdout(&o).contains("pack.toml:24:6  turned off (by --disable-rule)\n"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// `--rule` takes a category id too, though rule ids have their own prefixes (`should.` for
+/// should_statement, `mind-reading.` for mind_reading).
+#[test]
+fn trace_rule_takes_a_category_id() {
+    let dir = TempDir::new("cli");
+    let o = run(with_pack(
+        &dir,
+        &[
+            "trace",
+            "--rule",
+            "self_attack",
+            "I'm a grumpy gremlin. Ugh, my goblin brain.",
+        ],
+    ));
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "line 1: Ugh, my goblin brain.\n\
+         \x20 test.goblin  matched “goblin brain” at 1:31\n\
+         \x20     a finding\n\
+         \n\
+         1 candidate (finding 1)\n"
+    );
+    for (category, prefix, text) in [
+        ("should_statement", "should.", "I should be over it by now."),
+        (
+            "mind_reading",
+            "mind-reading.",
+            "Everyone thinks I'm weird.",
+        ),
+    ] {
+        let o = run(kindly(dir.path()).args(["trace", "--rule", category, text]));
+        assert_eq!(code(&o), 1, "{category}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains(&format!("  {prefix}")),
+            "{category}: {}",
+            stdout(&o)
+        );
+    }
+    let o = run(with_pack(&dir, &["trace", "--rule", "mind_readin", "x"]));
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        stderr(&o),
+        "kindly: no loaded rule id starts with 'mind_readin' and it is not a category id; \
+         `kindly rules` lists them\n"
     );
 }
 

@@ -427,7 +427,7 @@ fn jsonl_with_dotted_fields_and_a_label_map() {
         "{t}"
     );
     // Without the map, the corpus's labels are unknown: every row is bad, none is dropped
-    // silently.
+    // silently, and with no row scored the run is an error.
     let o = eval(&[
         "--format",
         "json",
@@ -437,9 +437,16 @@ fn jsonl_with_dotted_fields_and_a_label_map() {
         "traps",
         &fixture("external.jsonl"),
     ]);
-    let doc = json(&o);
-    assert_eq!(doc["corpus"]["bad_rows"], 6);
-    assert_eq!(doc["scores"]["rows"]["scored"], 0);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).matches("unknown label").count(), 6);
+    assert!(
+        stderr(&o).ends_with(
+            "kindly: no row was scored: of 6 rows read, 6 bad rows (listed above); nothing to \
+             report\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -471,10 +478,161 @@ fn bad_inputs_are_usage_errors() {
         "{}",
         stderr(&o)
     );
-    // A bad --fail-under spec is refused by the argument parser.
+    // A bad --fail-under spec is refused by the argument parser, and so is a bound no share
+    // can reach.
     let o = eval(&["--fail-under", "f2=0.9", &fixture("small.jsonl")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("unknown metric 'f2'"), "{}", stderr(&o));
+    let o = eval(&["--fail-under", "f1=90", &fixture("small.jsonl")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "invalid value 'f1=90' for '--fail-under <SPEC>': micro_f1 is a share from 0 to 1, \
+             so 90 is out of range (micro_f1=0.9 for 90%?)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    // An HTML report that cannot be written is refused before any row is scored.
+    let dir = TempDir::new("eval-html-nowhere");
+    let page = dir.path().join("missing").join("r.html");
+    let o = eval(&["--html", page.to_str().unwrap(), &fixture("small.jsonl")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "", "nothing was scored");
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "kindly: {}: cannot write the HTML report: no such file or directory\n",
+            page.display()
+        )
+    );
+    let o = eval(&[
+        "--html",
+        dir.path().to_str().unwrap(),
+        &fixture("small.jsonl"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot write the HTML report: it is a folder (name the file"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file left behind"
+    );
+}
+
+/// A corpus with no row to score (empty, or every row bad) is an error, as `kindly check` with
+/// no file checked is: tables of "-" and exit 0 would let a CI job pass on nothing.
+#[test]
+fn nothing_scored_is_an_error() {
+    let dir = TempDir::new("eval-nothing");
+    let empty = dir.write("empty.jsonl", "");
+    let o = eval(&[empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert_eq!(
+        stderr(&o),
+        "kindly: no row was scored: the corpus has no rows; nothing to report\n"
+    );
+    let bad = dir.write("bad.jsonl", "not json\n{\"text\": \"x\"}\n");
+    let o = eval(&["--format", "json", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(
+        stderr(&o).ends_with(
+            "kindly: no row was scored: of 2 rows read, 2 bad rows (listed above); nothing to \
+             report\n"
+        ),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// eval reads the settings file as every command does (README, "Settings file"), and says
+/// so: the file, and each rule it turned off, in the table and in the JSON.
+#[test]
+fn the_settings_file_is_named_with_the_rules_it_turned_off() {
+    let dir = TempDir::new("eval-settings");
+    let settings = dir.write("kindly.toml", "disable-rules = [\"test.gremlin\"]\n");
+    let pack = root().join(fixture("pack.toml"));
+    let small = root().join(fixture("small.jsonl"));
+    let run = |extra: &[&str]| {
+        let mut cmd = checks::cli::kindly(dir.path());
+        cmd.stdin(Stdio::null())
+            .arg("--no-default-packs")
+            .arg("--pack")
+            .arg(&pack)
+            .args(extra)
+            .arg("eval");
+        cmd
+    };
+    let o = run(&[]).arg(&small).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(&format!(
+            "\nSettings from {0} (--no-config leaves them out).\n\
+             turned off, not scored: test.gremlin (by {0}:1:18)\n",
+            settings.display()
+        )),
+        "{}",
+        stdout(&o)
+    );
+    let doc = json(
+        &run(&[])
+            .args(["--format", "json"])
+            .arg(&small)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(doc["settings"], settings.display().to_string());
+    assert_eq!(
+        doc["turned_off"],
+        serde_json::json!([{"rule": "test.gremlin", "by": format!("{}:1:18", settings.display())}])
+    );
+    // The labeling row the gremlin rule found is missed now.
+    assert_eq!(category(&doc, "labeling")["tp"], 0);
+    let doc = json(
+        &run(&["--no-config"])
+            .args(["--format", "json"])
+            .arg(&small)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(doc["settings"], Value::Null);
+    assert_eq!(doc["turned_off"], serde_json::json!([]));
+    assert_eq!(category(&doc, "labeling")["tp"], 2);
+}
+
+/// The rules that never fired are listed in full in JSON; the table names 20 and counts the
+/// rest, rather than printing one line of hundreds of ids.
+#[test]
+fn the_table_shortens_the_rules_that_never_fired() {
+    let o = kindly()
+        .args(["eval", &fixture("small.jsonl")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = stdout(&o);
+    let line = t
+        .lines()
+        .find(|l| l.contains(" never fired: "))
+        .unwrap_or_else(|| panic!("{t}"));
+    let (head, rest) = line.split_once(" never fired: ").unwrap();
+    let total: usize = head.trim_end_matches(" rules").parse().unwrap();
+    let (named, more) = rest.split_once(" and ").unwrap();
+    assert_eq!(named.split(", ").count(), 20, "{line}");
+    assert_eq!(
+        more,
+        format!("{} more; --format json lists them all", total - 20)
+    );
+    assert!(
+        stderr(&o).contains("kindly eval: 7 rows in"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

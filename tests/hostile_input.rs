@@ -246,8 +246,8 @@ fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
     assert_eq!(stdout(&o), "");
     assert_eq!(
         stderr(&o),
-        "kindly: latin1.txt: not valid UTF-8 (first bad byte at offset 3); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
-         kindly: utf16.txt: not valid UTF-8 (first bad byte at offset 0); it looks like UTF-16; save it as UTF-8 and try again\n\
+        "kindly: latin1.txt:1:4: not valid UTF-8 (first bad byte at offset 3); it may be Latin-1 or Windows-1252: save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
+         kindly: utf16.txt:1:1: not valid UTF-8 (first bad byte at offset 0); it looks like UTF-16; save it as UTF-8 and try again\n\
          2 files could not be checked\n"
     );
 
@@ -258,7 +258,7 @@ fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         stderr(&o),
-        "kindly: latin1.txt: not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)\n"
+        "kindly: latin1.txt:1:4: not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)\n"
     );
     let lines: Vec<serde_json::Value> = stdout(&o)
         .lines()
@@ -267,7 +267,7 @@ fn invalid_utf8_names_the_file_and_offset_and_lossy_checks_it_anyway() {
     // Machine output says that bytes were replaced, before the file's findings.
     assert_eq!(
         lines[0],
-        serde_json::json!({"type": "note", "path": "latin1.txt", "message": "not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)"})
+        serde_json::json!({"type": "note", "path": "latin1.txt", "message": "1:4: not valid UTF-8 (first bad byte at offset 3); checked with U+FFFD in place of the bad bytes (--lossy)"})
     );
     let line = &lines[1];
     assert_eq!(line["text"], "I'm so lazy");
@@ -316,7 +316,7 @@ fn a_batch_with_failures_checks_everything_else_and_says_which_failed() {
     let err = stderr(&o);
     assert_eq!(
         err,
-        "kindly: 2-bad.txt: not valid UTF-8 (first bad byte at offset 0); save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
+        "kindly: 2-bad.txt:1:1: not valid UTF-8 (first bad byte at offset 0); it may be Latin-1 or Windows-1252: save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy\n\
          kindly: missing.txt: cannot read: no such file or directory\n\
          2 notes in 2 of 6 files; a support message for 1 file; 2 files could not be checked\n"
     );

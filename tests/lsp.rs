@@ -1255,6 +1255,80 @@ fn bad_initialization_options_are_shown_and_the_defaults_stay() {
     assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
+/// A settings file (kindly.toml) with a mistake does not stop the server before the handshake,
+/// which an editor can only show as a crash: the mistake is shown in the editor with the file,
+/// line and column, as for bad initializationOptions, and the server keeps checking.
+#[test]
+fn a_bad_settings_file_is_shown_in_the_editor_and_the_server_keeps_running() {
+    let dir = workspace();
+    let file = dir.write("kindly.toml", "packs = [\n");
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let (kind, message) = lsp.shown_message();
+    assert_eq!(kind, 1);
+    assert_eq!(
+        message,
+        format!(
+            "kindly could not read its settings file: {}:1:10: unclosed array, expected `]`. The \
+             file is left out (the server reads it again when it starts); checking with the \
+             command line's options and the built-in defaults.",
+            file.display()
+        )
+    );
+    // The command line's pack is in use.
+    let uri = "file:///j/a.txt";
+    lsp.open(uri, "plaintext", "I was a muddlehead.");
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 8, 0, 18),
+            4,
+            "overgeneralization",
+            "test.muddle",
+            MUDDLE
+        )]
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        stderr.starts_with(&format!(
+            "kindly lsp: {}:1:10: unclosed array",
+            file.display()
+        )),
+        "{stderr}"
+    );
+
+    // A mistake in what the file means is located in the file, not blamed on the command
+    // line, and only that value is left out: labeling stays off as the file says.
+    let file = dir.write(
+        "kindly.toml",
+        "disable-categories = [\"labeling\"]\ndisable-rules = [\"nope.rule\"]\n",
+    );
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let (kind, message) = lsp.shown_message();
+    assert_eq!(kind, 1);
+    assert_eq!(
+        message,
+        format!(
+            "kindly could not use a setting: {}:2:18: disable-rules: no loaded rule \
+             'nope.rule' to turn off (`kindly rules` lists every rule). It is left out; the \
+             other settings are in use.",
+            file.display()
+        )
+    );
+    lsp.open(
+        uri,
+        "plaintext",
+        "I'm a grumpy gremlin. Ugh, my goblin brain.",
+    );
+    let diags = lsp.diagnostics(uri, 1);
+    let rules: Vec<&str> = diags
+        .iter()
+        .map(|d| d["data"]["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["test.goblin"]);
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+}
+
 #[test]
 fn settings_are_pulled_from_clients_that_keep_them() {
     let dir = workspace();

@@ -253,7 +253,7 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
             );
         }
         assert!(
-            err.contains("diary.txt: not valid UTF-8 (first bad byte at offset 54)"),
+            err.contains("diary.txt:1:55: not valid UTF-8 (first bad byte at offset 54)"),
             "{err}"
         );
         assert!(
@@ -270,7 +270,7 @@ fn errors_about_bad_inputs_name_the_place_never_the_text() {
     assert_eq!(code, Some(1));
     assert_eq!(
         err,
-        "kindly: diary.txt: not valid UTF-8 (first bad byte at offset 54); checked with U+FFFD in place of the bad bytes (--lossy)\n"
+        "kindly: diary.txt:1:55: not valid UTF-8 (first bad byte at offset 54); checked with U+FFFD in place of the bad bytes (--lossy)\n"
     );
     assert!(!out.contains("Marguerite"), "{out}");
 }
@@ -289,6 +289,30 @@ fn crisis_words_never_reach_any_output() {
             assert!(!out.contains(words), "{format} shows {words:?}:\n{out}");
         }
     }
+    // `kindly trace`, for rule authors, says where crisis rules matched but not the words, and
+    // does not quote the sentence that holds them; the rest of the text is traced as usual.
+    for format in ["human", "json"] {
+        let (code, out, _) = kindly(
+            dir.path(),
+            &["trace", "--all", "--format", format, "--file", "entry.txt"],
+        );
+        assert_eq!(code, Some(1), "{format}");
+        for words in ["want to die", "pills", "tonight"] {
+            assert!(
+                !out.contains(words),
+                "trace {format} shows {words:?}:\n{out}"
+            );
+        }
+        assert!(out.contains("so lazy"), "trace {format}:\n{out}");
+    }
+    let (_, out, _) = kindly(dir.path(), &["trace", "--file", "entry.txt"]);
+    assert!(
+        out.contains(
+            "line 1: (sentence withheld: it holds crisis language)\n  crisis.want-to-die  matched "
+        ),
+        "{out}"
+    );
+    assert!(out.contains(" at 1:16 (crisis words withheld)\n"), "{out}");
 }
 
 #[test]

@@ -52,7 +52,7 @@ pub(crate) struct Cli {
 }
 
 /// Options that every subcommand takes, before or after its name.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Load a rule pack: a .toml file or a folder holding pack.toml (repeatable).
@@ -112,8 +112,10 @@ Folders are searched recursively for text and Markdown files (.txt, .md, .markdo
 .rmd), in sorted order; hidden \
 files and folders, target/ and node_modules/ are skipped, and so are files that .gitignore, \
 .ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
-command line are always checked. Markdown files skip code, links, HTML and front matter, \
-except for crisis language, which is looked for everywhere.
+command line are always checked, whatever their type. Files of other types in a folder are \
+counted in a note on standard error, and a link in a folder that leads nowhere is reported as a \
+file that cannot be read. Markdown files skip code, links, HTML and front matter, except for \
+crisis language, which is looked for everywhere.
 
 Examples:
   kindly check journal.md notes/
@@ -159,14 +161,20 @@ For rule authors: \"why does my rule not fire here?\" and \"why does it fire the
 candidate is one rule meeting one of its triggers in a sentence; the trace shows whether the \
 rule's pattern matched, which context filter (negation, quotes, reported speech, ...) dropped \
 the match, and which match became the finding where several overlap. Candidates whose pattern \
-did not match are listed with --all or --rule. The trace is recorded by the same code that \
-`kindly check` runs, so the two never disagree.
+did not match are listed with --all or --rule. A rule turned off (--disable-rule, \
+--disable-category or the settings file) is shown as turned off, by what, and what it would \
+have done. The trace is recorded by the same code that `kindly check` runs, so the two never \
+disagree.
 
 Examples:
   kindly trace \"I'm not lazy. I'm so lazy.\"
   kindly trace --rule labeling --all \"honestly I'm such a mess\"
   kindly trace --file journal.md --format json
-  kindly trace --pack my-pack/ --rule mine.overthinking \"I overthink everything\"";
+  kindly trace --pack my-pack/ --rule mine.overthinking \"I overthink everything\"
+
+Exit status: 0 when the text has no finding, 1 when it has one (as `kindly check` would \
+report), 2 for a usage or input error (no text given while standard input is a terminal, a file \
+that cannot be read, a --rule that names no loaded rule).";
 
 const LSP_HELP: &str = "\
 Diagnostics for Markdown and plain-text documents as you type (only the paragraphs an edit \
@@ -222,8 +230,14 @@ Examples:
   kindly eval --pack new.toml --baseline-pack old.toml corpora/dev
   kindly eval --fail-under 'f1=0.9,negatives_flagged=0.03,crisis_recall=1' corpora/test
 
+Settings: the settings file (kindly.toml) is read as by every command; the report names it, \
+and every rule turned off with what turned it off (\"settings\" and \"turned_off\" in JSON). \
+--no-config scores without it.
+
 Exit status: 0 when scored, 1 when a --fail-under bound is not met, 2 for a usage or input \
-error (a missing file, a bad --map, a CSV without the text column, a bad row with --strict).";
+error (a missing file, a bad --map, a CSV without the text column, a bad row with --strict, \
+no row scored at all, an --html file that cannot be written, a --fail-under bound out of \
+range).";
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
@@ -293,8 +307,9 @@ pub(crate) struct TraceArgs {
     #[arg(long)]
     pub markdown: bool,
 
-    /// Only this rule, or every rule whose id starts with this (a category or pack prefix such
-    /// as `labeling` or `mine.`). Also lists the candidates whose pattern did not match.
+    /// Only this rule, every rule whose id starts with this (a prefix such as `labeling.` or
+    /// `mine.`), or every rule of a category (a category id such as `should_statement`). Also
+    /// lists the candidates whose pattern did not match.
     #[arg(long, value_name = "RULE_ID")]
     pub rule: Option<String>,
 

@@ -124,9 +124,9 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
             if let Some(note) = &c.note {
                 writeln!(
                     stderr,
-                    "{} {}: {note}",
+                    "{} {}",
                     paint(ERROR, "kindly:"),
-                    sanitize(&c.display)
+                    inputs::with_path(&sanitize(&c.display), note)
                 )?;
             }
             match &c.outcome {
@@ -139,9 +139,9 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
                     if args.format != CheckFormat::Json {
                         writeln!(
                             stderr,
-                            "{} {}: {message}",
+                            "{} {}",
                             paint(ERROR, "kindly:"),
-                            sanitize(&c.display)
+                            inputs::with_path(&sanitize(&c.display), message)
                         )?;
                     }
                 }
@@ -221,9 +221,9 @@ pub(crate) fn run(engine: &Engine, args: &CheckArgs) -> Result<Status> {
         for (display, message) in &json_errors {
             writeln!(
                 stderr,
-                "{} {}: {message}",
+                "{} {}",
                 paint(ERROR, "kindly:"),
-                sanitize(display)
+                inputs::with_path(&sanitize(display), message)
             )?;
         }
     }

@@ -36,7 +36,8 @@ pub(crate) struct Settings {
     text: String,
     packs: Vec<PathBuf>,
     default_packs: Option<bool>,
-    disabled: Vec<Category>,
+    /// Categories with where they stand, so `trace` and `explain` can say what turned a rule off.
+    disabled: Vec<(Category, Range<usize>)>,
     /// Rule ids with where they stand, so an unknown id is reported at its line.
     disabled_rules: Vec<(String, Range<usize>)>,
     locale: Option<(String, Range<usize>)>,
@@ -135,7 +136,7 @@ pub(crate) fn parse(path: &Path, text: String) -> Result<Settings> {
                 c.get_ref()
             )
         })?;
-        disabled.push(category);
+        disabled.push((category, c.span()));
     }
     let disabled_rules = raw
         .disable_rules
@@ -176,7 +177,7 @@ impl Settings {
         if self.default_packs == Some(false) {
             global.no_default_packs = true;
         }
-        for c in &self.disabled {
+        for (c, _) in &self.disabled {
             if !global.disabled.contains(c) {
                 global.disabled.push(*c);
             }
@@ -212,6 +213,59 @@ impl Settings {
             at.0
         ))
     }
+
+    /// `path:line:column` of the entry of this file that turns rule `id` off, if one does.
+    pub(crate) fn turns_off_rule(&self, id: &str) -> Option<String> {
+        let (_, span) = self.disabled_rules.iter().find(|(r, _)| r == id)?;
+        Some(located(&self.path, &self.text, span.start))
+    }
+
+    /// `path:line:column` of the entry of this file that turns `category` off, if one does.
+    pub(crate) fn turns_off_category(&self, category: Category) -> Option<String> {
+        let (_, span) = self.disabled.iter().find(|(c, _)| *c == category)?;
+        Some(located(&self.path, &self.text, span.start))
+    }
+}
+
+/// What turned rules off in this run, so `trace` and `explain` can say so instead of leaving a
+/// rule's silence a mystery: the command line's flags, as given (before the settings file's
+/// lists were added to them), and the settings file.
+#[derive(Debug, Default)]
+pub(crate) struct TurnedOff<'a> {
+    /// `--disable-category` values.
+    pub categories: Vec<Category>,
+    /// `--disable-rule` values.
+    pub rules: Vec<String>,
+    /// `--no-default-packs` was given (the settings file may also say `default-packs = false`).
+    pub no_default_packs: bool,
+    pub settings: Option<&'a Settings>,
+}
+
+impl TurnedOff<'_> {
+    /// "turned off (by --disable-rule)": [`TurnedOff::source`] in a phrase.
+    pub(crate) fn by(&self, id: &str, category: Category) -> String {
+        match self.source(id, category) {
+            Some(source) => format!("turned off (by {source})"),
+            None => "turned off".to_string(),
+        }
+    }
+
+    /// What turned off rule `id` (of `category`): "--disable-rule", "--disable-category
+    /// labeling", "dir/kindly.toml:1:18", or several of these joined with "and".
+    pub(crate) fn source(&self, id: &str, category: Category) -> Option<String> {
+        let mut by = Vec::new();
+        if self.rules.iter().any(|r| r.trim() == id) {
+            by.push("--disable-rule".to_string());
+        }
+        if self.categories.contains(&category) {
+            by.push(format!("--disable-category {}", category.id()));
+        }
+        if let Some(s) = self.settings {
+            by.extend(s.turns_off_rule(id));
+            by.extend(s.turns_off_category(category));
+        }
+        (!by.is_empty()).then(|| by.join(" and "))
+    }
 }
 
 /// `path:line:column` for a byte offset of `text`; the column counts characters.
@@ -242,7 +296,7 @@ mod tests {
              disable-rules = [\" comparison.and-me \"]\nlocale = \"en-GB\"\nmax-reframes = 1\n",
         )
         .unwrap();
-        assert_eq!(s.disabled, vec![Category::ShouldStatement]);
+        assert_eq!(s.disabled[0].0, Category::ShouldStatement);
         assert_eq!(s.disabled_rules[0].0, "comparison.and-me");
         assert_eq!(s.locale.as_ref().unwrap().0, "en-GB");
         assert_eq!(s.max_reframes, Some(1));
@@ -302,6 +356,26 @@ mod tests {
         assert_eq!(
             s.locate_error("e.f", "no loaded rule 'e.f' to turn off"),
             None
+        );
+    }
+
+    #[test]
+    fn turned_off_names_the_flag_or_the_line() {
+        let s = settings("disable-rules = [\"a.b\"]\ndisable-categories = [\"labeling\"]").unwrap();
+        let off = TurnedOff {
+            categories: vec![Category::Labeling],
+            rules: vec!["c.d".into()],
+            no_default_packs: false,
+            settings: Some(&s),
+        };
+        assert_eq!(
+            off.by("a.b", Category::Comparison),
+            "turned off (by dir/kindly.toml:1:18)"
+        );
+        assert_eq!(
+            off.by("c.d", Category::Labeling),
+            "turned off (by --disable-rule and --disable-category labeling and \
+             dir/kindly.toml:2:23)"
         );
     }
 

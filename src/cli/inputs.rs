@@ -53,12 +53,19 @@ pub(crate) fn collect(paths: &[PathBuf], honour_ignore_files: bool) -> (Vec<Inpu
         match std::fs::metadata(path) {
             Err(e) => inputs.push(Input {
                 display: path.display().to_string(),
-                source: Source::Failed(format!("cannot read: {}", io_reason(&e))),
+                source: Source::Failed(format!(
+                    "cannot read: {}{}",
+                    io_reason(&e),
+                    unexpanded_glob_hint(path, &e)
+                )),
                 markdown_ext: false,
             }),
             Ok(meta) if meta.is_dir() => {
                 let before = inputs.len();
-                walk(path, honour_ignore_files, &mut inputs);
+                let skipped = walk(path, honour_ignore_files, &mut inputs);
+                if let Some(note) = skipped.note() {
+                    notes.push(format!("{}: {note}", path.display()));
+                }
                 if inputs.len() == before {
                     // The hint about ignore files only when they are why (a second walk, only
                     // for a folder that gave nothing).
@@ -109,8 +116,9 @@ pub(crate) fn is_markdown(path: &Path) -> bool {
     extension(path).is_some_and(|e| MARKDOWN_EXTENSIONS.contains(&e.as_str()))
 }
 
-/// Whether a file with this (lowercased) extension is searched for inside folders.
-fn is_searched_extension(ext: &str) -> bool {
+/// Whether a file with this (lowercased) extension is searched for inside folders: text or
+/// Markdown, never a rule pack.
+pub(crate) fn is_searched_extension(ext: &str) -> bool {
     PLAIN_TEXT_EXTENSIONS.contains(&ext) || MARKDOWN_EXTENSIONS.contains(&ext)
 }
 
@@ -130,10 +138,91 @@ fn extension(path: &Path) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
-/// The text files under `root`, in sorted order. Ignore files are read the way ripgrep reads
-/// them (`.gitignore` inside a git repository, `.ignore` anywhere, `.git/info/exclude`, the
-/// global git excludes file), from `root` and the folders above it.
-fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
+/// "; the shell did not expand …" for a missing path that holds glob characters: quoted, or
+/// matching nothing, a pattern reaches kindly as it was typed.
+fn unexpanded_glob_hint(path: &Path, e: &std::io::Error) -> &'static str {
+    let glob = path
+        .to_string_lossy()
+        .chars()
+        .any(|c| matches!(c, '*' | '?' | '[' | '{'));
+    if glob && e.kind() == std::io::ErrorKind::NotFound {
+        "; it looks like a pattern the shell did not expand (it matched no file, or it was \
+         quoted): name the files, or a folder to check every text and Markdown file in it"
+    } else {
+        ""
+    }
+}
+
+/// What a folder walk left out besides ignored and hidden files: files of other types, and
+/// links to folders (not followed), so that the user is told.
+#[derive(Default)]
+struct Skipped {
+    /// Files whose extension is not searched for, by extension (`""` for none).
+    other: std::collections::BTreeMap<String, usize>,
+    folder_links: usize,
+}
+
+impl Skipped {
+    /// "3 files of other types not checked (.org, .rst and 1 without an extension); name them
+    /// to check them as plain text", or `None` when nothing was left out.
+    fn note(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        let files: usize = self.other.values().sum();
+        if files > 0 {
+            let mut kinds: Vec<String> = self
+                .other
+                .keys()
+                .filter(|e| !e.is_empty())
+                .take(SKIPPED_EXTENSIONS_NAMED)
+                .map(|e| format!(".{e}"))
+                .collect();
+            let named = self.other.keys().filter(|e| !e.is_empty()).count();
+            if named > SKIPPED_EXTENSIONS_NAMED {
+                kinds.push(format!("{} more", named - SKIPPED_EXTENSIONS_NAMED));
+            }
+            if let Some(n) = self.other.get("") {
+                kinds.push(format!("{n} without an extension"));
+            }
+            let kinds = match kinds.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, head)) => format!("{} and {last}", head.join(", ")),
+                None => String::new(),
+            };
+            parts.push(format!(
+                "{} of other types not checked ({kinds}); name {} to check {} as plain text",
+                if files == 1 {
+                    "1 file".to_string()
+                } else {
+                    format!("{files} files")
+                },
+                if files == 1 { "it" } else { "them" },
+                if files == 1 { "it" } else { "them" },
+            ));
+        }
+        if self.folder_links > 0 {
+            parts.push(format!(
+                "{} not followed",
+                if self.folder_links == 1 {
+                    "1 link to a folder".to_string()
+                } else {
+                    format!("{} links to folders", self.folder_links)
+                }
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// How many extensions of skipped files a note names.
+const SKIPPED_EXTENSIONS_NAMED: usize = 5;
+
+/// The text files under `root`, in sorted order, and what was left out. Ignore files are read
+/// the way ripgrep reads them (`.gitignore` inside a git repository, `.ignore` anywhere,
+/// `.git/info/exclude`, the global git excludes file), from `root` and the folders above it.
+/// A link that leads nowhere is an input that fails to read, as a missing file named
+/// outright is.
+fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) -> Skipped {
+    let mut skipped = Skipped::default();
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(honour_ignore_files)
         // Hidden files stay skipped either way; --no-ignore is about ignore files only.
@@ -150,12 +239,44 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
         match entry {
             Ok(e) => {
                 // A symlink to a file counts as a file; links to folders are not followed.
-                let is_file = e
-                    .file_type()
-                    .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()));
-                let wanted = extension(e.path()).is_some_and(|ext| is_searched_extension(&ext));
-                if is_file && wanted {
-                    inputs.push(file_input(e.into_path()));
+                let link = e.file_type().is_some_and(|t| t.is_symlink());
+                let target = if link {
+                    std::fs::metadata(e.path()).map(|m| m.file_type())
+                } else {
+                    Ok(match e.file_type() {
+                        Some(t) => t,
+                        None => continue,
+                    })
+                };
+                let ext = extension(e.path());
+                let wanted = ext.as_deref().is_some_and(is_searched_extension);
+                match target {
+                    Ok(t) if t.is_dir() => {
+                        if link && e.depth() > 0 {
+                            skipped.folder_links += 1;
+                        }
+                    }
+                    Ok(t) if t.is_file() && wanted => inputs.push(file_input(e.into_path())),
+                    Ok(t) if t.is_file() => {
+                        *skipped.other.entry(ext.unwrap_or_default()).or_default() += 1;
+                    }
+                    // Sockets, pipes, devices: not files anyone writes a journal in.
+                    Ok(_) => {}
+                    Err(err) if wanted => inputs.push(Input {
+                        display: e.path().display().to_string(),
+                        source: Source::Failed(format!(
+                            "cannot read: {} (a link to {})",
+                            io_reason(&err),
+                            std::fs::read_link(e.path()).map_or_else(
+                                |_| "nowhere".to_string(),
+                                |t| format!("'{}'", t.display())
+                            )
+                        )),
+                        markdown_ext: false,
+                    }),
+                    Err(_) => {
+                        *skipped.other.entry(ext.unwrap_or_default()).or_default() += 1;
+                    }
                 }
             }
             Err(err) => {
@@ -173,6 +294,7 @@ fn walk(root: &Path, honour_ignore_files: bool, inputs: &mut Vec<Input>) {
             }
         }
     }
+    skipped
 }
 
 /// The path an `ignore` walk error is about, when it names one.
@@ -241,34 +363,107 @@ pub(crate) fn read(input: &Input, lossy: bool) -> Result<Text, String> {
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
+            let mut counter = LineCounter::default();
+            counter.feed(&bytes[..at]);
+            let (line, column) = counter.position();
             if lossy {
                 return Ok(without_bom(
                     String::from_utf8_lossy(&bytes).into_owned(),
                     Some(format!(
-                        "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+                        "{line}:{column}: not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
                     )),
                 ));
             }
-            let hint = not_utf8_hint(&bytes);
+            let stdin = matches!(input.source, Source::Stdin);
+            let hint = not_utf8_hint(&bytes, stdin);
             Err(format!(
-                "not valid UTF-8 (first bad byte at offset {at}); {hint}"
+                "{line}:{column}: not valid UTF-8 (first bad byte at offset {at}); {hint}"
             ))
         }
     }
 }
 
+/// Counts lines and columns over bytes fed in pieces (valid UTF-8, or cut inside a
+/// character only at a piece's end): the line:column where the bytes stop, as an editor shows
+/// it (columns count characters, and a leading byte-order mark is not one).
+#[derive(Default)]
+pub(crate) struct LineCounter {
+    lines: usize,
+    /// Characters since the last line break.
+    column: usize,
+    fed: usize,
+    bom: bool,
+}
+
+impl LineCounter {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
+        if self.fed == 0 && bytes.starts_with(BOM.as_bytes()) {
+            self.bom = true;
+        }
+        self.fed += bytes.len();
+        for &b in bytes {
+            if b == b'\n' {
+                self.lines += 1;
+                self.column = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Not a continuation byte: a character starts here.
+                self.column += 1;
+            }
+        }
+    }
+
+    /// 1-based line and column of the next byte.
+    pub(crate) fn position(&self) -> (usize, usize) {
+        let mark = usize::from(self.bom && self.lines == 0);
+        (self.lines + 1, self.column - mark + 1)
+    }
+}
+
+/// An input's error or note with its path in front: `path:LINE:COL: …` when the message starts
+/// with a position (a byte that is not UTF-8), as located messages are written everywhere
+/// else, otherwise `path: …`.
+pub(crate) fn with_path(display: &str, message: &str) -> String {
+    let located = message
+        .split_once(": ")
+        .and_then(|(at, _)| at.split_once(':'))
+        .is_some_and(|(l, c)| {
+            !l.is_empty()
+                && !c.is_empty()
+                && l.bytes().all(|b| b.is_ascii_digit())
+                && c.bytes().all(|b| b.is_ascii_digit())
+        });
+    if located {
+        format!("{display}:{message}")
+    } else {
+        format!("{display}: {message}")
+    }
+}
+
 /// What to do about an input that is not UTF-8, judged from its first bytes (the first 8 KiB
-/// are enough; a streamed file passes only those).
-pub(crate) fn not_utf8_hint(head: &[u8]) -> &'static str {
+/// are enough; a streamed file passes only those). Text piped in cannot be saved from an
+/// editor: it is converted before it is piped.
+pub(crate) fn not_utf8_hint(head: &[u8], stdin: bool) -> &'static str {
     // A NUL byte early on, outside UTF-16, means a program, an image or an archive: no
     // encoding setting will make it prose.
     let binary = head.iter().take(HINT_BYTES).any(|b| *b == 0);
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        "it looks like UTF-16; save it as UTF-8 and try again"
-    } else if binary {
-        "it looks like a binary file, not text (kindly checks text and Markdown files)"
-    } else {
-        "save it as UTF-8 (an editor's encoding setting) and try again, or use --lossy"
+    let utf16 = head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]);
+    match (utf16, binary, stdin) {
+        (true, _, false) => "it looks like UTF-16; save it as UTF-8 and try again",
+        (true, _, true) => {
+            "it looks like UTF-16; convert it to UTF-8 before piping it in (for example with \
+             iconv -f UTF-16 -t UTF-8)"
+        }
+        (false, true, _) => {
+            "it looks like a binary file, not text (kindly checks text and Markdown files)"
+        }
+        (false, false, false) => {
+            "it may be Latin-1 or Windows-1252: save it as UTF-8 (an editor's encoding setting) \
+             and try again, or use --lossy"
+        }
+        (false, false, true) => {
+            "it may be Latin-1 or Windows-1252: convert it to UTF-8 before piping it in (for \
+             example with iconv -f WINDOWS-1252 -t UTF-8), or use --lossy"
+        }
     }
 }
 

@@ -151,7 +151,12 @@ pub(crate) fn analyse<'e>(
     }
     // Offset in the file of the first byte of `carry` + the next read.
     let mut file_offset: u64 = if bom { BOM.len() as u64 } else { 0 };
-    let mut first_bad: Option<u64> = None;
+    // The first bad byte's offset and line:column; the lines are counted up to it.
+    let mut first_bad: Option<(u64, String)> = None;
+    let mut lines = inputs::LineCounter::default();
+    if bom {
+        lines.feed(BOM.as_bytes());
+    }
     loop {
         let n = file
             .read(&mut buf)
@@ -165,6 +170,9 @@ pub(crate) fn analyse<'e>(
             match std::str::from_utf8(rest) {
                 Ok(s) => {
                     stream.push(s);
+                    if first_bad.is_none() {
+                        lines.feed(rest);
+                    }
                     consumed += rest.len() as u64;
                     rest = &[];
                     break;
@@ -178,6 +186,9 @@ pub(crate) fn analyse<'e>(
                     match e.error_len() {
                         None if !eof => {
                             // A character cut by the read: finish it with the next read.
+                            if first_bad.is_none() {
+                                lines.feed(&rest[..good]);
+                            }
                             consumed += good as u64;
                             rest = &rest[good..];
                             break;
@@ -185,12 +196,15 @@ pub(crate) fn analyse<'e>(
                         bad => {
                             let at = file_offset + consumed + good as u64;
                             if !lossy {
-                                let hint = inputs::not_utf8_hint(&first_bytes(path));
+                                let hint = inputs::not_utf8_hint(&first_bytes(path), false);
                                 return Err(format!(
-                                    "not valid UTF-8 (first bad byte at offset {at}); {hint}"
+                                    "{}: not valid UTF-8 (first bad byte at offset {at}); {hint}",
+                                    position(&mut lines, &rest[..good])
                                 ));
                             }
-                            first_bad.get_or_insert(at);
+                            if first_bad.is_none() {
+                                first_bad = Some((at, position(&mut lines, &rest[..good])));
+                            }
                             stream.push("\u{FFFD}");
                             let skip = good + bad.unwrap_or(rest.len() - good);
                             consumed += skip as u64;
@@ -215,14 +229,22 @@ pub(crate) fn analyse<'e>(
     };
     Ok(Streamed {
         findings,
-        note: first_bad.map(|at| {
+        note: first_bad.as_ref().map(|(at, position)| {
             format!(
-                "not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
+                "{position}: not valid UTF-8 (first bad byte at offset {at}); checked with U+FFFD in place of the bad bytes (--lossy)"
             )
         }),
         offsets_match_file: first_bad.is_none(),
         bom,
     })
+}
+
+/// "LINE:COLUMN" of the byte after `before`, the valid bytes that precede it in this piece
+/// (`lines` has counted everything before the piece).
+fn position(lines: &mut inputs::LineCounter, before: &[u8]) -> String {
+    lines.feed(before);
+    let (line, column) = lines.position();
+    format!("{line}:{column}")
 }
 
 /// How many bytes around a finding are read back for its snippet: more than the snippet shows

@@ -51,17 +51,31 @@ pub(crate) fn main() -> ExitCode {
     // clap prints usage errors and exits with 2, help and version with 0.
     let mut cli = Cli::parse();
     term::set_color(cli.global.color);
+    // The language server starts without a settings file it cannot read, and says why in the
+    // editor: an editor only sees a server that stops before the handshake as a crash.
+    let mut settings_error = None;
     let settings = match config::load(&cli.global) {
         Ok(settings) => settings,
+        Err(err) if matches!(cli.command, Command::Lsp(_)) => {
+            settings_error = Some(format!("{err:#}"));
+            None
+        }
         Err(err) => {
             let _ = writeln!(anstream::stderr(), "{} {err:#}", paint(ERROR, "kindly:"));
             return Status::Trouble.into();
         }
     };
+    // What the command line turned off, before the settings file's lists join it.
+    let off = config::TurnedOff {
+        categories: cli.global.disabled.clone(),
+        rules: cli.global.disabled_rules.clone(),
+        no_default_packs: cli.global.no_default_packs,
+        settings: settings.as_ref(),
+    };
     if let Some(s) = &settings {
         s.apply(&mut cli.global);
     }
-    match run(&cli, settings.as_ref()) {
+    match run(&cli, &off, settings_error) {
         Ok(status) => status.into(),
         Err(err) => {
             // A closed pipe (`kindly check notes/ | head`) is not an error worth a message.
@@ -87,7 +101,11 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
+fn run(cli: &Cli, off: &config::TurnedOff<'_>, settings_error: Option<String>) -> Result<Status> {
+    let settings = off.settings;
+    if let Some(warning) = no_packs_warning(cli, off) {
+        writeln!(anstream::stderr(), "{} {warning}", paint(ERROR, "kindly:"))?;
+    }
     let built = |packs: &[PathBuf], builtin: bool, max_reframes: Option<u8>, exact: Exact| {
         build_engine(&cli.global, packs, builtin, max_reframes, exact, settings)
     };
@@ -114,13 +132,31 @@ fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
             let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
-            rules::explain(&engine, &args.rule)
+            rules::explain(&engine, &args.rule, off)
         }
         Command::Trace(args) => {
             let Some(engine) = build(cli, &[], None, settings)? else {
                 return Ok(Status::Trouble);
             };
-            trace::run(&engine, args)
+            // With rules turned off, the same packs with every rule on, so the trace can show
+            // what the rules turned off would have done instead of leaving them out unsaid.
+            let all_on = if engine.rules().any(|r| r.is_off()) {
+                let mut global = cli.global.clone();
+                global.disabled.clear();
+                global.disabled_rules.clear();
+                let packs = global.packs.clone();
+                build_engine(
+                    &global,
+                    &packs,
+                    !global.no_default_packs,
+                    None,
+                    Exact(false),
+                    settings,
+                )?
+            } else {
+                None
+            };
+            trace::run(&engine, all_on.as_ref(), off, args)
         }
         Command::TestRules(args) => {
             let Some(engine) = build(cli, &args.pack_files, None, settings)? else {
@@ -164,10 +200,37 @@ fn run(cli: &Cli, settings: Option<&config::Settings>) -> Result<Status> {
             } else {
                 None
             };
-            eval::run(&engine, baseline.as_ref(), args)
+            eval::run(&engine, baseline.as_ref(), off, args)
         }
-        Command::Lsp(args) => lsp::run(&cli.global, args),
+        Command::Lsp(args) => lsp::run(&cli.global, settings, settings_error, args),
     }
+}
+
+/// A warning when the built-in packs are left out and no pack is given instead: not an error,
+/// since crisis rules alone may be what is wanted, but a CI job that checks nothing else must
+/// not pass in silence.
+fn no_packs_warning(cli: &Cli, off: &config::TurnedOff<'_>) -> Option<String> {
+    let g = &cli.global;
+    let named = match &cli.command {
+        Command::TestRules(args) => !args.pack_files.is_empty(),
+        // The language server says what it checks with in the editor.
+        Command::Lsp(_) => true,
+        _ => false,
+    };
+    if !g.no_default_packs || !g.packs.is_empty() || named {
+        return None;
+    }
+    let what = match (off.no_default_packs, off.settings) {
+        (false, Some(s)) => format!("default-packs = false in {} and no packs", s.path.display()),
+        _ => "--no-default-packs with no --pack".to_string(),
+    };
+    Some(match cli.command {
+        Command::Eval(_) => format!(
+            "{what}: there are no rules to score (eval scores packs exactly as given, without \
+             the built-in crisis rules)"
+        ),
+        _ => format!("{what}: only the built-in crisis rules are checked"),
+    })
 }
 
 /// Builds the engine from the global options (plus `extra` packs). A pack error is printed
@@ -190,6 +253,53 @@ fn build(
     )
 }
 
+/// What is wrong with a pack path that is plainly not a pack: a folder without pack.toml, or
+/// a text or Markdown file (a journal given to --pack by mistake), which would otherwise get
+/// the TOML reader's error about its third line.
+fn not_a_pack(path: &std::path::Path) -> Option<String> {
+    let shown = path.display();
+    if path.is_dir() {
+        if path.join("pack.toml").exists() {
+            return None;
+        }
+        let tomls = std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "toml"))
+                    .count()
+            })
+            .unwrap_or(0);
+        let hint = if tomls > 0 {
+            format!(
+                "; to use one of the {} in it, name the file",
+                if tomls == 1 {
+                    "1 .toml file".to_string()
+                } else {
+                    format!("{tomls} .toml files")
+                }
+            )
+        } else {
+            String::new()
+        };
+        return Some(format!(
+            "{shown} is a folder without pack.toml: a rule pack is a .toml file, or a folder \
+             holding pack.toml{hint}"
+        ));
+    }
+    let text = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| inputs::is_searched_extension(&e));
+    text.then(|| {
+        format!(
+            "{shown} is not a TOML rule pack (a rule pack is a .toml file, or a folder holding \
+             pack.toml); to check it for harsh self-talk: kindly check {shown}"
+        )
+    })
+}
+
 /// Whether the packs are loaded exactly as given (`kindly eval`), without the built-in crisis
 /// rules an engine otherwise keeps when no pack has its own (README, Safety).
 #[derive(Clone, Copy)]
@@ -204,6 +314,12 @@ fn build_engine(
     exact: Exact,
     settings: Option<&config::Settings>,
 ) -> Result<Option<Engine>> {
+    for pack in packs {
+        if let Some(problem) = not_a_pack(pack) {
+            writeln!(anstream::stderr(), "{} {problem}", paint(ERROR, "kindly:"))?;
+            return Ok(None);
+        }
+    }
     let mut builder = EngineBuilder::new();
     builder.builtin_packs(builtin);
     if exact.0 {

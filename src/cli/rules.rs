@@ -1,6 +1,7 @@
 //! `kindly rules`, `kindly explain` and `kindly test-rules`: looking at the rules themselves.
 
 use super::args::{ListFormat, RulesArgs};
+use super::config::TurnedOff;
 use super::term::{paint, plural, sanitize, wrap, CATEGORY, DIM, ERROR, KIND, LOCATION};
 use super::Status;
 use anyhow::Result;
@@ -131,11 +132,11 @@ pub(crate) fn list(
     Ok(Status::Clean)
 }
 
-/// `kindly explain RULE_ID` (or a category id: its rules).
-pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
+/// `kindly explain RULE_ID` (or a category id: its rules). `off` says what turned a rule off.
+pub(crate) fn explain(engine: &Engine, id: &str, off: &TurnedOff<'_>) -> Result<Status> {
     let mut out = anstream::stdout().lock();
     if let Some(rule) = engine.rule(id) {
-        write!(out, "{}", explain_text(&rule))?;
+        write!(out, "{}", explain_text(&rule, off))?;
         return Ok(Status::Clean);
     }
     if let Some(category) = Category::from_id(id) {
@@ -153,7 +154,17 @@ pub(crate) fn explain(engine: &Engine, id: &str) -> Result<Status> {
             writeln!(out, "  no loaded rule has this category")?;
         }
         for r in rules {
-            writeln!(out, "  {}  {}", r.id(), paint(DIM, &location(&r)))?;
+            let state = if r.is_off() {
+                format!("  {}", off.by(r.id(), r.category()))
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {}  {}",
+                r.id(),
+                paint(DIM, &format!("{}{state}", location(&r)))
+            )?;
         }
         writeln!(out, "\nSee `kindly explain RULE_ID` for one rule.")?;
         return Ok(Status::Clean);
@@ -187,7 +198,7 @@ fn section(out: &mut String, title: &str) {
 /// Shown under a `why` that cites DOMAIN.md.
 const DOMAIN_MD_NOTE: &str = "  (DOMAIN.md sections: see docs/DOMAIN.md in kindly's source)";
 
-fn explain_text(rule: &RuleInfo<'_>) -> String {
+fn explain_text(rule: &RuleInfo<'_>, off: &TurnedOff<'_>) -> String {
     let mut out = String::new();
     let category = rule.category();
     out.push_str(&paint(LOCATION, rule.id()));
@@ -204,15 +215,29 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
             "severity",
             &format!("{} (tier {})", rule.severity(), t.id()),
         ),
-        None => field("severity", rule.severity().id()),
+        // The rule's severity is where a finding starts: an intensifier ("so lazy") raises it
+        // a step and a hedge ("a bit lazy") lowers it, so findings can differ from this line.
+        None => field(
+            "severity",
+            &match rule.severity() {
+                kindly::Severity::Low => {
+                    "low (moderate when intensified, as in “so …”; rules/README.md §7.3)"
+                        .to_string()
+                }
+                kindly::Severity::Moderate => "moderate (high when intensified, as in “so …”, \
+                     low when hedged, as in “a bit …”; rules/README.md §7.3)"
+                    .to_string(),
+                kindly::Severity::High => {
+                    "high (moderate when hedged, as in “a bit …”; rules/README.md §7.3)".to_string()
+                }
+                other => other.id().to_string(),
+            },
+        ),
     }
     field("pack", rule.pack());
     field("defined", &location(rule));
     if rule.is_off() {
-        field(
-            "status",
-            "turned off in this run (--disable-rule or --disable-category)",
-        );
+        field("status", &off.by(rule.id(), category));
     }
     field("message", rule.message());
     if let Some(why) = rule.why() {
@@ -270,6 +295,21 @@ fn explain_text(rule: &RuleInfo<'_>) -> String {
 pub(crate) fn test_rules(engine: &Engine, packs: &[String]) -> Result<Status> {
     let names: Vec<&str> = packs.iter().map(String::as_str).collect();
     let report = engine.test_examples(&names);
+    // A pack named to be tested that has no rules passes with nothing tested: say so, so an
+    // empty or half-written pack does not pass a CI job unnoticed. (Not a failure: a pack may
+    // hold only support resources for a locale.)
+    for pack in engine
+        .packs()
+        .filter(|p| names.contains(&p.id()) && p.rule_count() == 0)
+    {
+        writeln!(
+            anstream::stderr(),
+            "{} pack '{}' ({}) has no rules: nothing in it was tested",
+            paint(ERROR, "kindly:"),
+            pack.id(),
+            pack.files().first().map_or("", String::as_str)
+        )?;
+    }
     let mut out = anstream::stdout().lock();
     for failure in &report.failures {
         writeln!(out, "{failure}\n")?;

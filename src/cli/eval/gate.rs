@@ -79,6 +79,24 @@ pub(crate) fn parse(item: &str) -> Result<Gate, String> {
         .ok()
         .filter(|v: &f64| v.is_finite())
         .ok_or_else(|| format!("'{}' is not a number", value.trim()))?;
+    // A bound no score can meet (or that every score meets) is a typo, most often a percentage:
+    // said now, not after the corpus is scored.
+    if metric == "crisis_false_alarms" {
+        if bound < 0.0 {
+            return Err(format!(
+                "crisis_false_alarms is a count of texts; {bound} is below 0"
+            ));
+        }
+    } else if !(0.0..=1.0).contains(&bound) {
+        let hint = if (5.0..=100.0).contains(&bound) {
+            format!(" ({metric}={} for {bound}%?)", bound / 100.0)
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "{metric} is a share from 0 to 1, so {bound} is out of range{hint}"
+        ));
+    }
     let op = op.unwrap_or(if lower_is_better(&metric) {
         Op::AtMost
     } else {
@@ -180,5 +198,22 @@ mod tests {
         assert!(parse("f1.labelling=0.9").is_err());
         assert!(parse("f1=high").unwrap_err().contains("not a number"));
         assert!(parse("f1").is_err());
+        assert_eq!(
+            parse("f1=2").unwrap_err(),
+            "micro_f1 is a share from 0 to 1, so 2 is out of range"
+        );
+        assert_eq!(
+            parse("precision=90").unwrap_err(),
+            "micro_precision is a share from 0 to 1, so 90 is out of range (micro_precision=0.9 \
+             for 90%?)"
+        );
+        assert_eq!(
+            parse("recall.labeling>=-0.1").unwrap_err(),
+            "recall.labeling is a share from 0 to 1, so -0.1 is out of range"
+        );
+        assert!(parse("negatives_flagged=1.5").is_err());
+        assert!(parse("crisis_false_alarms=-1").is_err());
+        assert_eq!(parse("crisis_false_alarms=3").unwrap().bound, 3.0);
+        assert_eq!(parse("crisis_recall=1").unwrap().bound, 1.0);
     }
 }

@@ -67,7 +67,19 @@ pub(crate) fn render(r: &Report) -> String {
             .map
             .as_ref()
             .map_or_else(String::new, |m| format!(" (labels mapped by {})", esc(m))),
-        packs.join(", "),
+        match &r.settings {
+            Some(path) => format!(
+                "{}<br>Settings from {} ({} turned off)",
+                packs.join(", "),
+                esc(path),
+                if r.turned_off.len() == 1 {
+                    "1 rule".to_string()
+                } else {
+                    format!("{} rules", r.turned_off.len())
+                }
+            ),
+            None => packs.join(", "),
+        },
         s.rows.scored,
         s.rows.positives,
         s.rows.negatives,

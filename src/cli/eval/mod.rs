@@ -16,7 +16,9 @@ mod score;
 mod table;
 
 use super::args::{EvalArgs, EvalFormat};
-use super::term::{paint, sanitize, ERROR};
+use super::config::TurnedOff;
+use super::inputs::io_reason;
+use super::term::{paint, plural, sanitize, ERROR};
 use super::Status;
 use anyhow::{bail, Context, Result};
 use corpus::{BadRow, Fields, Item, Row};
@@ -41,6 +43,11 @@ pub(crate) struct Report {
     pub version: u32,
     pub corpus: CorpusInfo,
     pub packs: Vec<PackOut>,
+    /// The settings file read (README, "Settings file"), if any: it may turn rules off or add
+    /// packs, which changes the scores.
+    pub settings: Option<String>,
+    /// The rules turned off in this run, by the settings file or the command line.
+    pub turned_off: Vec<TurnedOffOut>,
     pub scores: Scores,
     pub baseline: Option<Baseline>,
     pub fail_under: Vec<GateResult>,
@@ -68,6 +75,14 @@ pub(crate) struct PackOut {
     pub id: String,
     pub version: String,
     pub rules: usize,
+}
+
+/// A rule turned off in this run, and what turned it off (`--disable-rule`, the settings
+/// file's `PATH:LINE:COLUMN`, ...).
+#[derive(Serialize)]
+pub(crate) struct TurnedOffOut {
+    pub rule: String,
+    pub by: String,
 }
 
 /// The baseline of a comparison.
@@ -108,8 +123,17 @@ fn packs(engine: &Engine) -> Vec<PackOut> {
         .collect()
 }
 
-pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -> Result<Status> {
+pub(crate) fn run(
+    engine: &Engine,
+    baseline: Option<&Engine>,
+    off: &TurnedOff<'_>,
+    args: &EvalArgs,
+) -> Result<Status> {
     let start = Instant::now();
+    // A report that cannot be written is found out now, not after the whole corpus is scored.
+    if let Some(path) = &args.html {
+        check_writable(path)?;
+    }
     let sources = corpus::collect(&args.corpora, args.input_format)?;
     let map = args.map.as_deref().map(LabelMap::load).transpose()?;
     let fields = Fields {
@@ -210,6 +234,38 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
     progress.finish_and_clear();
 
     let scores = tally.scores(&rules);
+    if scores.rows.scored == 0 {
+        // Tables of "-" and a pass would let a CI job pointed at an empty or broken corpus
+        // pass, as `kindly check` with no file checked does not.
+        let why = if info.rows == 0 {
+            "the corpus has no rows".to_string()
+        } else {
+            let mut parts = Vec::new();
+            if info.bad_rows > 0 {
+                parts.push(format!(
+                    "{} (listed above)",
+                    plural(info.bad_rows as usize, "bad row", "bad rows")
+                ));
+            }
+            if scores.rows.ignored > 0 {
+                parts.push(format!(
+                    "{} whose labels all map to ignore",
+                    plural(scores.rows.ignored as usize, "row", "rows")
+                ));
+            }
+            format!(
+                "of {} read, {}",
+                plural(info.rows as usize, "row", "rows"),
+                parts.join(" and ")
+            )
+        };
+        writeln!(
+            stderr,
+            "{} no row was scored: {why}; nothing to report",
+            paint(ERROR, "kindly:")
+        )?;
+        return Ok(Status::Trouble);
+    }
     let fail_under = gate::check(&args.fail_under, &scores);
     let seconds = start.elapsed().as_secs_f64();
     let timing = Timing {
@@ -225,6 +281,17 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
         version: VERSION,
         corpus: info,
         packs: packs(engine),
+        settings: off.settings.map(|s| s.path.display().to_string()),
+        turned_off: engine
+            .rules()
+            .filter(|r| r.is_off())
+            .map(|r| TurnedOffOut {
+                rule: r.id().to_string(),
+                by: off
+                    .source(r.id(), r.category())
+                    .unwrap_or_else(|| "this run's settings".to_string()),
+            })
+            .collect(),
         baseline: baseline
             .zip(base_tally)
             .zip(base_rules.as_ref())
@@ -250,13 +317,18 @@ pub(crate) fn run(engine: &Engine, baseline: Option<&Engine>, args: &EvalArgs) -
         out.flush()?;
     }
     if let Some(path) = &args.html {
-        write_atomically(path, html::render(&report).as_bytes())
-            .with_context(|| format!("{}: cannot write the HTML report", path.display()))?;
+        write_atomically(path, html::render(&report).as_bytes()).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot write the HTML report: {}",
+                path.display(),
+                io_reason(&e)
+            )
+        })?;
     }
     writeln!(
         stderr,
-        "kindly eval: {} rows in {:.2} s ({:.0} rows/s on {} threads){}",
-        report.corpus.rows,
+        "kindly eval: {} in {:.2} s ({:.0} rows/s on {} threads){}",
+        plural(report.corpus.rows as usize, "row", "rows"),
         report.timing.seconds,
         report.timing.rows_per_second,
         report.timing.threads,
@@ -313,11 +385,7 @@ fn progress_bar(sources: &[corpus::Source], off: bool) -> ProgressBar {
 /// file is never left half-written, and an existing file keeps its permissions. This is the
 /// only place any kindly command writes a file, and only the one the user named.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path.file_name().map_or_else(
-        || "report".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let tmp = path.with_file_name(format!(".{name}.kindly-{}.tmp", std::process::id()));
+    let tmp = temporary(path);
     let result = (|| {
         std::fs::write(&tmp, bytes)?;
         if let Ok(meta) = std::fs::metadata(path) {
@@ -329,4 +397,35 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The temporary file a report is written to before it is renamed into place.
+fn temporary(path: &std::path::Path) -> std::path::PathBuf {
+    let name = path.file_name().map_or_else(
+        || "report".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    path.with_file_name(format!(".{name}.kindly-{}.tmp", std::process::id()))
+}
+
+/// Whether the report can be written where `--html` says: not a folder, and its folder takes
+/// the temporary file the report is written through (made and removed at once).
+fn check_writable(path: &std::path::Path) -> Result<()> {
+    if path.is_dir() {
+        bail!(
+            "{}: cannot write the HTML report: it is a folder (name the file to write, e.g. {})",
+            path.display(),
+            path.join("report.html").display()
+        );
+    }
+    let tmp = temporary(path);
+    std::fs::write(&tmp, b"").map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot write the HTML report: {}",
+            path.display(),
+            io_reason(&e)
+        )
+    })?;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(())
 }

@@ -7,6 +7,12 @@ use super::Report;
 use crate::cli::term::{paint, plural, sanitize, DIM, EMPHASIS};
 use std::fmt::Write;
 
+/// How many rules turned off the header names; JSON lists them all.
+const LISTED: usize = 10;
+
+/// How many rules that never fired are named; JSON lists them all.
+const NEVER_FIRED_LISTED: usize = 20;
+
 /// Longest corpus text shown in an error list, in characters.
 const TEXT_CHARS: usize = 240;
 
@@ -61,6 +67,32 @@ pub(crate) fn render(r: &Report) -> String {
         .map(|p| format!("{} {} ({} rules)", p.id, p.version, p.rules))
         .collect();
     let _ = writeln!(out, "packs: {}", packs.join(", "));
+    if let Some(path) = &r.settings {
+        let _ = writeln!(
+            out,
+            "Settings from {} (--no-config leaves them out).",
+            sanitize(path)
+        );
+    }
+    if !r.turned_off.is_empty() {
+        let named: Vec<String> = r
+            .turned_off
+            .iter()
+            .take(LISTED)
+            .map(|t| format!("{} (by {})", t.rule, sanitize(&t.by)))
+            .collect();
+        let more = r.turned_off.len().saturating_sub(LISTED);
+        let _ = writeln!(
+            out,
+            "turned off, not scored: {}{}",
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more; --format json lists them all")
+            } else {
+                String::new()
+            }
+        );
+    }
     let mut rows = format!(
         "rows: {} scored ({} with self-talk, {} without)",
         s.rows.scored, s.rows.positives, s.rows.negatives
@@ -262,15 +294,22 @@ fn rules(out: &mut String, s: &Scores) {
         );
     }
     if !s.rules_never_fired.is_empty() {
+        let never = &s.rules_never_fired;
+        let more = never.len().saturating_sub(NEVER_FIRED_LISTED);
         let _ = writeln!(
             out,
             "{}",
             paint(
                 DIM,
                 &format!(
-                    "{} never fired: {}",
-                    plural(s.rules_never_fired.len(), "rule", "rules"),
-                    s.rules_never_fired.join(", ")
+                    "{} never fired: {}{}",
+                    plural(never.len(), "rule", "rules"),
+                    never[..never.len() - more].join(", "),
+                    if more > 0 {
+                        format!(" and {more} more; --format json lists them all")
+                    } else {
+                        String::new()
+                    }
                 )
             )
         );

@@ -22,6 +22,7 @@ mod position;
 mod present;
 
 use super::args::{GlobalArgs, LspArgs};
+use super::config::Settings as SettingsFile;
 use super::Status;
 use anyhow::Result;
 use config::{Base, EngineKey, SessionOff, Settings};
@@ -52,9 +53,18 @@ const MAX_BATCH: usize = 64;
 /// when the client exits or goes away without `shutdown` (the protocol asks for 1 on an `exit`
 /// without `shutdown`, and an input that just ends is the same broken-off session), 2 when the
 /// connection breaks (a message that is not JSON-RPC).
-pub(crate) fn run(global: &GlobalArgs, _args: &LspArgs) -> Result<Status> {
+///
+/// `settings` is the settings file read (its values are in `global` already), and
+/// `settings_error` why the one found could not be read: the server starts anyway, without
+/// it, and says so in the editor.
+pub(crate) fn run(
+    global: &GlobalArgs,
+    settings: Option<&SettingsFile>,
+    settings_error: Option<String>,
+    _args: &LspArgs,
+) -> Result<Status> {
     let (connection, io_threads) = Connection::stdio();
-    let ending = serve(&connection, global)?;
+    let ending = serve(&connection, global, settings, settings_error)?;
     // Dropping the connection lets the writer thread flush and stop; the reader thread has
     // stopped at `exit`, at the end of the input, or at a message it could not read.
     drop(connection);
@@ -101,10 +111,28 @@ enum Ending {
     ClosedWithoutShutdown,
 }
 
-fn serve(conn: &Connection, global: &GlobalArgs) -> Result<Ending> {
+fn serve(
+    conn: &Connection,
+    global: &GlobalArgs,
+    settings: Option<&SettingsFile>,
+    settings_error: Option<String>,
+) -> Result<Ending> {
     // The command line's engine is built, and its patterns compiled, while the editor is
     // still starting up.
-    let start = Start::new(global)?;
+    let mut start = Start::new(global, settings)?;
+    if let Some(e) = settings_error {
+        eprintln!("kindly lsp: {e}");
+        let message = format!(
+            "kindly could not read its settings file: {} The file is left out (the server reads \
+             it again when it starts); checking with the command line's options and the \
+             built-in defaults.",
+            full_stop(&e)
+        );
+        start.error = Some(match start.error.take() {
+            Some(other) => format!("{message} {other}"),
+            None => message,
+        });
+    }
     warm_up(&start.engine);
     let (id, params) = match wait_for_initialize(conn) {
         Handshake::Initialize(id, params) => (id, params),
@@ -226,8 +254,8 @@ struct Start {
 impl Start {
     /// # Errors
     /// Only when even the built-in packs fail to build, which the test suite rules out.
-    fn new(global: &GlobalArgs) -> Result<Start, kindly::Error> {
-        let base = Base {
+    fn new(global: &GlobalArgs, settings: Option<&SettingsFile>) -> Result<Start, kindly::Error> {
+        let mut base = Base {
             packs: global.packs.clone(),
             builtin_packs: !global.no_default_packs,
             disabled: global.disabled.iter().copied().collect(),
@@ -238,33 +266,83 @@ impl Start {
                 .collect(),
             locale: global.locale.clone(),
         };
-        let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
-        match key.build() {
-            Ok(engine) => Ok(Start {
+        // A value the engine refuses (a rule id to turn off that no pack has, a crisis rule, a
+        // locale no pack has) is left out, and the rest kept: one typo in the settings file
+        // must not drop its other settings. Each is said in the editor where it stands.
+        let mut left_out = Vec::new();
+        loop {
+            let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
+            let e =
+                match key.build() {
+                    Ok(engine) => {
+                        let error =
+                            (!left_out.is_empty()).then(|| {
+                                format!(
+                            "kindly could not use {}: {} {} left out; the other settings are \
+                             in use.",
+                            if left_out.len() == 1 {
+                                "a setting"
+                            } else {
+                                "some settings"
+                            },
+                            left_out.join(" "),
+                            if left_out.len() == 1 { "It is" } else { "They are" }
+                        )
+                            });
+                        return Ok(Start {
+                            base,
+                            key,
+                            engine: Arc::new(engine),
+                            error,
+                        });
+                    }
+                    Err(e) => e,
+                };
+            let message = e.to_string();
+            let dropped = match e.value() {
+                Some(v) if base.disabled_rules.remove(v) => true,
+                Some(v) if base.locale.as_deref() == Some(v) => {
+                    base.locale = None;
+                    true
+                }
+                _ => false,
+            };
+            if dropped && left_out.len() < 16 {
+                let located = settings
+                    .zip(e.value())
+                    .and_then(|(s, v)| s.locate_error(v, &message))
+                    .unwrap_or_else(|| format!("on its command line: {message}"));
+                left_out.push(full_stop(&located));
+                continue;
+            }
+            // The editor started us with options that do not work: say so in the editor,
+            // and keep checking with the built-in packs rather than refusing to start.
+            let whence = match settings {
+                Some(s) => format!(
+                    "on its command line and in its settings file {}",
+                    s.path.display()
+                ),
+                None => "on its command line".to_string(),
+            };
+            let base = Base {
+                builtin_packs: true,
+                ..Base::default()
+            };
+            let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
+            let mut error = format!(
+                "kindly could not use the packs and options {whence}: {} Checking with the \
+                 built-in packs instead.",
+                full_stop(&message)
+            );
+            if !left_out.is_empty() {
+                error = format!("{} {error}", left_out.join(" "));
+            }
+            return Ok(Start {
+                engine: Arc::new(key.build()?),
                 base,
                 key,
-                engine: Arc::new(engine),
-                error: None,
-            }),
-            Err(e) => {
-                // The editor started us with options that do not work: say so in the editor,
-                // and keep checking with the built-in packs rather than refusing to start.
-                let base = Base {
-                    builtin_packs: true,
-                    ..Base::default()
-                };
-                let key = EngineKey::new(&base, &Settings::default(), &SessionOff::default(), None);
-                Ok(Start {
-                    engine: Arc::new(key.build()?),
-                    base,
-                    key,
-                    error: Some(format!(
-                        "kindly could not use the packs and options on its command line: {} \
-                         Checking with the built-in packs instead.",
-                        full_stop(&e.to_string())
-                    )),
-                })
-            }
+                error: Some(error),
+            });
         }
     }
 }
