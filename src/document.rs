@@ -55,6 +55,11 @@ impl std::error::Error for EditError {}
 struct Paragraph {
     /// The paragraph as scanned (Markdown masked), which is what its candidates depend on.
     scan: String,
+    /// The paragraph as written, when Markdown masking made it differ from `scan`. Positions
+    /// count characters and UTF-16 units of the written text, so a paragraph is reused only when
+    /// both are unchanged: `...` and `…` in inline code mask to the same bytes but not to the
+    /// same number of UTF-16 units.
+    written: Option<String>,
     /// Distinguishes this analysed paragraph from every other one the document has seen.
     serial: u64,
     /// Where the paragraph ends, measured from its start (line 1, column 1).
@@ -62,6 +67,18 @@ struct Paragraph {
     /// Its findings' sources, in report order; `analysis.findings` holds the findings
     /// themselves, this paragraph's after the previous paragraph's.
     located: Vec<Located>,
+}
+
+impl Paragraph {
+    /// The paragraph as scanned and as written.
+    fn texts(&self) -> (&str, &str) {
+        (&self.scan, self.written.as_deref().unwrap_or(&self.scan))
+    }
+
+    /// Whether this paragraph is `scan` as scanned and `written` as written.
+    fn is(&self, scan: &str, written: &str) -> bool {
+        self.texts() == (scan, written)
+    }
 }
 
 /// A text that is edited over time, analysed incrementally.
@@ -263,16 +280,20 @@ impl Document {
                 self.cuts_after(edit, scan)
             }
             // Markdown can change what every paragraph means (a fence opened far above), so
-            // its cuts are always taken from the whole masked text.
+            // its cuts are always taken from the whole text. They are the blank lines of the
+            // text as written, not of the masked text: a line that masking blanked (an HTML
+            // comment, front matter, a table rule) does not end a paragraph, so
+            // `<!-- kindly-ignore -->` quiets the same paragraph as in the whole text. Every
+            // written blank line is blank when masked too, so context still stops there.
             _ => {
                 let mut starts = vec![0];
-                starts.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+                starts.extend(text::paragraph_cuts(&text).into_iter().filter(|&c| c > 0));
                 (starts, 0, 0)
             }
         };
         debug_assert_eq!(starts, {
             let mut all = vec![0];
-            all.extend(text::paragraph_cuts(scan).into_iter().filter(|&c| c > 0));
+            all.extend(text::paragraph_cuts(&text).into_iter().filter(|&c| c > 0));
             all
         });
         let bounds = |i: usize| (starts[i], starts.get(i + 1).copied().unwrap_or(scan.len()));
@@ -284,7 +305,7 @@ impl Document {
         let mut reuse: Vec<Option<usize>> = vec![None; starts.len()];
         let same = |new_i: usize, old_i: usize| {
             let (s, e) = bounds(new_i);
-            old[old_i].scan == scan[s..e]
+            old[old_i].is(&scan[s..e], &text[s..e])
         };
         for i in 0..known_prefix {
             reuse[i] = Some(i);
@@ -313,10 +334,10 @@ impl Document {
             suffix += 1;
         }
         if prefix + suffix < starts.len() && prefix + suffix < old.len() {
-            let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+            let mut by_text: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
             for (i, p) in old.iter().enumerate().rev() {
                 if !taken[i] {
-                    by_text.entry(p.scan.as_str()).or_default().push(i);
+                    by_text.entry(p.texts()).or_default().push(i);
                 }
             }
             for (i, slot) in reuse
@@ -326,7 +347,8 @@ impl Document {
                 .skip(prefix)
             {
                 let (s, e) = bounds(i);
-                if let Some(o) = by_text.get_mut(&scan[s..e]).and_then(Vec::pop) {
+                let key = (&scan[s..e], &text[s..e]);
+                if let Some(o) = by_text.get_mut(&key).and_then(Vec::pop) {
                     *slot = Some(o);
                     taken[o] = true;
                 }
@@ -508,6 +530,7 @@ impl Document {
         let (found, located): (Vec<Finding>, Vec<Located>) = pairs.into_iter().unzip();
         let para = Paragraph {
             scan: scan.to_string(),
+            written: (original != scan).then(|| original.to_string()),
             serial,
             extent: cursor.position(),
             located,
@@ -705,5 +728,66 @@ mod tests {
         // Closing the fence later changes what the earlier paragraphs mean.
         doc.set_text("```\nI'm so lazy\n\nI'm so lazy\n");
         assert_eq!(doc.analysis(), &engine.analyze_markdown(doc.text()));
+        // Crisis language is caught in masked text too, paragraph by paragraph as in the whole;
+        // `<!-- kindly-ignore -->` quiets the paragraph it is in however much of it is masked.
+        for text in [
+            "<!-- kindly-ignore -->\n---\ntitle: x\n---\nI'm so lazy.\n",
+            "<!-- kindly-ignore -->\n| a | b |\n|---|---|\n| I'm so lazy | x |\n",
+            "Long day.\n<!-- I want to kill myself -->\n\nI'm so lazy.\n",
+            "<details>\nI just want to die\n\nnot really\n</details>\n\nI'm so lazy.\n",
+        ] {
+            doc.set_text(text);
+            assert_eq!(doc.analysis(), &engine.analyze_markdown(text), "{text:?}");
+            let ignored = text.starts_with("<!-- kindly-ignore");
+            assert_eq!(doc.analysis().support.is_some(), !ignored, "{text:?}");
+            if ignored {
+                assert!(doc.analysis().findings.is_empty(), "{text:?}");
+            }
+        }
+    }
+
+    /// Masked text that keeps its byte length but not its UTF-16 length (smart punctuation
+    /// turning `...` into `…` in inline code) must not leave stale positions behind.
+    #[cfg(feature = "markdown")]
+    #[test]
+    fn markdown_edits_inside_masked_text_keep_positions_exact() {
+        let engine = engine();
+        for start in [
+            "`...` Today I'm so lazy.",
+            "[link](https://x.y/...) Today I'm so lazy.",
+            "Note <!-- ... --> Today I'm so lazy.",
+            "---\ntitle: ...\n---\nToday I'm so lazy.",
+            "`ab` Today I'm so lazy.",
+        ] {
+            let mut doc = Document::new(Arc::clone(&engine), DocumentKind::Markdown);
+            doc.set_text(start);
+            let (from, replacement) = match start.find("...") {
+                Some(at) => (at, "…"),
+                None => (1, "é"),
+            };
+            doc.apply_edit(
+                from,
+                from + 3 - usize::from(replacement == "é"),
+                replacement,
+            )
+            .unwrap();
+            assert_eq!(
+                doc.analysis(),
+                &engine.analyze_markdown(doc.text()),
+                "{start:?}"
+            );
+            let at = doc.text().find("Today").unwrap() + "Today".len();
+            doc.apply_edit(at, at, " again").unwrap();
+            assert_eq!(
+                doc.analysis(),
+                &engine.analyze_markdown(doc.text()),
+                "{start:?}"
+            );
+            let f = &doc.analysis().findings[0];
+            assert_eq!(&doc.text()[f.bytes.range()], "I'm so lazy", "{start:?}");
+            let units: Vec<u16> = doc.text().encode_utf16().collect();
+            let sliced = String::from_utf16(&units[f.utf16.start..f.utf16.end]).unwrap();
+            assert_eq!(sliced, "I'm so lazy", "{start:?}");
+        }
     }
 }

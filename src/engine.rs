@@ -480,8 +480,8 @@ impl Engine {
         self.run(text, text, None)
     }
 
-    /// Analyses Markdown: code, URLs, HTML and front matter are skipped; positions still refer
-    /// to `text` as given.
+    /// Analyses Markdown: code, URLs, HTML and front matter are skipped, except by the crisis
+    /// rules (crisis language is always caught); positions still refer to `text` as given.
     ///
     /// ```
     /// let engine = kindly::Engine::new().unwrap();
@@ -508,29 +508,48 @@ impl Engine {
     /// automaton runs over `lowered` (`text` passed through `to_ascii_lowercase`, so offsets
     /// agree); with `only_rule`, hits of other rules' triggers are left out.
     fn trigger_hits(&self, text: &str, lowered: &str, only_rule: Option<u32>) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.trigger_hits_in(
+            text,
+            lowered,
+            0..text.len(),
+            &|r| only_rule.is_none_or(|o| o == r),
+            &mut hits,
+        );
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        hits
+    }
+
+    /// The trigger hits inside `range` of `text` (line-aligned) of literals that some rule
+    /// `wanted` by `keep` has, appended to `hits` unsorted.
+    fn trigger_hits_in(
+        &self,
+        text: &str,
+        lowered: &str,
+        range: std::ops::Range<usize>,
+        keep: &dyn Fn(u32) -> bool,
+        hits: &mut Vec<Hit>,
+    ) {
         let Some(ac) = &self.automaton else {
-            return Vec::new();
+            return;
         };
-        let mut hits: Vec<Hit> = Vec::new();
-        for m in ac.find_overlapping_iter(lowered) {
+        let base = range.start;
+        for m in ac.find_overlapping_iter(&lowered[range]) {
             let lit = m.pattern().as_u32();
-            if let Some(rule) = only_rule {
-                if !self.literal_rules[lit as usize].contains(&rule) {
-                    continue;
-                }
+            if !self.literal_rules[lit as usize].iter().any(|&r| keep(r)) {
+                continue;
             }
+            let (start, end) = (base + m.start(), base + m.end());
             if let Some(end) =
-                text::word_bounded(text, m.start(), m.end(), self.literal_prefix[lit as usize])
+                text::word_bounded(text, start, end, self.literal_prefix[lit as usize])
             {
                 hits.push(Hit {
-                    start: m.start(),
+                    start,
                     end,
                     literal: lit,
                 });
             }
         }
-        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
-        hits
     }
 
     /// STAGE 2 and 3: one automaton pass, then context filters around each hit. `original`
@@ -558,19 +577,51 @@ impl Engine {
         // `to_ascii_lowercase` keeps every byte offset.
         let lowered = scan.to_ascii_lowercase();
         let hits = self.trigger_hits(scan, &lowered, only_rule);
-        if hits.is_empty() {
+        let mut sink = Sink {
+            found: Vec::new(),
+            trace,
+            pieces: HashMap::new(),
+            tokens: HashMap::new(),
+            windows: HashMap::new(),
+        };
+        let wanted = |r: u32| only_rule.is_none_or(|o| o == r);
+        self.evaluate_hits(scan, &lowered, &hits, None, &wanted, &mut sink);
+        if scan.len() == original.len() && scan != original {
+            self.crisis_in_masked_text(original, scan, only_rule, &mut sink);
+        }
+        if sink.found.is_empty() {
             return Vec::new();
         }
+        self.one_classifier_finding_per_paragraph(scan, &mut sink);
+        self.drop_ignored_paragraphs(original, &mut sink);
+        sink.found
+    }
 
-        // The sentence around each run of hits, then one job per (rule, sentence) with the
-        // rule's triggers in it. Jobs run rule by rule rather than sentence by sentence, so one
-        // rule's automaton stays hot in the CPU cache while it runs over every sentence that
-        // needs it (about twice as fast on journal text as the interleaved order).
+    /// STAGE 3 for a set of trigger hits: the sentence around each run of hits (clipped to the
+    /// paragraph holding it when `paragraphs` gives the cuts), then one job per (rule, sentence)
+    /// with the rule's triggers in it, for the rules `wanted`. Jobs run rule by rule rather than
+    /// sentence by sentence, so one rule's automaton stays hot in the CPU cache while it runs
+    /// over every sentence that needs it (about twice as fast on journal text as the interleaved
+    /// order).
+    fn evaluate_hits(
+        &self,
+        text: &str,
+        lowered: &str,
+        hits: &[Hit],
+        paragraphs: Option<&[usize]>,
+        wanted: &dyn Fn(u32) -> bool,
+        sink: &mut Sink<'_>,
+    ) {
         let mut sentences: Vec<(usize, usize)> = Vec::new();
         let mut jobs: Vec<(u32, u32, usize, usize)> = Vec::with_capacity(hits.len());
         let mut i = 0;
         while i < hits.len() {
-            let (ss, se) = text::sentence_bounds(scan, hits[i].start);
+            let (mut ss, mut se) = text::sentence_bounds(text, hits[i].start);
+            if let Some(cuts) = paragraphs {
+                let p = cuts.partition_point(|&c| c <= hits[i].start);
+                ss = ss.max(p.checked_sub(1).map_or(0, |k| cuts[k]));
+                se = se.min(cuts.get(p).copied().unwrap_or(text.len()));
+            }
             let sentence_index = sentences.len() as u32;
             sentences.push((ss, se));
             let mut j = i + 1;
@@ -579,7 +630,7 @@ impl Engine {
             }
             for h in &hits[i..j] {
                 for &r in &self.literal_rules[h.literal as usize] {
-                    if only_rule.is_none_or(|o| o == r) {
+                    if wanted(r) {
                         jobs.push((r, sentence_index, h.start, h.end.min(se)));
                     }
                 }
@@ -588,13 +639,6 @@ impl Engine {
         }
         jobs.sort_unstable();
         jobs.dedup();
-        let mut sink = Sink {
-            found: Vec::new(),
-            trace,
-            pieces: HashMap::new(),
-            tokens: HashMap::new(),
-            windows: HashMap::new(),
-        };
         let mut k = 0;
         while k < jobs.len() {
             let (r, s) = (jobs[k].0, jobs[k].1);
@@ -604,12 +648,64 @@ impl Engine {
             }
             let group = &jobs[k..l];
             k = l;
-            let (ss, se) = sentences[s as usize];
-            self.evaluate_rule(scan, &lowered, (ss, se), r, group, &mut sink);
+            self.evaluate_rule(text, lowered, sentences[s as usize], r, group, sink);
         }
-        self.one_classifier_finding_per_paragraph(scan, &mut sink);
-        self.drop_ignored_paragraphs(original, &mut sink);
-        sink.found
+    }
+
+    /// Crisis language is always caught (DOMAIN.md §2), also where Markdown masking hid text
+    /// from the other rules: an HTML comment or `<details>` block, a code span, front matter.
+    /// The crisis pattern rules run again over the lines that hold masked text, as written,
+    /// with sentences clipped to the paragraphs of `scan` (so a [`crate::Document`], which
+    /// analyses paragraph by paragraph, finds the same); only findings that reach into masked
+    /// text are added, since the first pass saw the rest.
+    fn crisis_in_masked_text(
+        &self,
+        original: &str,
+        scan: &str,
+        only_rule: Option<u32>,
+        sink: &mut Sink<'_>,
+    ) {
+        let (o, s) = (original.as_bytes(), scan.as_bytes());
+        let masked = |i: usize| s[i] != o[i];
+        let wanted = |r: u32| {
+            let rule = &self.rules[r as usize];
+            rule.category == Category::Crisis
+                && rule.classifier.is_none()
+                && only_rule.is_none_or(|x| x == r)
+        };
+        let lowered = original.to_ascii_lowercase();
+        let mut hits = Vec::new();
+        let mut line_start = 0;
+        while line_start < o.len() {
+            let line_end = o[line_start..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(o.len(), |p| line_start + p + 1);
+            if (line_start..line_end).any(masked) {
+                self.trigger_hits_in(original, &lowered, line_start..line_end, &wanted, &mut hits);
+            }
+            line_start = line_end;
+        }
+        if hits.is_empty() {
+            return;
+        }
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.literal));
+        let cuts = text::paragraph_cuts(scan);
+        let mut second = Sink {
+            found: Vec::new(),
+            trace: sink.trace.take(),
+            pieces: HashMap::new(),
+            tokens: HashMap::new(),
+            windows: HashMap::new(),
+        };
+        self.evaluate_hits(original, &lowered, &hits, Some(&cuts), &wanted, &mut second);
+        sink.trace = second.trace.take();
+        sink.found.extend(
+            second
+                .found
+                .into_iter()
+                .filter(|f| (f.start..f.end).any(masked)),
+        );
     }
 
     /// A paragraph that holds `<!-- kindly-ignore -->` gets no notes, except crisis ones:
@@ -1197,6 +1293,22 @@ impl Engine {
             .chain(general[rot..].iter().copied())
             .chain(general[..rot].iter().copied());
         let starts_upper = matched.chars().next().is_some_and(char::is_uppercase);
+        // "I was so lazy yesterday" -> "I'm low on energy yesterday" would change the tense:
+        // a present-tense rewording of a past-tense span is shown, not applied in place.
+        let past = {
+            let m = matched.trim_start().to_ascii_lowercase();
+            [
+                "i was ",
+                "i've been ",
+                "ive been ",
+                "i have been ",
+                "i had been ",
+                "was ",
+                "been ",
+            ]
+            .iter()
+            .any(|p| m.starts_with(p))
+        };
         let mut out: Vec<Reframe> = Vec::new();
         for r in ordered {
             if out.len() >= self.max_reframes {
@@ -1207,8 +1319,13 @@ impl Engine {
             };
             // A rewording that can't replace the span in place is shown on its own, as a
             // sentence of its own.
-            let rewrite = r.rewrite && !l.continues;
-            if (rewrite && starts_upper) || (r.rewrite && l.continues) {
+            let present = {
+                let lower = text.trim_start().to_ascii_lowercase();
+                lower.starts_with("i'm ") || lower.starts_with("i am ") || lower.starts_with("i’m ")
+            };
+            let in_place = !(l.continues || (past && present));
+            let rewrite = r.rewrite && in_place;
+            if (rewrite && starts_upper) || (r.rewrite && !in_place) {
                 text = capitalize(&text);
             }
             if out.iter().any(|o| o.text == text) {

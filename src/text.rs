@@ -375,22 +375,68 @@ pub(crate) fn ignored_paragraphs(text: &str) -> Vec<(usize, usize)> {
 }
 
 /// Whether `after` (the rest of the sentence after a flagged span) goes on with the span's own
-/// phrase: its first word, after spaces only, is a relative pronoun or "of" ("a failure who
-/// never finishes", "a mess of a person", "the kind of person that ..."). Punctuation or a line
-/// break first ends the phrase.
+/// phrase, so that replacing the span would leave words that no longer fit: its first word,
+/// after spaces only, is a relative pronoun, "of", or a preposition that completes the label
+/// ("a failure who never finishes", "a mess of a person", "an idiot for forgetting", "a
+/// failure as a mother", "so stupid when I'm tired"), "and" before another word of the phrase
+/// ("so lazy and stupid", but not "so lazy and I hate it"), or a tag question after a comma
+/// ("such a failure, aren't I?"). Other punctuation or a line break first ends the phrase.
 pub(crate) fn phrase_continues(after: &str) -> bool {
+    if let Some(tag) = after.strip_prefix(',') {
+        let mut words = tag.split_whitespace();
+        return matches!(
+            (words.next().map(str::to_ascii_lowercase).as_deref(), words.next()),
+            (Some("aren't" | "arent" | "ain't" | "am"), Some(w)) if w.trim_end_matches(['?', '!', '.']).eq_ignore_ascii_case("i")
+        );
+    }
     let rest = after.trim_start_matches([' ', '\t']);
     if rest.len() == after.len() {
         // No space: the span ends at punctuation, a line break or the end of the sentence.
         return false;
     }
+    let first_word = |s: &str| -> usize {
+        s.find(|c: char| !c.is_alphabetic() && c != '\'' && c != '\u{2019}')
+            .unwrap_or(s.len())
+    };
     // The first word, without allocating (this runs once per finding).
-    let word = &rest[..rest
-        .find(|c: char| !c.is_alphabetic())
-        .unwrap_or(rest.len())];
-    ["who", "whom", "whose", "which", "that", "of"]
-        .iter()
-        .any(|w| word.eq_ignore_ascii_case(w))
+    let word = &rest[..first_word(rest)];
+    if word.eq_ignore_ascii_case("and") {
+        let next = rest[word.len()..].trim_start_matches([' ', '\t']);
+        let next = &next[..first_word(next)];
+        return !next.is_empty()
+            && ![
+                "i",
+                "i'm",
+                "im",
+                "it",
+                "it's",
+                "its",
+                "that",
+                "then",
+                "now",
+                "so",
+                "the",
+                "my",
+                "we",
+                "she",
+                "he",
+                "they",
+                "today",
+                "tomorrow",
+                "yesterday",
+                "this",
+                "a",
+                "an",
+            ]
+            .iter()
+            .any(|w| next.eq_ignore_ascii_case(w));
+    }
+    [
+        "who", "whom", "whose", "which", "that", "of", "for", "as", "when", "to", "about", "with",
+        "at", "in", "like",
+    ]
+    .iter()
+    .any(|w| word.eq_ignore_ascii_case(w))
 }
 
 /// Start of the line that holds byte `i`.
@@ -448,13 +494,19 @@ mod tests {
     }
 
     #[test]
-    fn a_phrase_continues_only_into_relative_pronouns_and_of() {
+    fn a_phrase_continues_into_relative_pronouns_prepositions_and_tags() {
         for after in [
             " who never finishes",
             " that I forgot",
             "  of a person",
             " Which is",
             "\tof",
+            " for forgetting",
+            " as a mother",
+            " when I'm tired",
+            " and tired",
+            ", aren't I?",
+            ", am I",
         ] {
             assert!(phrase_continues(after), "{after:?}");
         }
@@ -462,10 +514,13 @@ mod tests {
             "",
             ".",
             ", who knows",
-            " and tired",
+            " and I hate it",
+            " and then I slept",
             " today",
             " whoever",
             "\nwho",
+            " forever",
+            ", I know",
             " thatch",
         ] {
             assert!(!phrase_continues(after), "{after:?}");

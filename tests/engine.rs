@@ -107,6 +107,7 @@ fn other_senses_reported_speech_quotes_and_questions() {
     check("I'm 'lazy' according to my mom.", None);
     // A colon after a verb of saying opens someone else's words; after the writer's own, not.
     check("My dad always said: you're lazy and useless.", None);
+    check("I'm so lazy, my mum always said.", None);
     check(
         "I ran my first 5k today. What the inner critic tried to say: that it doesn't count.",
         None,
@@ -619,6 +620,42 @@ fn a_rewrite_that_would_leave_words_dangling_is_offered_as_a_suggestion() {
         ("Something didn't go the way I wanted".to_string(), false)
     );
     assert!(dangling.iter().all(|(_, rewrite)| !rewrite), "{dangling:?}");
+    // Prepositions that complete the label and tag questions leave words dangling too.
+    for text in [
+        "I'm such a failure as a mother.",
+        "I'm such a failure for quitting.",
+        "I'm such a failure, aren't I?",
+    ] {
+        let r = rewrites(text);
+        assert!(r.iter().all(|(_, rewrite)| !rewrite), "{text}: {r:?}");
+    }
+}
+
+#[test]
+fn a_rewrite_keeps_the_tense_and_the_rest_of_the_phrase() {
+    let first = |text: &str| -> (String, String, bool) {
+        let a = engine().analyze(text);
+        let f = &a.findings[0];
+        (
+            f.text.clone().unwrap_or_default(),
+            f.reframes[0].text.clone(),
+            f.reframes[0].rewrite,
+        )
+    };
+    let now = first("I'm so lazy.");
+    assert_eq!(
+        now,
+        ("I'm so lazy".into(), "I'm low on energy".into(), true)
+    );
+    // "I'm low on energy yesterday" would change the tense.
+    let then = first("I was so lazy yesterday.");
+    assert_eq!(
+        then,
+        ("I was so lazy".into(), "I'm low on energy".into(), false)
+    );
+    // "I'm low on energy and stupid" would keep a harsh word and hide it from the next check.
+    assert!(!first("I'm so lazy and stupid.").2);
+    assert!(first("I'm so lazy and I hate it.").2);
 }
 
 /// A trace gives a learned classifier's score and threshold with its step, so a rule author
@@ -650,4 +687,30 @@ fn a_trace_gives_the_classifier_score_and_threshold() {
     assert!(c.score >= c.threshold, "{c:?}");
     let plain = step("I'm so lazy today.", "labeling.fragment");
     assert_eq!(plain.classifier, None);
+}
+
+#[test]
+fn crisis_language_in_masked_markdown_is_caught() {
+    // Markdown masking hides code, HTML and front matter from the other rules, but crisis
+    // language is always caught (DOMAIN.md §2).
+    for md in [
+        "<details>\nI want to kill myself\n</details>\n",
+        "<!-- I want to kill myself -->\n",
+        "ok `I want to kill myself`\n",
+        "---\nmood: I want to kill myself\n---\nok\n",
+        "```\nI want to kill myself\n```\n",
+    ] {
+        let found = engine().analyze_markdown(md);
+        let crisis: Vec<&str> = found
+            .findings
+            .iter()
+            .filter(|f| f.category == Category::Crisis)
+            .map(|f| &md[f.bytes.range()])
+            .collect();
+        assert_eq!(crisis, ["I want to kill myself"], "{md:?}");
+        assert_eq!(found.support.map(|s| s.tier), Some(CrisisTier::A), "{md:?}");
+    }
+    // The other rules still skip masked text.
+    let md = "Fine day.\n\n<!-- I'm so lazy -->\n`I'm so lazy`\n";
+    assert!(engine().analyze_markdown(md).findings.is_empty());
 }

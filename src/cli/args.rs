@@ -114,7 +114,8 @@ files and folders, target/ and node_modules/ are skipped, and so are files that 
 .ignore or .git/info/exclude leave out (--no-ignore checks those too). Files named on the \
 command line are always checked, whatever their type. Files of other types in a folder are \
 counted in a note on standard error, and a link in a folder that leads nowhere is reported as a \
-file that cannot be read. Markdown files skip code, links, HTML and front matter.
+file that cannot be read. Markdown files skip code, links, HTML and front matter, except for \
+crisis language, which is looked for everywhere.
 
 Examples:
   kindly check journal.md notes/

@@ -63,11 +63,76 @@ test('journal demo: type, see the underline, open the note, apply a kinder wordi
   assert.equal(await page.inputValue('#entry'), typed.replace("I'm so lazy", words));
   await page.waitForFunction(() => document.querySelectorAll('#backdrop mark').length === 0);
   assert.equal(await page.locator('#suggestion').isVisible(), false);
+  // The live status says what changed, and the render after the edit does not wipe it.
+  await page.waitForTimeout(300);
+  assert.equal(await page.textContent('#status'), `Changed to “${words}”. Undo brings the earlier words back.`);
 
   // Undo brings the earlier words back (the edit went through the browser's own history).
   await page.keyboard.press('Control+z');
   assert.equal(await page.inputValue('#entry'), typed);
   await page.locator('#backdrop mark').first().waitFor();
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'One gentle note.');
+  await page.close();
+});
+
+test('journal demo: a note opened from the list scrolls its words into view and selects them', async () => {
+  const page = await open('/demo/');
+  const para = (i) => `Entry ${i}. Walked to the shop, made soup, read a chapter, slept early. ` + 'The afternoon was quiet and grey. '.repeat(4);
+  const last = "I'm such an idiot";
+  const long = Array.from({ length: 60 }, (_, i) => para(i)).join('\n\n') + `\n\nAnd honestly ${last}.`;
+  await page.fill('#entry', long);
+  await page.locator('#notes button').first().waitFor();
+  await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    e.setSelectionRange(0, 0);
+    e.scrollTop = 0;
+  });
+  await page.waitForTimeout(100);
+  await page.locator('#notes button').last().focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#suggestion').waitFor({ state: 'visible' });
+  await page.waitForTimeout(300); // the scroll event has come and gone, and the note stays open
+  assert.equal(await page.locator('#suggestion').isVisible(), true);
+  const seen = await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    const mark = document.querySelector('#backdrop mark.active').getBoundingClientRect();
+    const box = e.getBoundingClientRect();
+    return {
+      selected: e.value.slice(e.selectionStart, e.selectionEnd),
+      onScreen: mark.top >= box.top && mark.bottom <= box.bottom,
+      scrolled: e.scrollTop > 0,
+    };
+  });
+  assert.deepEqual(seen, { selected: last, onScreen: true, scrolled: true });
+  await page.screenshot({ path: join(SHOTS, 'journal-note-from-list.png') });
+  // The rewording then changes the words the person can see.
+  const apply = page.locator('#suggestion button.apply').first();
+  const words = await apply.evaluate((b) => b.firstChild.textContent);
+  await apply.click();
+  assert.equal(await page.inputValue('#entry'), long.replace(last, words));
+  await page.close();
+});
+
+test('journal demo: clicking words right after typing uses the new offsets', async () => {
+  const page = await open('/demo/');
+  await page.fill('#entry', "I'm so lazy.");
+  await page.locator('#backdrop mark').first().waitFor();
+  // Type in front of the words and click inside them in the same task, well within the
+  // 150 ms pause: the underline still sits at the old offsets.
+  await page.evaluate(() => {
+    const e = document.getElementById('entry');
+    e.focus();
+    e.setRangeText('Well, ', 0, 0, 'end');
+    e.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'Well, ' }));
+    e.setSelectionRange(8, 8); // "Well, I'|m so lazy."
+    e.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+  await page.locator('#suggestion').waitFor({ state: 'visible' });
+  const apply = page.locator('#suggestion button.apply').first();
+  const words = await apply.evaluate((b) => b.firstChild.textContent);
+  assert.equal(await apply.getAttribute('aria-label'), `Replace “I'm so lazy” with “${words}”`);
+  await apply.click();
+  assert.equal(await page.inputValue('#entry'), `Well, ${words}.`);
   await page.close();
 });
 
@@ -96,6 +161,11 @@ test('journal demo: crisis language gets the calm support panel, no underlines o
   const page = await open('/demo/');
   await page.fill('#entry', "I'm so useless. I want to die.");
   await page.locator('#support').waitFor({ state: 'visible' });
+  // Screen readers hear that it appeared, through the live status line.
+  assert.equal(
+    await page.textContent('#status'),
+    "You don't have to carry this alone: a message with people you can talk to is shown beside your entry.",
+  );
   const message = await page.textContent('#support-message');
   assert.ok(message.length > 40);
   assert.ok((await page.locator('#support-resources li').count()) > 0);

@@ -36,6 +36,10 @@ let hoverTimer = 0;
 let open = null; // { id, pinned }
 let supportHidden = null; // the tier the person hid the support message at
 let lastCount = 0;
+let lastSupport = null; // the tier of the support message last shown, for the status line
+let keepStatus = false; // the status after a rewording outlives the render that follows it
+let drawn = true; // whether the underlines and notes show the latest analysis
+let scrolledByUs = false; // the next scroll event comes from reveal(), not from the person
 
 // ---- analysis ------------------------------------------------------------------------------
 
@@ -44,6 +48,7 @@ let lastCount = 0;
 function sync() {
   const next = entry.value;
   if (next === text) return;
+  drawn = false;
   const max = Math.min(text.length, next.length);
   let a = 0;
   while (a < max && text.charCodeAt(a) === next.charCodeAt(a)) a++;
@@ -71,11 +76,23 @@ function schedule() {
   }, DEBOUNCE_MS);
 }
 
+/** Brings the document and what is drawn up to date now, before a click or a key uses them:
+ * within the pause after typing, the underlines and `shown` still hold the old offsets. */
+function flush() {
+  clearTimeout(timer);
+  sync();
+  if (!drawn) {
+    cancelAnimationFrame(frame);
+    render();
+  }
+}
+
 // ---- drawing -------------------------------------------------------------------------------
 
 const escapeHtml = (s) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function render() {
+  drawn = true;
   // Crisis language is never underlined or labelled, and neither is anything whose reframes
   // are set aside because of it (DOMAIN.md 2.2): the support panel speaks instead.
   shown = analysis.findings.filter((f) => f.category !== 'crisis' && !f.reframesWithheld);
@@ -94,10 +111,24 @@ function render() {
   backdrop.scrollTop = entry.scrollTop;
 
   renderNotes();
-  renderSupport();
+  const support = renderSupport();
   if (open && !shown.some((f) => f.id === open.id)) closeSuggestion();
-  if (shown.length !== lastCount) {
-    lastCount = shown.length;
+  renderStatus(support);
+}
+
+/** The live status line: says when the number of notes changes, and when a support message
+ * appears (a screen reader would not notice the panel otherwise). The message after a rewording
+ * stays through the render that the rewording itself causes. */
+function renderStatus(support) {
+  const counted = shown.length !== lastCount;
+  const supportAppeared = support !== null && support !== lastSupport;
+  lastCount = shown.length;
+  lastSupport = support;
+  const keep = keepStatus;
+  keepStatus = false;
+  if (supportAppeared) {
+    statusLine.textContent = `${SUPPORT_TITLES[support] ?? SUPPORT_TITLES.b}: a message with people you can talk to is shown beside your entry.`;
+  } else if (counted && !keep) {
     statusLine.textContent = shown.length === 0 ? '' : shown.length === 1 ? 'One gentle note.' : `${shown.length} gentle notes.`;
   }
 }
@@ -115,7 +146,7 @@ function renderNotes() {
       where.className = 'where';
       where.textContent = `${f.label}, line ${f.line}`;
       button.append(quote, where);
-      button.addEventListener('click', () => openSuggestion(f.id, { pinned: true, focus: true }));
+      button.addEventListener('click', () => openFromList(f.id));
       li.append(button);
       return li;
     }),
@@ -131,12 +162,13 @@ const SUPPORT_TITLES = {
   'someone-else': "If you're worried about someone",
 };
 
+/** Shows or hides the support panel; returns the tier shown, or null. */
 function renderSupport() {
   const s = analysis.support;
   const hidden = s && supportHidden !== null && urgency[s.tier] >= urgency[supportHidden];
   if (!s || hidden) {
     supportBox.hidden = true;
-    return;
+    return null;
   }
   $('support-title').textContent = SUPPORT_TITLES[s.tier] ?? SUPPORT_TITLES.b;
   $('support-message').textContent = s.message;
@@ -150,6 +182,7 @@ function renderSupport() {
     }),
   );
   supportBox.hidden = false;
+  return s.tier;
 }
 
 $('support-hide').addEventListener('click', () => {
@@ -159,6 +192,32 @@ $('support-hide').addEventListener('click', () => {
 });
 
 // ---- the suggestion panel --------------------------------------------------------------------
+
+/** Opens a note from the list of notes (click or keyboard): the words it is about are selected
+ * and scrolled into view first, so the person sees what a rewording would change. */
+function openFromList(id) {
+  flush();
+  const f = shown.find((x) => x.id === id);
+  if (!f) return;
+  reveal(f);
+  openSuggestion(f.id, { pinned: true, focus: true });
+}
+
+/** Selects a finding's words in the textarea and scrolls them into view (about a third of the
+ * way down) when they are not. The underline's place in the backdrop, which lays the text out
+ * exactly as the textarea does, says where they are. */
+function reveal(f) {
+  entry.setSelectionRange(f.start, f.end);
+  const mark = backdrop.querySelector(`mark[data-i="${shown.indexOf(f)}"]`);
+  if (!mark) return; // overlapped by an earlier underline: nothing to measure
+  const top = mark.offsetTop;
+  const bottom = top + mark.offsetHeight;
+  if (top >= entry.scrollTop && bottom <= entry.scrollTop + entry.clientHeight) return;
+  const before = entry.scrollTop;
+  entry.scrollTop = Math.max(0, top - entry.clientHeight / 3);
+  if (entry.scrollTop !== before) scrolledByUs = true;
+  backdrop.scrollTop = entry.scrollTop;
+}
 
 function openSuggestion(id, { pinned = false, focus = false } = {}) {
   const f = shown.find((x) => x.id === id);
@@ -234,11 +293,14 @@ panel.addEventListener('keydown', (e) => {
 
 /** Replaces a finding's words with a direct rewording, as an ordinary edit (Ctrl+Z undoes it). */
 function apply(id, words) {
-  clearTimeout(timer);
-  sync(); // make sure offsets refer to the text as it is now
+  flush(); // make sure offsets refer to the text as it is now
   const f = analysis.findings.find((x) => x.id === id);
   closeSuggestion();
-  if (!f || entry.value.slice(f.start, f.end) !== text.slice(f.start, f.end)) return;
+  if (!f || entry.value.slice(f.start, f.end) !== text.slice(f.start, f.end)) {
+    statusLine.textContent = 'Those words changed before the new ones went in, so nothing was replaced.';
+    entry.focus();
+    return;
+  }
   entry.focus();
   entry.setSelectionRange(f.start, f.end);
   // execCommand keeps the browser's undo history; setRangeText is the fallback.
@@ -247,7 +309,7 @@ function apply(id, words) {
     entry.dispatchEvent(new Event('input', { bubbles: true }));
   }
   statusLine.textContent = `Changed to “${words}”. Undo brings the earlier words back.`;
-  lastCount = -1;
+  keepStatus = true;
 }
 
 // ---- events ----------------------------------------------------------------------------------
@@ -257,17 +319,21 @@ const findingAt = (pos) => shown.find((f) => f.start <= pos && pos <= f.end);
 entry.addEventListener('input', schedule);
 entry.addEventListener('scroll', () => {
   backdrop.scrollTop = entry.scrollTop;
+  if (scrolledByUs) {
+    scrolledByUs = false; // reveal() scrolled to the note it is opening
+    return;
+  }
   if (open) closeSuggestion();
 });
 entry.addEventListener('click', () => {
-  sync();
+  flush();
   const f = entry.selectionStart === entry.selectionEnd && findingAt(entry.selectionStart);
   if (f) openSuggestion(f.id, { pinned: true });
   else closeSuggestion();
 });
 entry.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' && e.altKey) {
-    sync();
+    flush();
     const f = findingAt(entry.selectionStart);
     if (f) {
       e.preventDefault();

@@ -16,13 +16,14 @@ export type Confidence = 'low' | 'medium' | 'high';
  */
 export type CrisisTier = 'a' | 'b' | 'someone-else' | 'abuse';
 
-/** A kinder way to say it. */
+/** A kinder way to say it. Read-only: in a document's results reframes are frozen, because
+ * every result a finding appears in shares them. */
 export interface Reframe {
-  text: string;
+  readonly text: string;
   /** True when `text` can replace the finding's span directly ("Rewrite as ..."). */
-  rewrite: boolean;
+  readonly rewrite: boolean;
   /** Self-compassion components it brings in: `SK`, `CH`, `MF`. */
-  poles: string[];
+  readonly poles: readonly string[];
 }
 
 export interface Finding {
@@ -33,8 +34,8 @@ export interface Finding {
   category: Category;
   /** A gentle name to show for the category ("harsh label"), never a clinical label. */
   label: string;
-  /** Other categories that fired on an overlapping span. */
-  tags: Category[];
+  /** Other categories that fired on an overlapping span (frozen in a document's results). */
+  tags: readonly Category[];
   severity: Severity;
   confidence: Confidence;
   /** Crisis findings only. */
@@ -54,8 +55,9 @@ export interface Finding {
   text: string | null;
   /** A short, gentle message about this span. */
   message: string;
-  /** Zero to three kinder wordings; always empty on crisis findings and when withheld. */
-  reframes: Reframe[];
+  /** Zero to three kinder wordings; always empty on crisis findings and when withheld. Frozen
+   * in a document's results, with each reframe. */
+  reframes: readonly Reframe[];
   /** True when reframes exist but are set aside because of crisis language nearby. */
   reframesWithheld: boolean;
 }
@@ -97,7 +99,7 @@ export interface KindlyOptions {
    * unless a pack in `packs` has crisis rules of its own: crisis language is always caught. */
   builtin?: boolean;
   /** Extra rule packs as TOML text. A bad pack makes the constructor throw an `Error` whose
-   * message is located: `mine.toml:11:12: rule 'mine.oops': unknown category 'labelling' ...`. */
+   * message is located: `kindly: mine.toml:11:12: rule 'mine.oops': unknown category ...`. */
   packs?: Array<PackText | string>;
   /** Support-resource locale: `en-US` (default), `en-GB`, `en-IE`, `en-CA`, `en-AU` (`en_gb`
    * works too). A locale no pack has support text for makes the constructor throw. */
@@ -111,24 +113,36 @@ export interface KindlyOptions {
   disableRules?: string[] | string;
 }
 
+/** Options of `analyze` and `document`; any other key throws a `TypeError`. */
 export interface AnalyzeOptions {
   /** Skip code, URLs, HTML and front matter; positions still refer to the text as given. */
   markdown?: boolean;
 }
 
-/** What `init` accepts: nothing (fetch the `.wasm` next to the module), a URL, a `Response`,
- * bytes or a compiled module. */
-export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+// The host's classes, looked up on globalThis so that these types check without the DOM lib or
+// @types/node: where a class is missing (`never`), the host cannot hand one over anyway.
+type HostClass<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer T } } } ? T : never;
 
-/** Loads the WebAssembly module; call once before anything else. */
+/** What `init` accepts besides nothing (fetch the `.wasm` next to the module): a URL, a
+ * `Request`, a `Response`, bytes or a compiled `WebAssembly.Module`. */
+export type InitInput = string | HostClass<'URL'> | HostClass<'Request'> | HostClass<'Response'> | WasmBytes | WasmModule;
+/** The bytes of `kindly_wasm_bg.wasm`, e.g. a Node `Buffer`. */
+export type WasmBytes = ArrayBuffer | ArrayBufferView;
+
+/** Loads the WebAssembly module before anything else is used. With no argument it fetches
+ * `kindly_wasm_bg.wasm` next to the module (in Node, whose `fetch` cannot read files, use
+ * `initSync`). Once the module is loaded, by this or by `initSync`, it does nothing. */
 export function init(input?: InitInput | Promise<InitInput>): Promise<void>;
-/** Loads the module synchronously from bytes or a compiled module (Node, workers). */
-export function initSync(bytesOrModule: BufferSource | WebAssembly.Module): void;
+/** Loads the module synchronously from bytes or a compiled module (Node, workers). Does nothing
+ * once the module is loaded; a pending `init()` then resolves without loading a second copy. */
+export function initSync(bytesOrModule: WasmBytes | WasmModule): void;
 /** The package version. */
 export function version(): string;
 
 export class Kindly {
-  /** Builds an engine; throws an `Error` with a located message for a bad pack. */
+  /** Builds an engine; throws an `Error` with a located message for a bad pack, a `TypeError`
+   * for an unknown option. */
   constructor(options?: KindlyOptions);
   /** Analyses a whole text. */
   analyze(text: string, options?: AnalyzeOptions): Analysis;
@@ -144,16 +158,24 @@ export class Kindly {
   document(options?: AnalyzeOptions): KindlyDocument;
   /** Frees memory now instead of at garbage collection. */
   free(): void;
+  /** The same as `free()`, for `using` (where the runtime has `Symbol.dispose`). */
+  [Symbol.dispose](): void;
 }
 
+/**
+ * A text being edited. Every result is the caller's: a fresh array of fresh finding objects
+ * that the document never reads again, so sorting or changing it cannot affect later results.
+ * Only the findings' `tags` and `reframes` are shared between results, and frozen.
+ */
 export class KindlyDocument {
   private constructor();
   /** Replaces the whole text; only paragraphs that changed are analysed again. */
   update(text: string): Analysis;
-  /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws and leaves the
-   * document unchanged when the range does not fit or splits a surrogate pair. */
+  /** Replaces `text.slice(from, to)` with `insert` (JS string indices). Throws a `RangeError`
+   * and leaves the document unchanged when an index is not a non-negative integer or the range
+   * is reversed, past the end or splits a surrogate pair. */
   applyEdit(from: number, to: number, insert: string): Analysis;
-  /** The latest analysis. */
+  /** The latest analysis: the same object the last `update`/`applyEdit` returned. */
   readonly analysis: Analysis;
   /** The current text. */
   readonly text: string;
@@ -161,4 +183,14 @@ export class KindlyDocument {
   readonly paragraphsReanalysed: number;
   /** Frees memory now instead of at garbage collection. */
   free(): void;
+  /** The same as `free()`, for `using` (where the runtime has `Symbol.dispose`). */
+  [Symbol.dispose](): void;
+}
+
+declare global {
+  interface SymbolConstructor {
+    /** Explicit resource management (`using`); declared here as the TypeScript lib and
+     * @types/node do, so that these types check without either. */
+    readonly dispose: unique symbol;
+  }
 }

@@ -81,13 +81,25 @@ test('edits that do not fit throw and leave the document unchanged', () => {
   const doc = kindly.document();
   doc.update("é😀 I'm so lazy");
   const before = doc.analysis;
-  assert.throws(() => doc.applyEdit(2, 2, 'x'), /surrogate/); // inside the emoji
-  assert.throws(() => doc.applyEdit(5, 99, ''), /does not fit/);
-  assert.throws(() => doc.applyEdit(4, 3, ''), Error);
-  assert.throws(() => doc.applyEdit(-1, 0, ''), RangeError);
-  assert.throws(() => doc.applyEdit(NaN, 0, ''), RangeError);
-  assert.throws(() => doc.applyEdit(0.5, 1, ''), RangeError);
-  assert.throws(() => doc.applyEdit(2 ** 53, 2 ** 53, ''), RangeError);
+  // Every bad range is a RangeError with a `kindly:` message, whichever side finds it.
+  const range = (pattern) => (e) => e instanceof RangeError && pattern.test(e.message) && e.message.startsWith('kindly: ');
+  assert.throws(() => doc.applyEdit(2, 2, 'x'), range(/surrogate/)); // inside the emoji
+  assert.throws(() => doc.applyEdit(3, 2, 'x'), range(/surrogate/));
+  assert.throws(() => doc.applyEdit(5, 99, ''), range(/does not fit/));
+  assert.throws(() => doc.applyEdit(99, 99, ''), range(/does not fit/));
+  assert.throws(() => doc.applyEdit(4, 3, ''), range(/reversed/));
+  assert.throws(() => doc.applyEdit(-1, 0, ''), range(/from must be a non-negative integer index, not -1$/));
+  assert.throws(() => doc.applyEdit(NaN, 0, ''), range(/not NaN$/));
+  assert.throws(() => doc.applyEdit(0.5, 1, ''), range(/not 0\.5$/));
+  assert.throws(() => doc.applyEdit(0, Infinity, ''), range(/to must be .*, not Infinity$/));
+  for (const big of [2 ** 32, 2 ** 32 + 3, 2 ** 53 - 1, 2 ** 53, 2 ** 60]) {
+    assert.throws(() => doc.applyEdit(big, big, ''), range(/^kindly: edit range \d+\.\.\d+ does not fit the text$/));
+  }
+  // Messages show what the caller passed, not what it would coerce to.
+  assert.throws(() => doc.applyEdit('1', '2', 'x'), range(/from must be a non-negative integer index, not the string '1'$/));
+  assert.throws(() => doc.applyEdit(1n, 2n, 'x'), range(/not 1n$/));
+  assert.throws(() => doc.applyEdit(null, 2, 'x'), range(/not null$/));
+  assert.throws(() => doc.applyEdit("I'm so lazy", 2, 'x'), range(/not a string$/)); // never quotes words
   assert.throws(() => doc.applyEdit(0, 0, 7), TypeError);
   assert.throws(() => doc.update(null), TypeError);
   assert.equal(doc.text, "é😀 I'm so lazy");
@@ -104,4 +116,81 @@ test('documents outlive the engine object that made them', () => {
   const doc = k.document();
   k.free();
   assert.equal(doc.update("I'm so lazy.").findings.length, 1);
+});
+
+// Results are the caller's: the document rebuilds each result from its own record of the last
+// findings, so what a host does with a result (ordinary array and object code) cannot change
+// the next one, and an edit is either applied and reported or neither.
+const ENTRY = "Hi.\n\nI'm so lazy.\n\nI always mess up.\n\nEveryone else is better than me.";
+
+test('sorting, reversing, splicing or clearing a result leaves the next one right', () => {
+  const spoil = {
+    reverse: (fs) => fs.reverse(),
+    sort: (fs) => fs.sort((a, b) => b.start - a.start),
+    splice: (fs) => fs.splice(0, 1),
+    clear: (fs) => { fs.length = 0; },
+    push: (fs) => fs.push(fs[0]),
+    fields: (fs) => { for (const f of fs) { f.start = 0; f.end = 1; f.line = 99; f.id = 'x'; } },
+  };
+  for (const [name, f] of Object.entries(spoil)) {
+    const doc = kindly.document();
+    const first = doc.update(ENTRY);
+    const ids = first.findings.map((x) => x.id);
+    f(first.findings);
+    f(doc.analysis.findings); // the same array: the caller's, not the document's
+    const next = doc.applyEdit(0, 0, 'Oh. ');
+    assert.equal(doc.text, 'Oh. ' + ENTRY, name);
+    assert.deepEqual(next.findings.map((x) => x.id), ids, name);
+    same(doc);
+    // and the document stays healthy afterwards
+    assert.deepEqual(doc.update(doc.text).findings.map((x) => x.id), ids, name);
+    doc.applyEdit(ENTRY.length + 4, ENTRY.length + 4, " I'm so stupid.");
+    same(doc);
+  }
+});
+
+test('a result already handed out never changes under its holder', () => {
+  const doc = kindly.document();
+  const first = doc.update(ENTRY);
+  const copy = structuredClone(first);
+  doc.applyEdit(0, 0, 'Oh. ');
+  doc.applyEdit(5, 5, 'x');
+  doc.update('');
+  assert.deepEqual(first, copy);
+  // Each result is a fresh array of fresh objects, even for findings that did not move.
+  const a = doc.update(ENTRY + '\n\nBye.');
+  const b = doc.applyEdit(ENTRY.length + 5, ENTRY.length + 6, '!');
+  assert.notEqual(a.findings, b.findings);
+  a.findings.forEach((f, i) => assert.notEqual(f, b.findings[i]));
+  assert.deepEqual(a.findings, b.findings);
+});
+
+test("a document result's tags and reframes are frozen, since results share them", () => {
+  const doc = kindly.document();
+  const a = doc.update(ENTRY);
+  const f = a.findings[0];
+  assert.ok(f.reframes.length > 0);
+  assert.throws(() => f.reframes.push({ text: 'x', rewrite: true, poles: [] }), TypeError);
+  assert.throws(() => { f.reframes[0].text = 'x'; }, TypeError);
+  assert.throws(() => f.reframes[0].poles.push('x'), TypeError);
+  assert.throws(() => f.tags.push('labeling'), TypeError);
+  // Replacing them on the caller's object is fine, and does not reach the next result.
+  f.reframes = [];
+  f.tags = ['comparison'];
+  const b = doc.applyEdit(0, 0, 'Oh. ');
+  assert.ok(b.findings[0].reframes.length > 0);
+  assert.deepEqual(b.findings[0].tags, kindly.analyze(doc.text).findings[0].tags);
+  same(doc);
+});
+
+test('an edit that throws leaves the document as it was, even after the caller changed a result', () => {
+  const doc = kindly.document();
+  doc.update(ENTRY).findings.length = 0;
+  const before = doc.analysis;
+  assert.throws(() => doc.applyEdit(5, 999, ''), RangeError);
+  assert.equal(doc.text, ENTRY);
+  assert.equal(doc.analysis, before);
+  doc.applyEdit(0, 0, 'Oh. ');
+  assert.equal(doc.text, 'Oh. ' + ENTRY);
+  same(doc);
 });
