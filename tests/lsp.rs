@@ -265,6 +265,29 @@ impl Client {
         stdin.flush().unwrap();
     }
 
+    /// Writes `bytes` as they are.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Sends `body` (any bytes) with a correct Content-Length header.
+    fn send_framed(&mut self, body: &[u8]) {
+        let mut raw = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        raw.extend_from_slice(body);
+        self.send_raw(&raw);
+    }
+
+    /// The `error` of the next response with id `null` (the answer to a malformed message).
+    fn error_without_id(&mut self) -> Value {
+        let msg = self.wait("an error response with id null", |m| {
+            m.get("id") == Some(&Value::Null) && m.get("method").is_none()
+        });
+        assert_eq!(msg["jsonrpc"], "2.0", "{msg}");
+        msg["error"].clone()
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
@@ -1543,24 +1566,221 @@ fn malformed_input_gets_errors_not_crashes() {
     let (status, stderr) = lsp.close();
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ready));
 
-    // A message that is not JSON-RPC ends the connection (exit status 2), and the log names
-    // the problem without quoting the message.
+    // A message cut short is answered with a parse error, and the log names the problem
+    // without quoting the message; the session goes on.
     let (mut lsp, _) = Client::start(&dir, json!({}));
     let broken = br#"{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"text": "I'm a grumpy gremlin"#;
-    let stdin = lsp.stdin.as_mut().unwrap();
-    write!(stdin, "Content-Length: {}\r\n\r\n", broken.len()).unwrap();
-    stdin.write_all(broken).unwrap();
-    stdin.flush().unwrap();
-    let (status, stderr) = lsp.close();
-    assert_eq!(status.code(), Some(2));
+    lsp.send_framed(broken);
+    assert_eq!(
+        lsp.error_without_id(),
+        json!({"code": -32700, "message": "Parse error: a message that is not valid JSON"})
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!("{ready}kindly lsp: answered a message that is not valid JSON with -32700 Parse error\n")
+    );
+}
+
+/// One malformed message must not end the session: each is answered as JSON-RPC 2.0 says
+/// (`-32700` for what is not JSON, `-32600` for JSON that is not a message, id `null`), logged
+/// without its text, and the server keeps serving. A bad header block is skipped up to the next
+/// `Content-Length`.
+#[test]
+fn malformed_messages_are_answered_and_the_server_keeps_serving() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let parse = |what: &str| json!({"code": -32700, "message": format!("Parse error: {what}")});
+    let invalid =
+        |what: &str| json!({"code": -32600, "message": format!("Invalid Request: {what}")});
+    let cases: [(&[u8], Value); 10] = [
+        (
+            b"{not json grumpy gremlin",
+            parse("a message that is not valid JSON"),
+        ),
+        (
+            b"{}",
+            invalid("a JSON object that is not a request, a notification or a response"),
+        ),
+        (
+            b"[]",
+            invalid("a batch (JSON-RPC batches are not part of the protocol)"),
+        ),
+        (
+            br#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"}]"#,
+            invalid("a batch (JSON-RPC batches are not part of the protocol)"),
+        ),
+        (
+            b"42",
+            invalid("a JSON value that is not a JSON-RPC message"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":1.5,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":null,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":{},"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":true,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":[1],"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+    ];
+    for (body, error) in &cases {
+        lsp.send_framed(body);
+        assert_eq!(
+            lsp.error_without_id(),
+            *error,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // A header block without a usable Content-Length: answered, then skipped up to the next
+    // message, which is served.
+    let uri = "file:///j/after.txt";
+    let open = serde_json::to_vec(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                   "text": "I'm a grumpy gremlin."}}}))
+    .unwrap();
+    let mut raw = b"Content-Length: abc\r\n\r\n{\"grumpy\": \"gremlin\"}".to_vec();
+    write!(raw, "Content-Length: {}\r\n\r\n", open.len()).unwrap();
+    raw.extend_from_slice(&open);
+    lsp.send_raw(&raw);
+    assert_eq!(
+        lsp.error_without_id(),
+        parse("a Content-Length that is not a number")
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 6, 0, 20),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // The server still answers requests.
+    assert_eq!(lsp.hover(uri, 0, 8)["range"], range(0, 6, 0, 20));
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert!(!stderr.contains("gremlin"), "{stderr}");
     assert!(
-        stderr.ends_with(
-            "kindly lsp: the connection failed: the client sent a message that is not valid \
-             JSON-RPC\n"
+        stderr.contains(
+            "kindly lsp: answered a Content-Length that is not a number with -32700 Parse error\n"
         ),
         "{stderr}"
     );
-    assert!(!stderr.contains("gremlin"), "{stderr}");
+    assert_eq!(
+        stderr.matches("kindly lsp: answered ").count(),
+        cases.len() + 1,
+        "{stderr}"
+    );
+
+    // A response to the server's own request without `result` (JSON-RPC asks for one) is
+    // taken as `result: null`: the settings stay as they were.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"configuration": true}},
+               "initializationOptions": {"minimumSeverity": "moderate"}}),
+    );
+    let asked = lsp.wait("workspace/configuration", |m| {
+        m["method"] == "workspace/configuration"
+    });
+    lsp.send(&json!({"jsonrpc": "2.0", "id": asked["id"]}));
+    let uri = "file:///j/settings.txt";
+    lsp.open(
+        uri,
+        "plaintext",
+        "I was a muddlehead. I'm a grumpy gremlin.",
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 26, 0, 40),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(
+        (status.code(), stderr.contains("answered")),
+        (Some(0), false),
+        "{stderr}"
+    );
+}
+
+/// JavaScript clients write half an emoji as a lone surrogate escape (`"\ud83d"`), which is
+/// not valid Unicode: it is read as U+FFFD, one UTF-16 code unit as the surrogate was, so the
+/// positions that follow stay right.
+#[test]
+fn a_lone_surrogate_in_the_text_is_read_as_a_replacement_character() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let uri = "file:///j/half-emoji.md";
+    let open = format!(
+        r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"{uri}","languageId":"markdown","version":1,"text":"\ud83d I'm a grumpy gremlin.\n\ude00"}}}}}}"#
+    );
+    lsp.send_framed(open.as_bytes());
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 8, 0, 22),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // The replacement character is one unit: deleting it moves the note back by one.
+    lsp.change(uri, 2, json!([{"range": range(0, 0, 0, 1), "text": ""}]));
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 2)),
+        [diag(
+            range(0, 7, 0, 21),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // A change holding one is taken the same way.
+    let change = format!(
+        r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{{"textDocument":{{"uri":"{uri}","version":3}},"contentChanges":[{{"range":{{"start":{{"line":0,"character":0}},"end":{{"line":0,"character":0}}}},"text":"\udbff\udbff"}}]}}}}"#
+    );
+    lsp.send_framed(change.as_bytes());
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 3)),
+        [diag(
+            range(0, 9, 0, 23),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\nkindly lsp: a message held a lone UTF-16 \
+             surrogate or bytes that are not UTF-8; they were read as U+FFFD (said once)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
 }
 
 /// `kindly lsp < /dev/null` (someone trying it by hand, a script, an editor set up wrong): the
@@ -1585,18 +1805,25 @@ fn an_input_that_ends_before_initialize_is_explained() {
     let (status, stderr) = lsp.close();
     assert_eq!((status.code(), stderr.as_str()), (Some(1), ""));
 
-    // A message that is not JSON-RPC also ends the input, and is said as itself only.
+    // A message that is not JSON before `initialize` is answered too, and the handshake
+    // goes on.
     let mut lsp = Client::spawn(dir.path(), &args[..3]);
-    lsp.stdin
-        .as_mut()
-        .unwrap()
-        .write_all(b"Content-Length: 3\r\n\r\nabc")
-        .unwrap();
-    let (status, stderr) = lsp.close();
-    assert_eq!(status.code(), Some(2));
+    lsp.send_framed(b"abc");
     assert_eq!(
-        stderr,
-        "kindly lsp: the connection failed: the client sent a message that is not valid JSON-RPC\n"
+        lsp.error_without_id(),
+        json!({"code": -32700, "message": "Parse error: a message that is not valid JSON"})
+    );
+    lsp.call(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        stderr.starts_with(
+            "kindly lsp: answered a message that is not valid JSON with -32700 Parse error\n"
+        ),
+        "{stderr}"
     );
 }
 

@@ -1,10 +1,12 @@
 //! `kindly lsp`: a language server over standard input and output, so that any editor with an
 //! LSP client checks journals as they are written.
 //!
-//! Synchronous and single-threaded (lsp-server's reader and writer threads aside): analysing
-//! a changed paragraph takes far less time than a keystroke, so there is nothing to gain from
-//! an async runtime. The flow follows the modules:
+//! Synchronous and single-threaded (a thread reading the input aside): analysing a changed
+//! paragraph takes far less time than a keystroke, so there is nothing to gain from an async
+//! runtime. The flow follows the modules:
 //!
+//! - `transport`: Content-Length framed JSON-RPC, read leniently (a malformed message is
+//!   answered with an error, and the server reads on);
 //! - `position`: LSP line/character positions (UTF-16 by default, UTF-8 when the client offers
 //!   it) to byte offsets and back;
 //! - `config`: settings from the command line, `initializationOptions` and
@@ -20,6 +22,7 @@
 mod config;
 mod position;
 mod present;
+mod transport;
 
 use super::args::{GlobalArgs, LspArgs};
 use super::config::Settings as SettingsFile;
@@ -27,7 +30,7 @@ use super::Status;
 use anyhow::Result;
 use config::{Base, EngineKey, SessionOff, Settings};
 use kindly::{Category, Document, DocumentKind, Engine, Severity};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     CodeActionParams, ConfigurationItem, ConfigurationParams, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, ExecuteCommandOptions,
@@ -43,6 +46,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use transport::{Connection, Incoming};
 
 /// How many queued messages are handled before diagnostics are published: typing fast sends a
 /// burst of changes, and only the last state is worth publishing, but a flood must not starve
@@ -51,8 +55,9 @@ const MAX_BATCH: usize = 64;
 
 /// Runs the server until the client sends `exit`. Exit status 0 after `shutdown` + `exit`, 1
 /// when the client exits or goes away without `shutdown` (the protocol asks for 1 on an `exit`
-/// without `shutdown`, and an input that just ends is the same broken-off session), 2 when the
-/// connection breaks (a message that is not JSON-RPC).
+/// without `shutdown`, and an input that just ends is the same broken-off session), 2 when
+/// reading the input fails. A malformed message does not end the session: it is answered with
+/// an error and the server keeps serving (see `transport`).
 ///
 /// `settings` is the settings file read (its values are in `global` already), and
 /// `settings_error` why the one found could not be read: the server starts anyway, without
@@ -63,20 +68,11 @@ pub(crate) fn run(
     settings_error: Option<String>,
     _args: &LspArgs,
 ) -> Result<Status> {
-    let (connection, io_threads) = Connection::stdio();
+    let connection = Connection::stdio();
     let ending = serve(&connection, global, settings, settings_error)?;
-    // Dropping the connection lets the writer thread flush and stop; the reader thread has
-    // stopped at `exit`, at the end of the input, or at a message it could not read.
-    drop(connection);
-    if let Err(e) = io_threads.join() {
-        // lsp-server's error quotes the message it could not parse, which may hold the user's
-        // text: name the kind of problem only.
-        let what = if e.kind() == std::io::ErrorKind::InvalidData {
-            "the client sent a message that is not valid JSON-RPC".to_string()
-        } else {
-            e.kind().to_string()
-        };
-        eprintln!("kindly lsp: the connection failed: {what}");
+    // The reader thread has stopped at `exit`, at the end of the input, or at a read error.
+    if let Err(e) = connection.join() {
+        eprintln!("kindly lsp: the connection failed: {}", e.kind());
         return Ok(Status::Trouble);
     }
     match ending {
@@ -105,7 +101,7 @@ enum Ending {
     /// After `initialize`, or on an `exit` before it: the status the protocol asks for.
     Served(Status),
     /// The input ended before `initialize`. Said only once the reader thread has been joined:
-    /// a message that is not JSON-RPC also ends the input, and has its own error.
+    /// a read error also ends the input, and has its own message.
     ClosedBeforeInitialize,
     /// The input ended after `initialize`, with neither `shutdown` nor `exit`: said the same way.
     ClosedWithoutShutdown,
@@ -170,15 +166,22 @@ enum Handshake {
 /// (notifications).
 fn wait_for_initialize(conn: &Connection) -> Handshake {
     loop {
-        let Ok(msg) = conn.receiver.recv() else {
+        let Ok(incoming) = conn.receiver.recv() else {
             return Handshake::Closed;
+        };
+        let msg = match incoming {
+            Incoming::Message(msg) => msg,
+            other => {
+                answer_malformed(conn, other);
+                continue;
+            }
         };
         match msg {
             Message::Request(req) if req.method == "initialize" => {
                 return Handshake::Initialize(req.id, req.params)
             }
             Message::Request(req) => {
-                let _ = conn.sender.send(
+                conn.send(
                     Response::new_err(
                         req.id,
                         ErrorCode::ServerNotInitialized as i32,
@@ -190,6 +193,23 @@ fn wait_for_initialize(conn: &Connection) -> Handshake {
             Message::Notification(n) if n.method == "exit" => return Handshake::Exit,
             Message::Notification(_) | Message::Response(_) => {}
         }
+    }
+}
+
+/// Answers a message that is not one (with an error, id `null`) and logs the kind of problem,
+/// never the message. A note is only logged.
+fn answer_malformed(conn: &Connection, incoming: Incoming) {
+    match incoming {
+        Incoming::Malformed { code, what } => {
+            let name = match code {
+                ErrorCode::ParseError => "Parse error",
+                _ => "Invalid Request",
+            };
+            eprintln!("kindly lsp: answered {what} with {} {name}", code as i32);
+            conn.send_error_without_id(code, &format!("{name}: {what}"));
+        }
+        Incoming::Note(what) => eprintln!("kindly lsp: {what}"),
+        Incoming::Message(_) => {}
     }
 }
 
@@ -527,7 +547,14 @@ impl<'c> Server<'c> {
     }
 
     /// Handles one message; `true` on `exit`.
-    fn handle(&mut self, msg: Message) -> bool {
+    fn handle(&mut self, incoming: Incoming) -> bool {
+        let msg = match incoming {
+            Incoming::Message(msg) => msg,
+            other => {
+                answer_malformed(self.conn, other);
+                return false;
+            }
+        };
         match msg {
             Message::Request(req) => self.on_request(req),
             Message::Notification(n) if n.method == "exit" => return true,
@@ -538,9 +565,7 @@ impl<'c> Server<'c> {
     }
 
     fn send(&self, msg: impl Into<Message>) {
-        // A send fails only when the writer thread is gone, i.e. the client closed our output;
-        // the reader then sees the end of input and the loop stops.
-        let _ = self.conn.sender.send(msg.into());
+        self.conn.send(msg.into());
     }
 
     fn notify(&self, method: &str, params: impl serde::Serialize) {
