@@ -1495,10 +1495,20 @@ fn malformed_input_gets_errors_not_crashes() {
         ),
         json!({"code": -32602, "message": "kindly.ignorePhrase takes a document URI and a phrase"})
     );
-    // A malformed notification is logged by method name and skipped.
+    // A malformed notification is logged by method name and skipped; a didOpen that cannot be
+    // read is also said in the editor, since its document gets no notes.
     lsp.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"text": "I'm a grumpy gremlin."}}),
+    );
+    assert_eq!(
+        lsp.shown_message(),
+        (
+            2,
+            "kindly could not check a document: the editor's textDocument/didOpen notification \
+             had no document URI or text."
+                .to_string()
+        )
     );
     // Requests about documents that are not open get empty answers.
     assert_eq!(lsp.hover("file:///nowhere.txt", 0, 0), Value::Null);
@@ -1580,6 +1590,88 @@ fn malformed_input_gets_errors_not_crashes() {
     assert_eq!(
         stderr,
         format!("{ready}kindly lsp: answered a message that is not valid JSON with -32700 Parse error\n")
+    );
+}
+
+/// A document URI is an opaque key: whatever the client sends (brackets, pipes, spaces,
+/// non-ASCII, percent-escaped or not) is used as it came, in diagnostics, hovers and edits.
+#[test]
+fn any_uri_string_names_a_document() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"workspaceEdit": {"documentChanges": true}}}}),
+    );
+    let uris = [
+        "file:///home/me/journal/2024-05-01%20[draft].md",
+        "file:///home/me/journal/2024-05-01 [draft].md",
+        "file:///home/me/journal/2024-05-01%20%5Bdraft%5D.md",
+        "file:///home/me/日記/a|b^c`d{e}\"f.md",
+        "untitled:Untitled-1",
+        "not a uri at all",
+    ];
+    for (i, uri) in uris.iter().enumerate() {
+        // Each is its own document: the same text with a note at a different place.
+        let text = format!("{}I'm a grumpy gremlin.", "x ".repeat(i));
+        lsp.open(uri, "markdown", &text);
+        let c = 2 * u32::try_from(i).unwrap();
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [diag(
+                range(0, 6 + c, 0, 20 + c),
+                3,
+                "labeling",
+                "test.gremlin",
+                GREMLIN
+            )],
+            "{uri}"
+        );
+        assert_eq!(
+            lsp.hover(uri, 0, 8 + c)["range"],
+            range(0, 6 + c, 0, 20 + c),
+            "{uri}"
+        );
+        let actions = lsp.code_actions(uri, range(0, 8 + c, 0, 8 + c));
+        assert_eq!(
+            actions[0]["edit"]["documentChanges"][0]["textDocument"],
+            json!({"uri": uri, "version": 1})
+        );
+        assert_eq!(
+            actions[2]["command"]["arguments"],
+            json!([uri, "grumpy gremlin"])
+        );
+    }
+    lsp.change(
+        uris[0],
+        2,
+        json!([{"range": range(0, 0, 0, 0), "text": "Oh. "}]),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uris[0], 2)),
+        [diag(
+            range(0, 10, 0, 24),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    lsp.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uris[3]}}),
+    );
+    let cleared = lsp.wait("cleared diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uris[3]
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\n",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }
 

@@ -22,6 +22,7 @@
 mod config;
 mod position;
 mod present;
+mod protocol;
 mod transport;
 
 use super::args::{GlobalArgs, LspArgs};
@@ -32,15 +33,14 @@ use config::{Base, EngineKey, SessionOff, Settings};
 use kindly::{Category, Document, DocumentKind, Engine, Severity};
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
-    CodeActionParams, ConfigurationItem, ConfigurationParams, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, ExecuteCommandOptions,
-    ExecuteCommandParams, Hover, HoverContents, HoverParams, HoverProviderCapability,
-    MarkupContent, MarkupKind, MessageType, PublishDiagnosticsParams, ServerCapabilities,
-    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+    ConfigurationItem, ConfigurationParams, ExecuteCommandOptions, ExecuteCommandParams, Hover,
+    HoverContents, HoverProviderCapability, MarkupContent, MarkupKind, MessageType,
+    ServerCapabilities, ShowMessageParams, TextDocumentContentChangeEvent,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
 };
 use position::{Encoding, LineIndex};
 use present::{Filter, Target};
+use protocol::{CodeActionParams, DidChange, DidClose, DidOpen, HoverParams};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -379,7 +379,8 @@ fn full_stop(message: &str) -> String {
 
 /// An open document.
 struct Doc {
-    uri: Uri,
+    /// As the client sent it: an opaque key, never parsed (see `protocol`).
+    uri: String,
     version: i32,
     doc: Document,
     kind: DocumentKind,
@@ -613,12 +614,11 @@ impl<'c> Server<'c> {
     }
 
     fn hover(&self, p: HoverParams) -> Value {
-        let at = p.text_document_position_params;
-        let Some(doc) = self.docs.get(at.text_document.uri.as_str()) else {
+        let Some(doc) = self.docs.get(&p.text_document.uri) else {
             return Value::Null;
         };
         let index = LineIndex::new(doc.doc.text(), self.encoding);
-        let byte = index.offset(at.position);
+        let byte = index.offset(p.position);
         let shown = self.visible(doc);
         let hit = shown
             .iter()
@@ -647,7 +647,7 @@ impl<'c> Server<'c> {
             only.iter()
                 .any(|k| k.as_str().is_empty() || "quickfix".starts_with(k.as_str()))
         });
-        let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else {
+        let Some(doc) = self.docs.get(&p.text_document.uri) else {
             return json!([]);
         };
         if !wants_quickfix {
@@ -693,7 +693,7 @@ impl<'c> Server<'c> {
                 target,
             ));
         }
-        serde_json::to_value(present::into_response(actions)).unwrap_or_else(|_| json!([]))
+        present::into_response(actions)
     }
 
     fn execute_command(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
@@ -812,25 +812,32 @@ impl<'c> Server<'c> {
         match method.as_str() {
             "initialized" => self.pull_configuration(),
             "textDocument/didOpen" => {
-                if let Some(p) = self.notification_params::<DidOpenTextDocumentParams>(&method, n) {
+                if let Some(p) = self.notification_params::<DidOpen>(&method, n) {
                     self.did_open(p);
+                } else {
+                    // Without a URI and a text there is nothing to check, and nowhere to
+                    // publish: the user would see no notes and never know why.
+                    self.show(
+                        MessageType::WARNING,
+                        "kindly could not check a document: the editor's \
+                         textDocument/didOpen notification had no document URI or text."
+                            .to_string(),
+                    );
                 }
             }
             "textDocument/didChange" => {
-                if let Some(p) = self.notification_params::<DidChangeTextDocumentParams>(&method, n)
-                {
+                if let Some(p) = self.notification_params::<DidChange>(&method, n) {
                     self.did_change(p);
                 }
             }
             "textDocument/didClose" => {
-                if let Some(p) = self.notification_params::<DidCloseTextDocumentParams>(&method, n)
-                {
+                if let Some(p) = self.notification_params::<DidClose>(&method, n) {
                     let uri = p.text_document.uri;
-                    self.docs.remove(uri.as_str());
-                    self.dirty.remove(uri.as_str());
+                    self.docs.remove(&uri);
+                    self.dirty.remove(&uri);
                     self.notify(
                         "textDocument/publishDiagnostics",
-                        PublishDiagnosticsParams::new(uri, Vec::new(), None),
+                        json!({ "uri": uri, "diagnostics": [] }),
                     );
                 }
             }
@@ -866,7 +873,7 @@ impl<'c> Server<'c> {
         }
     }
 
-    fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+    fn did_open(&mut self, p: DidOpen) {
         let item = p.text_document;
         let kind = document_kind(&item.language_id, &item.uri);
         let mut doc = Document::new(Arc::clone(&self.engine), kind);
@@ -876,7 +883,7 @@ impl<'c> Server<'c> {
         // positions it sends and expects count it (`a_leading_feff_counts_in_positions` in
         // tests/lsp.rs). Nothing here reads files from disk.
         doc.set_text(&item.text);
-        let key = item.uri.as_str().to_string();
+        let key = item.uri.clone();
         self.docs.insert(
             key.clone(),
             Doc {
@@ -889,10 +896,13 @@ impl<'c> Server<'c> {
         self.dirty.insert(key);
     }
 
-    fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+    fn did_change(&mut self, p: DidChange) {
         let key = p.text_document.uri.as_str();
         let Some(doc) = self.docs.get_mut(key) else {
-            eprintln!("kindly lsp: a change to {key}, which is not open, was ignored");
+            eprintln!(
+                "kindly lsp: a change to {}, which is not open, was ignored",
+                loggable(key)
+            );
             return;
         };
         doc.version = p.text_document.version;
@@ -1002,7 +1012,7 @@ impl<'c> Server<'c> {
             doc.doc.analysis().support.as_ref(),
             Filter {
                 minimum: self.minimum,
-                ignored: self.ignored.get(doc.uri.as_str()),
+                ignored: self.ignored.get(&doc.uri),
             },
         )
     }
@@ -1014,14 +1024,14 @@ impl<'c> Server<'c> {
             };
             let index = LineIndex::new(doc.doc.text(), self.encoding);
             let support = doc.doc.analysis().support.as_ref();
-            let diagnostics = self
+            let diagnostics: Vec<_> = self
                 .visible(doc)
                 .into_iter()
                 .map(|(id, f)| present::diagnostic(id, f, support, &index))
                 .collect();
             self.notify(
                 "textDocument/publishDiagnostics",
-                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version)),
+                json!({ "uri": &doc.uri, "diagnostics": diagnostics, "version": doc.version }),
             );
         }
     }
@@ -1084,12 +1094,12 @@ fn apply_changes(doc: &mut Document, changes: Vec<TextDocumentContentChangeEvent
 /// dialects `mdx`, `quarto`, `rmd`), plain text for `plaintext`/`text`; any other language id
 /// (the user attached kindly to it on purpose) by the file name: `.md`, `.markdown`, `.mdx`,
 /// `.qmd` and `.rmd` are Markdown, everything else plain text.
-fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
+fn document_kind(language_id: &str, uri: &str) -> DocumentKind {
     match language_id.to_ascii_lowercase().as_str() {
         "markdown" | "mdx" | "quarto" | "rmd" | "rmarkdown" => DocumentKind::Markdown,
         "plaintext" | "text" | "txt" => DocumentKind::PlainText,
         _ => {
-            let path = uri.as_str().split(['?', '#']).next().unwrap_or_default();
+            let path = uri.split(['?', '#']).next().unwrap_or_default();
             if crate::cli::inputs::is_markdown(std::path::Path::new(path)) {
                 DocumentKind::Markdown
             } else {
@@ -1097,6 +1107,21 @@ fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
             }
         }
     }
+}
+
+/// A document URI for a log line: as the client sent it, with control characters escaped so
+/// that one line stays one line.
+fn loggable(uri: &str) -> String {
+    uri.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// The path of a `file:` URI (percent-decoded; `file:///C:/x` is `C:/x`).
@@ -1132,7 +1157,6 @@ fn file_uri_to_path(uri: &str) -> Option<PathBuf> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     #[test]
     fn file_uris_become_paths() {
@@ -1150,17 +1174,21 @@ mod tests {
 
     #[test]
     fn language_ids_and_file_names_choose_the_kind() {
-        let uri = |s: &str| Uri::from_str(s).unwrap();
-        let md = uri("file:///j/today.md");
-        let txt = uri("file:///j/today.txt");
-        assert_eq!(document_kind("markdown", &txt), DocumentKind::Markdown);
-        assert_eq!(document_kind("plaintext", &md), DocumentKind::PlainText);
-        assert_eq!(document_kind("text", &md), DocumentKind::PlainText);
-        assert_eq!(document_kind("org", &md), DocumentKind::Markdown);
-        assert_eq!(document_kind("org", &txt), DocumentKind::PlainText);
+        let md = "file:///j/today.md";
+        let txt = "file:///j/today.txt";
+        assert_eq!(document_kind("markdown", txt), DocumentKind::Markdown);
+        assert_eq!(document_kind("plaintext", md), DocumentKind::PlainText);
+        assert_eq!(document_kind("text", md), DocumentKind::PlainText);
+        assert_eq!(document_kind("org", md), DocumentKind::Markdown);
+        assert_eq!(document_kind("org", txt), DocumentKind::PlainText);
         assert_eq!(
-            document_kind("git-commit", &uri("file:///r/.git/COMMIT_EDITMSG")),
+            document_kind("git-commit", "file:///r/.git/COMMIT_EDITMSG"),
             DocumentKind::PlainText
+        );
+        // Any URI string, parsed or not.
+        assert_eq!(
+            document_kind("org", "file:///home/me/journal/2024-05-01 [draft]|^.md"),
+            DocumentKind::Markdown
         );
     }
 

@@ -16,14 +16,12 @@
 //! | low      | Hint          |
 
 use super::position::LineIndex;
+use super::protocol::{DocumentEdit, VersionedIdOut, WorkspaceEdit};
 use kindly::{Category, Finding, FindingId, Severity, Support};
-use lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Command, Diagnostic, DiagnosticSeverity,
-    DocumentChanges, NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier,
-    TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
-};
-use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use lsp_types::{Command, Diagnostic, DiagnosticSeverity, NumberOrString, TextEdit};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The `source` of every diagnostic.
@@ -177,10 +175,26 @@ pub(crate) fn hover_text(f: &Finding, support: Option<&Support>, markdown: bool)
 /// Where code actions for a document go.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target<'a> {
-    pub uri: &'a Uri,
+    /// The document's URI, as the client sent it.
+    pub uri: &'a str,
     pub version: i32,
     /// The client takes versioned `documentChanges` (so a stale edit is refused).
     pub document_changes: bool,
+}
+
+/// The kind of every code action kindly offers.
+pub(crate) const QUICKFIX: &str = "quickfix";
+
+/// A `CodeAction` literal: an edit or a command (never both), with the notes it is for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct CodeAction {
+    pub title: String,
+    pub kind: &'static str,
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<WorkspaceEdit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Command>,
 }
 
 /// The code actions for one shown finding: a rewrite per direct rewording, "Don't flag" and
@@ -188,11 +202,12 @@ pub(crate) struct Target<'a> {
 pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) -> Vec<CodeAction> {
     let quickfix = |title: String| CodeAction {
         title,
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![diagnostic.clone()]),
-        ..CodeAction::default()
+        kind: QUICKFIX,
+        diagnostics: vec![diagnostic.clone()],
+        edit: None,
+        command: None,
     };
-    let uri_arg = json!(target.uri.as_str());
+    let uri_arg = json!(target.uri);
     if f.category == Category::Crisis {
         let title = "Show support resources".to_string();
         return vec![CodeAction {
@@ -252,19 +267,19 @@ pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) 
 fn workspace_edit(target: Target<'_>, edit: TextEdit) -> WorkspaceEdit {
     if target.document_changes {
         WorkspaceEdit {
-            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                text_document: OptionalVersionedTextDocumentIdentifier {
-                    uri: target.uri.clone(),
-                    version: Some(target.version),
+            changes: None,
+            document_changes: Some(vec![DocumentEdit {
+                text_document: VersionedIdOut {
+                    uri: target.uri.to_string(),
+                    version: target.version,
                 },
-                edits: vec![OneOf::Left(edit)],
-            }])),
-            ..WorkspaceEdit::default()
+                edits: vec![edit],
+            }]),
         }
     } else {
         WorkspaceEdit {
-            changes: Some(HashMap::from([(target.uri.clone(), vec![edit])])),
-            ..WorkspaceEdit::default()
+            changes: Some(BTreeMap::from([(target.uri.to_string(), vec![edit])])),
+            document_changes: None,
         }
     }
 }
@@ -284,19 +299,16 @@ pub(crate) fn quiet_paragraph(
     );
     CodeAction {
         title: format!("Quiet this paragraph (adds {IGNORE_COMMENT})"),
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(diagnostics),
+        kind: QUICKFIX,
+        diagnostics,
         edit: Some(workspace_edit(target, edit)),
-        ..CodeAction::default()
+        command: None,
     }
 }
 
-/// Wraps code actions for the response.
-pub(crate) fn into_response(actions: Vec<CodeAction>) -> Vec<CodeActionOrCommand> {
-    actions
-        .into_iter()
-        .map(CodeActionOrCommand::CodeAction)
-        .collect()
+/// The code actions as the response to `textDocument/codeAction`.
+pub(crate) fn into_response(actions: Vec<CodeAction>) -> Value {
+    serde_json::to_value(actions).unwrap_or_else(|_| json!([]))
 }
 
 /// How an ignored phrase is compared: lowercase, curly apostrophes straightened, whitespace
