@@ -1593,6 +1593,78 @@ fn malformed_input_gets_errors_not_crashes() {
     );
 }
 
+/// Positions far along a long line with multibyte text are exact (they are converted from
+/// checkpoints, not counted from the line's start), in both encodings, for diagnostics,
+/// hovers, code actions and incoming edits.
+#[test]
+fn positions_on_a_long_line_with_multibyte_text() {
+    let filler = "Ünï 😀 went to the café, 日本語 too. ".repeat(300);
+    let text = format!("{filler}I'm a grumpy gremlin. {filler}I have a goblin brain.");
+    assert!(!text.contains('\n') && text.len() > 20_000);
+    let dir = workspace();
+    for utf8 in [false, true] {
+        let units = |byte: usize| -> u32 {
+            let before = &text[..byte];
+            u32::try_from(if utf8 {
+                before.len()
+            } else {
+                before.encode_utf16().count()
+            })
+            .unwrap()
+        };
+        let encodings = if utf8 {
+            json!(["utf-8"])
+        } else {
+            json!(["utf-16"])
+        };
+        let (mut lsp, _) = Client::start(
+            &dir,
+            json!({"capabilities": {"general": {"positionEncodings": encodings}}}),
+        );
+        let uri = "file:///j/one-line.txt";
+        lsp.open(uri, "plaintext", &text);
+        let gremlin = text.find("grumpy gremlin").unwrap();
+        let goblin = text.find("goblin brain").unwrap();
+        let g = (units(gremlin), units(gremlin + "grumpy gremlin".len()));
+        let b = (units(goblin), units(goblin + "goblin brain".len()));
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [
+                diag(
+                    range(0, g.0, 0, g.1),
+                    3,
+                    "labeling",
+                    "test.gremlin",
+                    GREMLIN
+                ),
+                diag(
+                    range(0, b.0, 0, b.1),
+                    2,
+                    "self_attack",
+                    "test.goblin",
+                    GOBLIN
+                ),
+            ],
+            "utf8: {utf8}"
+        );
+        assert_eq!(lsp.hover(uri, 0, b.0 + 3)["range"], range(0, b.0, 0, b.1));
+        let actions = lsp.code_actions(uri, range(0, g.0 + 1, 0, g.0 + 1));
+        assert_eq!(
+            actions[0]["edit"]["changes"][uri][0]["range"],
+            range(0, g.0, 0, g.1)
+        );
+        // An edit far along the line lands where the client meant it.
+        lsp.change(
+            uri,
+            2,
+            json!([{"range": range(0, b.0, 0, b.0), "text": "big "}]),
+        );
+        let d = lsp.diagnostics(uri, 2);
+        assert_eq!(d[1]["range"], range(0, b.0 + 4, 0, b.1 + 4), "utf8: {utf8}");
+        assert_eq!(lsp.shutdown().0.code(), Some(0));
+    }
+}
+
 /// A document URI is an opaque key: whatever the client sends (brackets, pipes, spaces,
 /// non-ASCII, percent-escaped or not) is used as it came, in diagnostics, hovers and edits.
 #[test]

@@ -38,11 +38,12 @@ use lsp_types::{
     ServerCapabilities, ShowMessageParams, TextDocumentContentChangeEvent,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
 };
-use position::{Encoding, LineIndex};
+use position::{Encoding, LineIndex, Lines};
 use present::{Filter, Target};
 use protocol::{CodeActionParams, DidChange, DidClose, DidOpen, HoverParams};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -384,6 +385,19 @@ struct Doc {
     version: i32,
     doc: Document,
     kind: DocumentKind,
+    /// The line index of the current text, built on first use and dropped when the text
+    /// changes: publishing, hovers and code actions on one version share it.
+    lines: OnceCell<Lines>,
+}
+
+impl Doc {
+    /// Positions in the current text.
+    fn index(&self, encoding: Encoding) -> LineIndex<'_> {
+        let text = self.doc.text();
+        self.lines
+            .get_or_init(|| Lines::new(text, encoding))
+            .view(text)
+    }
 }
 
 /// Where a settings layer came from, for messages.
@@ -617,7 +631,7 @@ impl<'c> Server<'c> {
         let Some(doc) = self.docs.get(&p.text_document.uri) else {
             return Value::Null;
         };
-        let index = LineIndex::new(doc.doc.text(), self.encoding);
+        let index = doc.index(self.encoding);
         let byte = index.offset(p.position);
         let shown = self.visible(doc);
         let hit = shown
@@ -653,7 +667,7 @@ impl<'c> Server<'c> {
         if !wants_quickfix {
             return json!([]);
         }
-        let index = LineIndex::new(doc.doc.text(), self.encoding);
+        let index = doc.index(self.encoding);
         let (a, b) = index.offsets(p.range);
         let support = doc.doc.analysis().support.as_ref();
         let target = Target {
@@ -891,6 +905,7 @@ impl<'c> Server<'c> {
                 version: item.version,
                 doc,
                 kind,
+                lines: OnceCell::new(),
             },
         );
         self.dirty.insert(key);
@@ -906,7 +921,8 @@ impl<'c> Server<'c> {
             return;
         };
         doc.version = p.text_document.version;
-        apply_changes(&mut doc.doc, p.content_changes, self.encoding);
+        let lines = doc.lines.take();
+        apply_changes(&mut doc.doc, lines, p.content_changes, self.encoding);
         self.dirty.insert(key.to_string());
     }
 
@@ -1022,7 +1038,7 @@ impl<'c> Server<'c> {
             let Some(doc) = self.docs.get(&key) else {
                 continue;
             };
-            let index = LineIndex::new(doc.doc.text(), self.encoding);
+            let index = doc.index(self.encoding);
             let support = doc.doc.analysis().support.as_ref();
             let diagnostics: Vec<_> = self
                 .visible(doc)
@@ -1060,12 +1076,21 @@ fn parse<P: DeserializeOwned>(method: &str, params: Value) -> Result<P, Failure>
 }
 
 /// Applies a `didChange`'s edits in order. A single ranged edit (the usual keystroke) goes
-/// through [`Document::apply_edit`]; several are applied to a copy and analysed once.
-fn apply_changes(doc: &mut Document, changes: Vec<TextDocumentContentChangeEvent>, enc: Encoding) {
+/// through [`Document::apply_edit`]; several are applied to a copy and analysed once. `lines`
+/// is the index of the text before the change, if one was built.
+fn apply_changes(
+    doc: &mut Document,
+    lines: Option<Lines>,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    enc: Encoding,
+) {
     if let [single] = changes.as_slice() {
         match single.range {
             Some(range) => {
-                let (from, to) = LineIndex::new(doc.text(), enc).offsets(range);
+                let (from, to) = match &lines {
+                    Some(lines) => lines.view(doc.text()).offsets(range),
+                    None => LineIndex::new(doc.text(), enc).offsets(range),
+                };
                 if doc.apply_edit(from, to, &single.text).is_err() {
                     // Unreachable: LineIndex only returns character boundaries inside the text.
                     eprintln!("kindly lsp: an edit did not fit the document and was ignored");
@@ -1206,6 +1231,7 @@ mod tests {
         };
         apply_changes(
             &mut doc,
+            None,
             vec![change(0, 0, 0, 0, "😀\n"), change(1, 4, 1, 6, "not")],
             Encoding::Utf16,
         );
