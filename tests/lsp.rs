@@ -1406,6 +1406,106 @@ fn settings_are_pulled_from_clients_that_keep_them() {
     assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
+/// Emacs's Eglot sends every server all the sections of its workspace configuration: with no
+/// `kindly` section (and nothing like a kindly setting) that is no kindly settings, not an
+/// error. A `workspace/configuration` answer of `null` clears that layer, as `{}` does.
+#[test]
+fn other_servers_settings_and_null_answers_clear_the_layer() {
+    let dir = workspace();
+    let text = "I am a muddlehead and I have a goblin brain. I'm a grumpy gremlin.";
+    let goblin = diag(range(0, 31, 0, 43), 2, "self_attack", "test.goblin", GOBLIN);
+    let all = [
+        diag(
+            range(0, 7, 0, 17),
+            4,
+            "overgeneralization",
+            "test.muddle",
+            MUDDLE,
+        ),
+        goblin.clone(),
+        diag(range(0, 51, 0, 65), 3, "labeling", "test.gremlin", GREMLIN),
+    ];
+    let uri = "file:///j/eglot.txt";
+
+    // Pushed settings (no workspace/configuration).
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"initializationOptions": {"minimumSeverity": "high"}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}, "kindly": {"minimumSeverity": "low"}}}),
+    );
+    assert_eq!(without_ids(&lsp.diagnostics(uri, 1)), all);
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}, "rust-analyzer": {"check": {}}}}),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    let shown = |lsp: &Client| {
+        lsp.backlog
+            .iter()
+            .filter(|m| m["method"] == "window/showMessage")
+            .count()
+    };
+    assert_eq!(shown(&lsp), 0);
+    // A mistyped kindly setting is still an error (the first message shown in the session).
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"minimumSeverty": "low"}}),
+    );
+    assert_eq!(
+        lsp.shown_message().1,
+        "kindly could not apply the settings from workspace/didChangeConfiguration: unknown \
+         setting 'minimumSeverty' (known settings: enabledCategories, disabledCategories, \
+         disabledRules, minimumSeverity, packs, builtinPacks, locale, maxReframes). The previous \
+         settings are still in use."
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // Pulled settings: other servers' sections ask for ours, and `null` clears the layer.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"configuration": true}}}),
+    );
+    let answer = |lsp: &mut Client, settings: Value| {
+        let request = lsp.wait("workspace/configuration", |m| {
+            m["method"] == "workspace/configuration"
+        });
+        lsp.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": [settings]}));
+    };
+    answer(&mut lsp, json!({"minimumSeverity": "high"}));
+    lsp.open(uri, "plaintext", text);
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}}}),
+    );
+    answer(&mut lsp, Value::Null);
+    assert_eq!(without_ids(&lsp.diagnostics(uri, 1)), all);
+    assert_eq!(shown(&lsp), 0);
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
 /// Diagnostics for an edit sent in the same write as `shutdown` go out before the `shutdown`
 /// response, and an edit after `shutdown` gets none: nothing but the end of the session may
 /// follow that response.

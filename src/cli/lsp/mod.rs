@@ -857,6 +857,12 @@ impl<'c> Server<'c> {
             }
             "workspace/didChangeConfiguration" => {
                 let settings = n.params.get("settings").cloned().unwrap_or(Value::Null);
+                // Other servers' sections only (Eglot sends them all): no kindly settings.
+                let settings = if config::only_other_sections(&settings) {
+                    Value::Null
+                } else {
+                    settings
+                };
                 let empty = match &settings {
                     Value::Null => true,
                     Value::Object(map) => map.is_empty(),
@@ -952,9 +958,11 @@ impl<'c> Server<'c> {
         if !self.pending_config.remove(&r.id) {
             return;
         }
-        // One item asked, one answer; `null` means the client has no settings for us.
+        // One item asked, one answer. `null` means the client has no settings for us (Neovim
+        // answers it for a section that is gone): that layer is cleared, as `{}` clears it.
+        // An error, or a result that is not a list, leaves the settings as they are.
         if let Ok(Value::Array(items)) = r.response_result {
-            if let Some(value) = items.into_iter().next().filter(|v| !v.is_null()) {
+            if let Some(value) = items.into_iter().next() {
                 self.apply_value(&value, Source::Configuration);
             }
         }
