@@ -240,16 +240,17 @@ impl Client {
         Client::start_with(dir, &["--no-default-packs", "--pack", "pack.toml"], params)
     }
 
+    /// As [`Client::start`], with the capabilities in `params` merged into those of a modern
+    /// client (CodeAction literals), `null` taking one out.
     fn start_with(dir: &TempDir, args: &[&str], params: Value) -> (Client, Value) {
         let mut client = Client::spawn(dir.path(), args);
         let mut init = json!({
             "processId": null,
             "rootUri": dir.uri(),
-            "capabilities": {},
+            "capabilities": {"textDocument": {"codeAction": {"codeActionLiteralSupport":
+                {"codeActionKind": {"valueSet": ["quickfix"]}}}}},
         });
-        if let (Some(init), Value::Object(extra)) = (init.as_object_mut(), params) {
-            init.extend(extra);
-        }
+        merge(&mut init, params);
         let response = client.request("initialize", init);
         let result = response["result"].clone();
         assert!(result.is_object(), "initialize failed: {response}");
@@ -443,6 +444,22 @@ impl Drop for Client {
     }
 }
 
+/// Merges `extra` into `base`, objects key by key; `null` removes a key.
+fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(base), Value::Object(extra)) => {
+            for (key, value) in extra {
+                if value.is_null() {
+                    base.remove(&key);
+                } else {
+                    merge(base.entry(key).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (base, extra) => *base = extra,
+    }
+}
+
 fn read_message(r: &mut impl BufRead) -> Option<Value> {
     let mut length = None;
     loop {
@@ -552,7 +569,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
                 "codeActionProvider": {"codeActionKinds": ["quickfix"]},
                 "executeCommandProvider": {"commands": [
                     "kindly.ignorePhrase", "kindly.disableRule", "kindly.disableCategory",
-                    "kindly.showSupport", "kindly.resetSession"
+                    "kindly.showSupport", "kindly.resetSession", "kindly.applyEdit"
                 ]},
             },
             "serverInfo": {"name": "kindly", "version": env!("CARGO_PKG_VERSION")},
@@ -1585,7 +1602,7 @@ fn malformed_input_gets_errors_not_crashes() {
         ),
         json!({"code": -32602, "message": "unknown command 'kindly.nope' (kindly's commands: \
                kindly.ignorePhrase, kindly.disableRule, kindly.disableCategory, \
-               kindly.showSupport, kindly.resetSession)"})
+               kindly.showSupport, kindly.resetSession, kindly.applyEdit)"})
     );
     assert_eq!(
         error(
@@ -1763,6 +1780,126 @@ fn positions_on_a_long_line_with_multibyte_text() {
         assert_eq!(d[1]["range"], range(0, b.0 + 4, 0, b.1 + 4), "utf8: {utf8}");
         assert_eq!(lsp.shutdown().0.code(), Some(0));
     }
+}
+
+/// A client without `codeActionLiteralSupport` (LSP before 3.8) takes only `Command`s: the
+/// commands as they are, and each edit as `kindly.applyEdit`, which sends it back with
+/// `workspace/applyEdit`; without `workspace.applyEdit` the edits are left out. `context.only`
+/// follows the dot-separated kind hierarchy.
+#[test]
+fn code_actions_follow_the_clients_capabilities_and_kinds() {
+    let dir = workspace();
+    let uri = "file:///j/old-client.txt";
+    let text = "I'm a grumpy gremlin.\n";
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"textDocument": {"codeAction": null},
+                                "workspace": {"applyEdit": true}}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    let commands = lsp.code_actions(uri, range(0, 8, 0, 8));
+    let rewrite = |title: &str, new: &str| {
+        json!({"title": title, "command": "kindly.applyEdit", "arguments": [
+            {"changes": {uri: [{"range": range(0, 6, 0, 20), "newText": new}]}}, title]})
+    };
+    let quiet = "Quiet this paragraph (adds <!-- kindly-ignore -->)";
+    assert_eq!(
+        commands,
+        [
+            rewrite("Rewrite as: “tired human”", "tired human"),
+            rewrite(
+                "Rewrite as: “person having a hard day”",
+                "person having a hard day"
+            ),
+            json!({"title": "Don't flag “grumpy gremlin” in this file",
+                   "command": "kindly.ignorePhrase", "arguments": [uri, "grumpy gremlin"]}),
+            json!({"title": "Turn off rule test.gremlin for this session",
+                   "command": "kindly.disableRule", "arguments": ["test.gremlin"]}),
+            json!({"title": "Turn off labeling (harsh label) for this session",
+                   "command": "kindly.disableCategory", "arguments": ["labeling"]}),
+            json!({"title": quiet, "command": "kindly.applyEdit", "arguments": [
+                {"changes": {uri: [{"range": range(0, 0, 0, 0),
+                                    "newText": "<!-- kindly-ignore -->\n"}]}}, quiet]}),
+        ]
+    );
+    // Running the rewrite sends its edit to the client to apply.
+    assert_eq!(
+        lsp.run_command(&json!({"command": commands[0]})),
+        Value::Null
+    );
+    let apply = lsp.wait("workspace/applyEdit", |m| {
+        m["method"] == "workspace/applyEdit"
+    });
+    assert_eq!(
+        apply["params"],
+        json!({"label": "Rewrite as: “tired human”", "edit": commands[0]["arguments"][0]})
+    );
+    lsp.send(&json!({"jsonrpc": "2.0", "id": apply["id"], "result": {"applied": true}}));
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.applyEdit", "arguments": [{"edit": 1}]}),
+    );
+    assert_eq!(
+        refused["error"],
+        json!({"code": -32602, "message": "kindly.applyEdit takes a workspace edit"})
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // Without workspace/applyEdit, only the commands.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"textDocument": {"codeAction": null}}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    let commands = lsp.code_actions(uri, range(0, 8, 0, 8));
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kindly.ignorePhrase",
+            "kindly.disableRule",
+            "kindly.disableCategory"
+        ]
+    );
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.applyEdit", "arguments": [{"changes": {}}]}),
+    );
+    assert_eq!(
+        refused["error"],
+        json!({"code": -32803, "message": "the editor does not take edits from the server \
+                                           (workspace/applyEdit)"})
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // `only`: the kind and its sub-kinds, never a prefix of a name.
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    for (only, count) in [
+        (json!(["quickfix"]), 6),
+        (json!([""]), 6),
+        (json!(["refactor", "quickfix"]), 6),
+        (json!(["q"]), 0),
+        (json!(["quick"]), 0),
+        (json!(["quickfix.kindly"]), 0),
+        (json!(["refactor"]), 0),
+        (json!(["source.organizeImports"]), 0),
+        (json!([]), 0),
+    ] {
+        let actions = lsp.call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 8, 0, 8),
+                   "context": {"diagnostics": [], "only": only}}),
+        );
+        assert_eq!(actions.as_array().unwrap().len(), count, "{only}");
+    }
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
 /// A document URI is an opaque key: whatever the client sends (brackets, pipes, spaces,

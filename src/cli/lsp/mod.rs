@@ -223,6 +223,11 @@ struct ClientInfo {
     config_pull: bool,
     /// The client takes versioned `documentChanges` in workspace edits.
     document_changes: bool,
+    /// The client takes `CodeAction` literals (`codeActionLiteralSupport`); without it only
+    /// `Command`s.
+    code_action_literals: bool,
+    /// The client applies edits the server sends with `workspace/applyEdit`.
+    apply_edit: bool,
     /// The client renders Markdown hovers.
     hover_markdown: bool,
     /// The first workspace folder, for relative pack paths.
@@ -257,6 +262,10 @@ impl ClientInfo {
             config_pull: caps.pointer("/workspace/configuration") == Some(&Value::Bool(true)),
             document_changes: caps.pointer("/workspace/workspaceEdit/documentChanges")
                 == Some(&Value::Bool(true)),
+            code_action_literals: caps
+                .pointer("/textDocument/codeAction/codeActionLiteralSupport")
+                .is_some_and(Value::is_object),
+            apply_edit: caps.pointer("/workspace/applyEdit") == Some(&Value::Bool(true)),
             hover_markdown,
             root,
         }
@@ -438,6 +447,8 @@ struct Server<'c> {
     encoding: Encoding,
     config_pull: bool,
     document_changes: bool,
+    code_action_literals: bool,
+    apply_edit: bool,
     hover_markdown: bool,
     root: Option<PathBuf>,
 
@@ -474,6 +485,8 @@ impl<'c> Server<'c> {
             encoding: client.encoding,
             config_pull: client.config_pull,
             document_changes: client.document_changes,
+            code_action_literals: client.code_action_literals,
+            apply_edit: client.apply_edit,
             hover_markdown: client.hover_markdown,
             root: client.root.clone(),
             base: start.base,
@@ -657,9 +670,15 @@ impl<'c> Server<'c> {
     }
 
     fn code_action(&self, p: CodeActionParams) -> Value {
+        // Kinds are a dot-separated hierarchy: "quickfix" asks for "quickfix" and
+        // "quickfix.anything", never for "q"; the empty kind is the root of every kind.
         let wants_quickfix = p.context.only.as_ref().is_none_or(|only| {
-            only.iter()
-                .any(|k| k.as_str().is_empty() || "quickfix".starts_with(k.as_str()))
+            only.iter().any(|k| {
+                k.is_empty()
+                    || present::QUICKFIX
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
         });
         let Some(doc) = self.docs.get(&p.text_document.uri) else {
             return json!([]);
@@ -707,7 +726,14 @@ impl<'c> Server<'c> {
                 target,
             ));
         }
-        present::into_response(actions)
+        if self.code_action_literals {
+            present::into_response(actions)
+        } else {
+            // A client that predates CodeAction literals (LSP 3.8) takes commands only: an
+            // edit is carried by kindly.applyEdit, which sends it back with
+            // workspace/applyEdit, and left out if the client cannot apply edits that way.
+            present::into_commands(actions, self.apply_edit)
+        }
     }
 
     fn execute_command(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
@@ -790,6 +816,33 @@ impl<'c> Server<'c> {
                 if let Some(support) = support {
                     self.show(MessageType::INFO, present::support_text(support, false));
                 }
+            }
+            present::CMD_APPLY_EDIT => {
+                let edit = p.arguments.first().filter(|e| {
+                    e.get("changes").is_some_and(Value::is_object)
+                        || e.get("documentChanges").is_some_and(Value::is_array)
+                });
+                let Some(edit) = edit else {
+                    return Err(Failure::invalid(format!(
+                        "{} takes a workspace edit",
+                        present::CMD_APPLY_EDIT
+                    )));
+                };
+                if !self.apply_edit {
+                    return Err(Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: "the editor does not take edits from the server \
+                                  (workspace/applyEdit)"
+                            .to_string(),
+                    });
+                }
+                let mut params = json!({ "edit": edit });
+                if let Some(label) = arg(1) {
+                    params["label"] = json!(label);
+                }
+                self.next_request += 1;
+                let id = RequestId::from(format!("kindly/applyEdit/{}", self.next_request));
+                self.send(Request::new(id, "workspace/applyEdit".to_string(), params));
             }
             present::CMD_RESET => {
                 // Forget the session's choices and read the packs again (so an edited pack

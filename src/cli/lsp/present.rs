@@ -33,12 +33,16 @@ pub(crate) const CMD_DISABLE: &str = "kindly.disableCategory";
 pub(crate) const CMD_DISABLE_RULE: &str = "kindly.disableRule";
 pub(crate) const CMD_SUPPORT: &str = "kindly.showSupport";
 pub(crate) const CMD_RESET: &str = "kindly.resetSession";
-pub(crate) const COMMANDS: [&str; 5] = [
+/// Sends its argument, a workspace edit, back with `workspace/applyEdit`: how a client that
+/// takes only `Command`s gets a code action's edit.
+pub(crate) const CMD_APPLY_EDIT: &str = "kindly.applyEdit";
+pub(crate) const COMMANDS: [&str; 6] = [
     CMD_IGNORE,
     CMD_DISABLE_RULE,
     CMD_DISABLE,
     CMD_SUPPORT,
     CMD_RESET,
+    CMD_APPLY_EDIT,
 ];
 
 /// What decides which findings are shown, besides the analysis itself.
@@ -309,6 +313,26 @@ pub(crate) fn quiet_paragraph(
 /// The code actions as the response to `textDocument/codeAction`.
 pub(crate) fn into_response(actions: Vec<CodeAction>) -> Value {
     serde_json::to_value(actions).unwrap_or_else(|_| json!([]))
+}
+
+/// The code actions as `Command`s, for a client without `codeActionLiteralSupport`: an action
+/// that runs a command is that command; an edit becomes [`CMD_APPLY_EDIT`] with the edit and
+/// the title as arguments when the client takes `workspace/applyEdit` (`apply_edit`), and is
+/// left out otherwise.
+pub(crate) fn into_commands(actions: Vec<CodeAction>, apply_edit: bool) -> Value {
+    let commands: Vec<Command> = actions
+        .into_iter()
+        .filter_map(|a| match (a.command, a.edit) {
+            (Some(command), _) => Some(command),
+            (None, Some(edit)) if apply_edit => Some(Command::new(
+                a.title.clone(),
+                CMD_APPLY_EDIT.to_string(),
+                Some(vec![json!(edit), json!(a.title)]),
+            )),
+            (None, _) => None,
+        })
+        .collect();
+    serde_json::to_value(commands).unwrap_or_else(|_| json!([]))
 }
 
 /// How an ignored phrase is compared: lowercase, curly apostrophes straightened, whitespace
