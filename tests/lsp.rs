@@ -1902,6 +1902,76 @@ fn code_actions_follow_the_clients_capabilities_and_kinds() {
     assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
+/// "Quiet this paragraph" puts the comment where it quiets the note and the Markdown stays as
+/// it was: after front matter, inside a list item at its content's indentation, above a table;
+/// with the document's own line ending.
+#[test]
+fn quieting_a_paragraph_keeps_the_markdown_as_it_was() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let quiet = "Quiet this paragraph (adds <!-- kindly-ignore -->)";
+    for (i, (text, note, quieted)) in [
+        (
+            "---\ntitle: Monday\n---\nI'm a grumpy gremlin.\n",
+            "gremlin",
+            "---\ntitle: Monday\n---\n<!-- kindly-ignore -->\nI'm a grumpy gremlin.\n",
+        ),
+        (
+            "* Fine.\n\n  I'm a grumpy gremlin.\n",
+            "gremlin",
+            "* Fine.\n\n  <!-- kindly-ignore -->\n  I'm a grumpy gremlin.\n",
+        ),
+        (
+            "- Fine.\n\n- I'm a grumpy gremlin.\n\n- Fine.\n",
+            "gremlin",
+            "- Fine.\n\n- I'm a grumpy gremlin.\n  <!-- kindly-ignore -->\n\n- Fine.\n",
+        ),
+        (
+            "| day | note |\n|---|---|\n| Mon | I'm a grumpy gremlin |\n",
+            "gremlin",
+            "<!-- kindly-ignore -->\n| day | note |\n|---|---|\n| Mon | I'm a grumpy gremlin |\n",
+        ),
+        (
+            "Monday.\r\n\r\nI'm a grumpy gremlin.\r\n",
+            "gremlin",
+            "Monday.\r\n\r\n<!-- kindly-ignore -->\r\nI'm a grumpy gremlin.\r\n",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("file:///j/quiet{i}.md");
+        lsp.open(&uri, "markdown", text);
+        let diags = lsp.diagnostics(&uri, 1);
+        assert_eq!(diags.len(), 1, "{text:?}");
+        let at = text[..text.find(note).unwrap()].encode_utf16().count();
+        let line = text[..text.find(note).unwrap()]
+            .split_inclusive('\n')
+            .count()
+            .saturating_sub(1);
+        let line_start = text[..text.find(note).unwrap()]
+            .rfind('\n')
+            .map_or(0, |i| text[..=i].encode_utf16().count());
+        let (line, character) = (
+            u32::try_from(line).unwrap(),
+            u32::try_from(at - line_start).unwrap(),
+        );
+        let actions = lsp.code_actions(&uri, range(line, character, line, character));
+        let action = actions.last().unwrap();
+        assert_eq!(action["title"], quiet, "{text:?}");
+        let edit = &action["edit"]["changes"][&uri][0];
+        assert_eq!(apply_text_edit(text, edit, false), quieted, "{text:?}");
+        // Applied, it quiets the note.
+        lsp.change(
+            &uri,
+            2,
+            json!([{"range": edit["range"], "text": edit["newText"]}]),
+        );
+        assert_eq!(lsp.diagnostics(&uri, 2), Vec::<Value>::new(), "{quieted:?}");
+    }
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+}
+
 /// A document URI is an opaque key: whatever the client sends (brackets, pipes, spaces,
 /// non-ASCII, percent-escaped or not) is used as it came, in diagnostics, hovers and edits.
 #[test]

@@ -23,6 +23,7 @@ mod config;
 mod position;
 mod present;
 mod protocol;
+mod quiet;
 mod transport;
 
 use super::args::{GlobalArgs, LspArgs};
@@ -397,15 +398,37 @@ struct Doc {
     /// The line index of the current text, built on first use and dropped when the text
     /// changes: publishing, hovers and code actions on one version share it.
     lines: OnceCell<Lines>,
+    /// The Markdown structure of the current text, for "Quiet this paragraph"; built and
+    /// dropped the same way.
+    markdown: OnceCell<quiet::Markdown>,
 }
 
 impl Doc {
+    fn new(uri: String, version: i32, doc: Document, kind: DocumentKind) -> Doc {
+        Doc {
+            uri,
+            version,
+            doc,
+            kind,
+            lines: OnceCell::new(),
+            markdown: OnceCell::new(),
+        }
+    }
+
     /// Positions in the current text.
     fn index(&self, encoding: Encoding) -> LineIndex<'_> {
         let text = self.doc.text();
         self.lines
             .get_or_init(|| Lines::new(text, encoding))
             .view(text)
+    }
+
+    /// The Markdown structure of the current text, or `None` for plain text.
+    fn markdown(&self) -> Option<&quiet::Markdown> {
+        (self.kind == DocumentKind::Markdown).then(|| {
+            self.markdown
+                .get_or_init(|| quiet::structure(self.doc.text()))
+        })
     }
 }
 
@@ -696,8 +719,9 @@ impl<'c> Server<'c> {
         };
         let mut actions = Vec::new();
         let mut commands_seen = BTreeSet::new();
-        // Paragraph start -> the shown notes there, for one "Quiet this paragraph" each.
-        let mut paragraphs: BTreeMap<usize, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        // The paragraphs (as written) of the shown notes, in text order, each with its notes,
+        // for one "Quiet this paragraph" each. Found once per paragraph, not per note.
+        let mut paragraphs: Vec<(std::ops::Range<usize>, Vec<lsp_types::Diagnostic>)> = Vec::new();
         let text = doc.doc.text();
         for (id, f) in self.visible(doc) {
             if f.bytes.start > b || f.bytes.end < a {
@@ -705,10 +729,15 @@ impl<'c> Server<'c> {
             }
             let diagnostic = present::diagnostic(id, f, support, &index);
             if f.category != Category::Crisis {
-                paragraphs
-                    .entry(present::paragraph_start(text, f.bytes.start))
-                    .or_default()
-                    .push(diagnostic.clone());
+                match paragraphs.last_mut() {
+                    Some((range, notes)) if range.contains(&f.bytes.start) => {
+                        notes.push(diagnostic.clone());
+                    }
+                    _ => paragraphs.push((
+                        quiet::paragraph_at(text, f.bytes.start),
+                        vec![diagnostic.clone()],
+                    )),
+                }
             }
             for action in present::actions(f, &diagnostic, target) {
                 // One "Turn off labeling" even when the range covers several labels; every
@@ -719,12 +748,16 @@ impl<'c> Server<'c> {
                 actions.push(action);
             }
         }
-        for (start, diagnostics) in paragraphs {
-            actions.push(present::quiet_paragraph(
-                index.position(start),
-                diagnostics,
-                target,
-            ));
+        for (range, diagnostics) in paragraphs {
+            // Not offered where the comment cannot go without changing the Markdown.
+            if let Some((at, insert)) = quiet::insertion(text, doc.markdown(), range) {
+                actions.push(present::quiet_paragraph(
+                    index.position(at),
+                    insert,
+                    diagnostics,
+                    target,
+                ));
+            }
         }
         if self.code_action_literals {
             present::into_response(actions)
@@ -957,16 +990,8 @@ impl<'c> Server<'c> {
         // tests/lsp.rs). Nothing here reads files from disk.
         doc.set_text(&item.text);
         let key = item.uri.clone();
-        self.docs.insert(
-            key.clone(),
-            Doc {
-                uri: item.uri,
-                version: item.version,
-                doc,
-                kind,
-                lines: OnceCell::new(),
-            },
-        );
+        self.docs
+            .insert(key.clone(), Doc::new(item.uri, item.version, doc, kind));
         self.dirty.insert(key);
     }
 
@@ -981,6 +1006,7 @@ impl<'c> Server<'c> {
         };
         doc.version = p.text_document.version;
         let lines = doc.lines.take();
+        doc.markdown.take();
         apply_changes(&mut doc.doc, lines, p.content_changes, self.encoding);
         self.dirty.insert(key.to_string());
     }

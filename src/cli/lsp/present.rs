@@ -288,19 +288,17 @@ fn workspace_edit(target: Target<'_>, edit: TextEdit) -> WorkspaceEdit {
     }
 }
 
-pub(crate) use kindly::{paragraph_start, IGNORE_COMMENT};
+use super::quiet::IGNORE_COMMENT;
 
-/// "Quiet this paragraph": inserts the ignore comment as a line of its own at `at`, the start
-/// of the paragraph's first line, for the shown notes of that paragraph (`diagnostics`).
+/// "Quiet this paragraph": inserts `text` (the ignore comment on a line of its own, see
+/// `quiet`) at `at`, for the shown notes of that paragraph (`diagnostics`).
 pub(crate) fn quiet_paragraph(
     at: lsp_types::Position,
+    text: String,
     diagnostics: Vec<Diagnostic>,
     target: Target<'_>,
 ) -> CodeAction {
-    let edit = TextEdit::new(
-        lsp_types::Range { start: at, end: at },
-        format!("{IGNORE_COMMENT}\n"),
-    );
+    let edit = TextEdit::new(lsp_types::Range { start: at, end: at }, text);
     CodeAction {
         title: format!("Quiet this paragraph (adds {IGNORE_COMMENT})"),
         kind: QUICKFIX,
@@ -365,17 +363,6 @@ fn escape(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_paragraph_starts_after_the_last_blank_line() {
-        let text = "one\n\ntwo\nthree\r\n  \r\nfour\nfive";
-        assert_eq!(paragraph_start(text, 1), 0);
-        assert_eq!(paragraph_start(text, text.find("three").unwrap() + 2), 5);
-        assert_eq!(
-            paragraph_start(text, text.find("five").unwrap()),
-            text.find("four").unwrap()
-        );
-    }
 
     #[test]
     fn phrases_compare_loosely_and_titles_stay_on_one_line() {
