@@ -742,20 +742,34 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
         json!({"command": "kindly.resetSession", "arguments": []}),
     );
     assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
-    // A rule that does not exist (or a crisis rule) is refused with the engine's words.
-    lsp.call(
-        "workspace/executeCommand",
-        json!({"command": "kindly.disableRule", "arguments": ["test.mudle"]}),
-    );
-    assert_eq!(
-        lsp.shown_message(),
+    // A rule that does not exist (or a crisis rule) is refused with the engine's words, as
+    // the answer to the command (as for the crisis category), and nothing changes.
+    for (id, why) in [
         (
-            1,
-            "kindly could not turn off rule 'test.mudle': could not build the checker: no \
-             loaded rule 'test.mudle' to turn off; did you mean 'test.muddle'?"
-                .to_string()
-        )
+            "test.mudle",
+            "no loaded rule 'test.mudle' to turn off; did you mean 'test.muddle'?",
+        ),
+        (
+            "test.vanish",
+            "rule 'test.vanish' cannot be turned off: crisis language is always caught (see \
+             README, Safety)",
+        ),
+    ] {
+        let refused = lsp.request(
+            "workspace/executeCommand",
+            json!({"command": "kindly.disableRule", "arguments": [id]}),
+        );
+        assert_eq!(
+            refused["error"],
+            json!({"code": -32602, "message": format!(
+                "kindly could not turn off rule '{id}': could not build the checker: {why}")}),
+        );
+    }
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.disableCategory", "arguments": ["crisis"]}),
     );
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
     lsp.call(
         "workspace/executeCommand",
         json!({"command": "kindly.ignorePhrase", "arguments": [uri, "goblin brain"]}),
@@ -1627,6 +1641,11 @@ fn malformed_input_gets_errors_not_crashes() {
                 .to_string()
         )
     );
+    // A second `initialize` is an invalid request.
+    assert_eq!(
+        error(&mut lsp, "initialize", json!({"capabilities": {}})),
+        json!({"code": -32600, "message": "the server is already initialized"})
+    );
     // Requests about documents that are not open get empty answers.
     assert_eq!(lsp.hover("file:///nowhere.txt", 0, 0), Value::Null);
     assert_eq!(
@@ -1651,6 +1670,29 @@ fn malformed_input_gets_errors_not_crashes() {
             "test.gremlin",
             GREMLIN
         )]
+    );
+    // A hover on a line past the last has nothing to show (it used to be clamped to the end
+    // of the text, which showed the last note).
+    assert_eq!(lsp.hover(uri, 0, 20)["range"], range(0, 13, 0, 27));
+    lsp.change(
+        uri,
+        3,
+        json!([{"range": range(0, 28, 0, 28), "text": "\nAnd I'm a grumpy gremlin"}]),
+    );
+    assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
+    assert_eq!(lsp.hover(uri, 1, 24)["range"], range(1, 10, 1, 24));
+    assert_eq!(lsp.hover(uri, 2, 0), Value::Null);
+    assert_eq!(lsp.hover(uri, 99, 0), Value::Null);
+    // A code action range that ends before it starts is invalid.
+    assert_eq!(
+        error(
+            &mut lsp,
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 20, 0, 14),
+                   "context": {"diagnostics": []}})
+        ),
+        json!({"code": -32602, "message": "invalid params for textDocument/codeAction: the range \
+               ends before it starts"})
     );
     // After shutdown, requests are refused.
     assert_eq!(lsp.call("shutdown", Value::Null), Value::Null);

@@ -647,8 +647,15 @@ impl<'c> Server<'c> {
                 self.shutdown = true;
                 Ok(Value::Null)
             }
+            // A client that sends `initialize` twice gets told so, not "method not found".
+            "initialize" => Err(Failure {
+                code: ErrorCode::InvalidRequest,
+                message: "the server is already initialized".to_string(),
+            }),
             "textDocument/hover" => parse(method, req.params).map(|p| self.hover(p)),
-            "textDocument/codeAction" => parse(method, req.params).map(|p| self.code_action(p)),
+            "textDocument/codeAction" => {
+                parse(method, req.params).and_then(|p| self.code_action(p))
+            }
             "workspace/executeCommand" => {
                 parse(method, req.params).and_then(|p| self.execute_command(p))
             }
@@ -668,6 +675,11 @@ impl<'c> Server<'c> {
             return Value::Null;
         };
         let index = doc.index(self.encoding);
+        // A line past the last is no place in the text: nothing to say (a character past the
+        // end of a line is the line's end, as the protocol says).
+        if !index.has_line(p.position.line) {
+            return Value::Null;
+        }
         let byte = index.offset(p.position);
         let shown = self.visible(doc);
         let hit = shown
@@ -692,7 +704,13 @@ impl<'c> Server<'c> {
         serde_json::to_value(hover).unwrap_or(Value::Null)
     }
 
-    fn code_action(&self, p: CodeActionParams) -> Value {
+    fn code_action(&self, p: CodeActionParams) -> Result<Value, Failure> {
+        let (start, end) = (p.range.start, p.range.end);
+        if (end.line, end.character) < (start.line, start.character) {
+            return Err(Failure::invalid(
+                "invalid params for textDocument/codeAction: the range ends before it starts",
+            ));
+        }
         // Kinds are a dot-separated hierarchy: "quickfix" asks for "quickfix" and
         // "quickfix.anything", never for "q"; the empty kind is the root of every kind.
         let wants_quickfix = p.context.only.as_ref().is_none_or(|only| {
@@ -704,10 +722,10 @@ impl<'c> Server<'c> {
             })
         });
         let Some(doc) = self.docs.get(&p.text_document.uri) else {
-            return json!([]);
+            return Ok(json!([]));
         };
         if !wants_quickfix {
-            return json!([]);
+            return Ok(json!([]));
         }
         let index = doc.index(self.encoding);
         let (a, b) = index.offsets(p.range);
@@ -759,14 +777,14 @@ impl<'c> Server<'c> {
                 ));
             }
         }
-        if self.code_action_literals {
+        Ok(if self.code_action_literals {
             present::into_response(actions)
         } else {
             // A client that predates CodeAction literals (LSP 3.8) takes commands only: an
             // edit is carried by kindly.applyEdit, which sends it back with
             // workspace/applyEdit, and left out if the client cannot apply edits that way.
             present::into_commands(actions, self.apply_edit)
-        }
+        })
     }
 
     fn execute_command(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
@@ -805,13 +823,11 @@ impl<'c> Server<'c> {
                     };
                 let mut off = self.session_off.clone();
                 off.categories.insert(category);
-                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
-                {
-                    self.show(
-                        MessageType::ERROR,
-                        format!("kindly could not turn off {}: {e}", category.id()),
-                    );
-                }
+                self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                    .map_err(|e| Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: format!("kindly could not turn off {}: {e}", category.id()),
+                    })?;
             }
             present::CMD_DISABLE_RULE => {
                 let Some(id) = arg(0).map(str::trim).filter(|id| !id.is_empty()) else {
@@ -821,19 +837,17 @@ impl<'c> Server<'c> {
                     )));
                 };
                 // The engine says whether the rule exists and may be turned off (crisis rules
-                // may not); a refusal is shown and nothing changes.
+                // may not); a refusal is the answer, as for a crisis category, and nothing
+                // changes.
                 let mut off = self.session_off.clone();
                 off.rules.insert(id.to_string());
-                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
-                {
-                    self.show(
-                        MessageType::ERROR,
-                        format!(
+                self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                    .map_err(|e| {
+                        Failure::invalid(format!(
                             "kindly could not turn off rule '{}': {e}",
                             config::printable(id)
-                        ),
-                    );
-                }
+                        ))
+                    })?;
             }
             present::CMD_SUPPORT => {
                 let Some(uri) = arg(0) else {
@@ -883,12 +897,11 @@ impl<'c> Server<'c> {
                 self.ignored.clear();
                 self.dirty.extend(self.docs.keys().cloned());
                 let (init, change) = (self.init.clone(), self.change.clone());
-                if let Err(e) = self.reconfigure(init, change, SessionOff::default(), true) {
-                    self.show(
-                        MessageType::ERROR,
-                        format!("kindly could not reset the session: {e}"),
-                    );
-                }
+                self.reconfigure(init, change, SessionOff::default(), true)
+                    .map_err(|e| Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: format!("kindly could not reset the session: {e}"),
+                    })?;
             }
             other => {
                 return Err(Failure::invalid(format!(

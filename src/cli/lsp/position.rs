@@ -154,6 +154,11 @@ impl<'a> LineIndex<'a> {
         Range::new(self.position(start), self.position(end))
     }
 
+    /// Whether line `line` exists (a text has one line more than it has line breaks).
+    pub(crate) fn has_line(&self, line: u32) -> bool {
+        (line as usize) < self.lines.starts.len()
+    }
+
     /// The byte offset of an LSP position, clamped as described in the module docs.
     pub(crate) fn offset(&self, pos: Position) -> usize {
         let line = pos.line as usize;
