@@ -51,7 +51,8 @@ pub(crate) enum Incoming {
 /// The server's side of the connection.
 pub(crate) struct Connection {
     pub(crate) receiver: mpsc::Receiver<Incoming>,
-    reader: JoinHandle<io::Result<()>>,
+    /// The reader thread, or why it could not be started.
+    reader: io::Result<JoinHandle<io::Result<()>>>,
 }
 
 impl Connection {
@@ -88,26 +89,25 @@ impl Connection {
     /// The error that stopped reading (never a malformed message: those are answered).
     pub(crate) fn join(self) -> io::Result<()> {
         drop(self.receiver);
-        self.reader
+        self.reader?
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the reader thread panicked")))
     }
 }
 
-/// Starts the reader thread over `input`.
+/// Starts the reader thread over `input`. If no thread can be started, the channel is closed at
+/// once (the server sees the end of its input) and the error is what [`Connection::join`]
+/// returns.
 fn spawn_reader<R: Read + Send + 'static>(
     input: R,
-) -> (mpsc::Receiver<Incoming>, JoinHandle<io::Result<()>>) {
+) -> (
+    mpsc::Receiver<Incoming>,
+    io::Result<JoinHandle<io::Result<()>>>,
+) {
     let (tx, rx) = mpsc::sync_channel(READ_AHEAD);
     let handle = std::thread::Builder::new()
         .name("kindly-lsp-reader".to_string())
         .spawn(move || read_all(input, &tx));
-    let handle = match handle {
-        Ok(h) => h,
-        // No thread: a reader that reports the failure, so the server ends as for a broken
-        // connection rather than waiting forever.
-        Err(e) => std::thread::spawn(move || Err(e)),
-    };
     (rx, handle)
 }
 
@@ -574,6 +574,45 @@ mod tests {
             frames(&input),
             [Frame::Bad("a header line that does not end"), body("{}")]
         );
+    }
+
+    #[test]
+    fn the_reader_reads_on_after_bad_messages_and_stops_at_exit() {
+        let mut input = Vec::new();
+        for body in [
+            &br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#[..],
+            b"{oops",
+            br#"{"jsonrpc":"2.0","method":"m","params":"\ud800"}"#,
+            br#"{"jsonrpc":"2.0","method":"exit"}"#,
+            br#"{"jsonrpc":"2.0","id":2,"method":"after-exit"}"#,
+        ] {
+            input.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+            input.extend_from_slice(body);
+        }
+        let (rx, reader) = spawn_reader(std::io::Cursor::new(input));
+        let got: Vec<String> = rx
+            .iter()
+            .map(|incoming| match incoming {
+                Incoming::Message(Message::Request(r)) => format!("request {}", r.method),
+                Incoming::Message(Message::Notification(n)) => {
+                    format!("notification {} {}", n.method, n.params)
+                }
+                Incoming::Message(Message::Response(_)) => "response".to_string(),
+                Incoming::Malformed { code, .. } => format!("malformed {}", code as i32),
+                Incoming::Note(_) => "note".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "request initialize",
+                "malformed -32700",
+                "note",
+                "notification m \"\u{FFFD}\"",
+                "notification exit null",
+            ]
+        );
+        reader.unwrap().join().unwrap().unwrap();
     }
 
     #[test]
