@@ -240,16 +240,17 @@ impl Client {
         Client::start_with(dir, &["--no-default-packs", "--pack", "pack.toml"], params)
     }
 
+    /// As [`Client::start`], with the capabilities in `params` merged into those of a modern
+    /// client (CodeAction literals), `null` taking one out.
     fn start_with(dir: &TempDir, args: &[&str], params: Value) -> (Client, Value) {
         let mut client = Client::spawn(dir.path(), args);
         let mut init = json!({
             "processId": null,
             "rootUri": dir.uri(),
-            "capabilities": {},
+            "capabilities": {"textDocument": {"codeAction": {"codeActionLiteralSupport":
+                {"codeActionKind": {"valueSet": ["quickfix"]}}}}},
         });
-        if let (Some(init), Value::Object(extra)) = (init.as_object_mut(), params) {
-            init.extend(extra);
-        }
+        merge(&mut init, params);
         let response = client.request("initialize", init);
         let result = response["result"].clone();
         assert!(result.is_object(), "initialize failed: {response}");
@@ -263,6 +264,29 @@ impl Client {
         write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
         stdin.write_all(&body).unwrap();
         stdin.flush().unwrap();
+    }
+
+    /// Writes `bytes` as they are.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Sends `body` (any bytes) with a correct Content-Length header.
+    fn send_framed(&mut self, body: &[u8]) {
+        let mut raw = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        raw.extend_from_slice(body);
+        self.send_raw(&raw);
+    }
+
+    /// The `error` of the next response with id `null` (the answer to a malformed message).
+    fn error_without_id(&mut self) -> Value {
+        let msg = self.wait("an error response with id null", |m| {
+            m.get("id") == Some(&Value::Null) && m.get("method").is_none()
+        });
+        assert_eq!(msg["jsonrpc"], "2.0", "{msg}");
+        msg["error"].clone()
     }
 
     fn notify(&mut self, method: &str, params: Value) {
@@ -420,6 +444,22 @@ impl Drop for Client {
     }
 }
 
+/// Merges `extra` into `base`, objects key by key; `null` removes a key.
+fn merge(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(base), Value::Object(extra)) => {
+            for (key, value) in extra {
+                if value.is_null() {
+                    base.remove(&key);
+                } else {
+                    merge(base.entry(key).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (base, extra) => *base = extra,
+    }
+}
+
 fn read_message(r: &mut impl BufRead) -> Option<Value> {
     let mut length = None;
     loop {
@@ -529,7 +569,7 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
                 "codeActionProvider": {"codeActionKinds": ["quickfix"]},
                 "executeCommandProvider": {"commands": [
                     "kindly.ignorePhrase", "kindly.disableRule", "kindly.disableCategory",
-                    "kindly.showSupport", "kindly.resetSession"
+                    "kindly.showSupport", "kindly.resetSession", "kindly.applyEdit"
                 ]},
             },
             "serverInfo": {"name": "kindly", "version": env!("CARGO_PKG_VERSION")},
@@ -702,20 +742,34 @@ fn a_whole_session_open_change_hover_act_and_shut_down() {
         json!({"command": "kindly.resetSession", "arguments": []}),
     );
     assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
-    // A rule that does not exist (or a crisis rule) is refused with the engine's words.
-    lsp.call(
-        "workspace/executeCommand",
-        json!({"command": "kindly.disableRule", "arguments": ["test.mudle"]}),
-    );
-    assert_eq!(
-        lsp.shown_message(),
+    // A rule that does not exist (or a crisis rule) is refused with the engine's words, as
+    // the answer to the command (as for the crisis category), and nothing changes.
+    for (id, why) in [
         (
-            1,
-            "kindly could not turn off rule 'test.mudle': could not build the checker: no \
-             loaded rule 'test.mudle' to turn off; did you mean 'test.muddle'?"
-                .to_string()
-        )
+            "test.mudle",
+            "no loaded rule 'test.mudle' to turn off; did you mean 'test.muddle'?",
+        ),
+        (
+            "test.vanish",
+            "rule 'test.vanish' cannot be turned off: crisis language is always caught (see \
+             README, Safety)",
+        ),
+    ] {
+        let refused = lsp.request(
+            "workspace/executeCommand",
+            json!({"command": "kindly.disableRule", "arguments": [id]}),
+        );
+        assert_eq!(
+            refused["error"],
+            json!({"code": -32602, "message": format!(
+                "kindly could not turn off rule '{id}': could not build the checker: {why}")}),
+        );
+    }
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.disableCategory", "arguments": ["crisis"]}),
     );
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
     lsp.call(
         "workspace/executeCommand",
         json!({"command": "kindly.ignorePhrase", "arguments": [uri, "goblin brain"]}),
@@ -1383,6 +1437,106 @@ fn settings_are_pulled_from_clients_that_keep_them() {
     assert_eq!(lsp.shutdown().0.code(), Some(0));
 }
 
+/// Emacs's Eglot sends every server all the sections of its workspace configuration: with no
+/// `kindly` section (and nothing like a kindly setting) that is no kindly settings, not an
+/// error. A `workspace/configuration` answer of `null` clears that layer, as `{}` does.
+#[test]
+fn other_servers_settings_and_null_answers_clear_the_layer() {
+    let dir = workspace();
+    let text = "I am a muddlehead and I have a goblin brain. I'm a grumpy gremlin.";
+    let goblin = diag(range(0, 31, 0, 43), 2, "self_attack", "test.goblin", GOBLIN);
+    let all = [
+        diag(
+            range(0, 7, 0, 17),
+            4,
+            "overgeneralization",
+            "test.muddle",
+            MUDDLE,
+        ),
+        goblin.clone(),
+        diag(range(0, 51, 0, 65), 3, "labeling", "test.gremlin", GREMLIN),
+    ];
+    let uri = "file:///j/eglot.txt";
+
+    // Pushed settings (no workspace/configuration).
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"initializationOptions": {"minimumSeverity": "high"}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}, "kindly": {"minimumSeverity": "low"}}}),
+    );
+    assert_eq!(without_ids(&lsp.diagnostics(uri, 1)), all);
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}, "rust-analyzer": {"check": {}}}}),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    let shown = |lsp: &Client| {
+        lsp.backlog
+            .iter()
+            .filter(|m| m["method"] == "window/showMessage")
+            .count()
+    };
+    assert_eq!(shown(&lsp), 0);
+    // A mistyped kindly setting is still an error (the first message shown in the session).
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"minimumSeverty": "low"}}),
+    );
+    assert_eq!(
+        lsp.shown_message().1,
+        "kindly could not apply the settings from workspace/didChangeConfiguration: unknown \
+         setting 'minimumSeverty' (known settings: enabledCategories, disabledCategories, \
+         disabledRules, minimumSeverity, packs, builtinPacks, locale, maxReframes). The previous \
+         settings are still in use."
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // Pulled settings: other servers' sections ask for ours, and `null` clears the layer.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"configuration": true}}}),
+    );
+    let answer = |lsp: &mut Client, settings: Value| {
+        let request = lsp.wait("workspace/configuration", |m| {
+            m["method"] == "workspace/configuration"
+        });
+        lsp.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": [settings]}));
+    };
+    answer(&mut lsp, json!({"minimumSeverity": "high"}));
+    lsp.open(uri, "plaintext", text);
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        std::slice::from_ref(&goblin)
+    );
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pylsp": {"plugins": {}}}}),
+    );
+    answer(&mut lsp, Value::Null);
+    assert_eq!(without_ids(&lsp.diagnostics(uri, 1)), all);
+    assert_eq!(shown(&lsp), 0);
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
 /// Diagnostics for an edit sent in the same write as `shutdown` go out before the `shutdown`
 /// response, and an edit after `shutdown` gets none: nothing but the end of the session may
 /// follow that response.
@@ -1462,7 +1616,7 @@ fn malformed_input_gets_errors_not_crashes() {
         ),
         json!({"code": -32602, "message": "unknown command 'kindly.nope' (kindly's commands: \
                kindly.ignorePhrase, kindly.disableRule, kindly.disableCategory, \
-               kindly.showSupport, kindly.resetSession)"})
+               kindly.showSupport, kindly.resetSession, kindly.applyEdit)"})
     );
     assert_eq!(
         error(
@@ -1472,10 +1626,25 @@ fn malformed_input_gets_errors_not_crashes() {
         ),
         json!({"code": -32602, "message": "kindly.ignorePhrase takes a document URI and a phrase"})
     );
-    // A malformed notification is logged by method name and skipped.
+    // A malformed notification is logged by method name and skipped; a didOpen that cannot be
+    // read is also said in the editor, since its document gets no notes.
     lsp.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"text": "I'm a grumpy gremlin."}}),
+    );
+    assert_eq!(
+        lsp.shown_message(),
+        (
+            2,
+            "kindly could not check a document: the editor's textDocument/didOpen notification \
+             had no document URI or text."
+                .to_string()
+        )
+    );
+    // A second `initialize` is an invalid request.
+    assert_eq!(
+        error(&mut lsp, "initialize", json!({"capabilities": {}})),
+        json!({"code": -32600, "message": "the server is already initialized"})
     );
     // Requests about documents that are not open get empty answers.
     assert_eq!(lsp.hover("file:///nowhere.txt", 0, 0), Value::Null);
@@ -1501,6 +1670,29 @@ fn malformed_input_gets_errors_not_crashes() {
             "test.gremlin",
             GREMLIN
         )]
+    );
+    // A hover on a line past the last has nothing to show (it used to be clamped to the end
+    // of the text, which showed the last note).
+    assert_eq!(lsp.hover(uri, 0, 20)["range"], range(0, 13, 0, 27));
+    lsp.change(
+        uri,
+        3,
+        json!([{"range": range(0, 28, 0, 28), "text": "\nAnd I'm a grumpy gremlin"}]),
+    );
+    assert_eq!(lsp.diagnostics(uri, 3).len(), 2);
+    assert_eq!(lsp.hover(uri, 1, 24)["range"], range(1, 10, 1, 24));
+    assert_eq!(lsp.hover(uri, 2, 0), Value::Null);
+    assert_eq!(lsp.hover(uri, 99, 0), Value::Null);
+    // A code action range that ends before it starts is invalid.
+    assert_eq!(
+        error(
+            &mut lsp,
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 20, 0, 14),
+                   "context": {"diagnostics": []}})
+        ),
+        json!({"code": -32602, "message": "invalid params for textDocument/codeAction: the range \
+               ends before it starts"})
     );
     // After shutdown, requests are refused.
     assert_eq!(lsp.call("shutdown", Value::Null), Value::Null);
@@ -1543,24 +1735,565 @@ fn malformed_input_gets_errors_not_crashes() {
     let (status, stderr) = lsp.close();
     assert_eq!((status.code(), stderr.as_str()), (Some(0), ready));
 
-    // A message that is not JSON-RPC ends the connection (exit status 2), and the log names
-    // the problem without quoting the message.
+    // A message cut short is answered with a parse error, and the log names the problem
+    // without quoting the message; the session goes on.
     let (mut lsp, _) = Client::start(&dir, json!({}));
     let broken = br#"{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"text": "I'm a grumpy gremlin"#;
-    let stdin = lsp.stdin.as_mut().unwrap();
-    write!(stdin, "Content-Length: {}\r\n\r\n", broken.len()).unwrap();
-    stdin.write_all(broken).unwrap();
-    stdin.flush().unwrap();
-    let (status, stderr) = lsp.close();
-    assert_eq!(status.code(), Some(2));
+    lsp.send_framed(broken);
+    assert_eq!(
+        lsp.error_without_id(),
+        json!({"code": -32700, "message": "Parse error: a message that is not valid JSON"})
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!("{ready}kindly lsp: answered a message that is not valid JSON with -32700 Parse error\n")
+    );
+}
+
+/// Positions far along a long line with multibyte text are exact (they are converted from
+/// checkpoints, not counted from the line's start), in both encodings, for diagnostics,
+/// hovers, code actions and incoming edits.
+#[test]
+fn positions_on_a_long_line_with_multibyte_text() {
+    let filler = "Ünï 😀 went to the café, 日本語 too. ".repeat(300);
+    let text = format!("{filler}I'm a grumpy gremlin. {filler}I have a goblin brain.");
+    assert!(!text.contains('\n') && text.len() > 20_000);
+    let dir = workspace();
+    for utf8 in [false, true] {
+        let units = |byte: usize| -> u32 {
+            let before = &text[..byte];
+            u32::try_from(if utf8 {
+                before.len()
+            } else {
+                before.encode_utf16().count()
+            })
+            .unwrap()
+        };
+        let encodings = if utf8 {
+            json!(["utf-8"])
+        } else {
+            json!(["utf-16"])
+        };
+        let (mut lsp, _) = Client::start(
+            &dir,
+            json!({"capabilities": {"general": {"positionEncodings": encodings}}}),
+        );
+        let uri = "file:///j/one-line.txt";
+        lsp.open(uri, "plaintext", &text);
+        let gremlin = text.find("grumpy gremlin").unwrap();
+        let goblin = text.find("goblin brain").unwrap();
+        let g = (units(gremlin), units(gremlin + "grumpy gremlin".len()));
+        let b = (units(goblin), units(goblin + "goblin brain".len()));
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [
+                diag(
+                    range(0, g.0, 0, g.1),
+                    3,
+                    "labeling",
+                    "test.gremlin",
+                    GREMLIN
+                ),
+                diag(
+                    range(0, b.0, 0, b.1),
+                    2,
+                    "self_attack",
+                    "test.goblin",
+                    GOBLIN
+                ),
+            ],
+            "utf8: {utf8}"
+        );
+        assert_eq!(lsp.hover(uri, 0, b.0 + 3)["range"], range(0, b.0, 0, b.1));
+        let actions = lsp.code_actions(uri, range(0, g.0 + 1, 0, g.0 + 1));
+        assert_eq!(
+            actions[0]["edit"]["changes"][uri][0]["range"],
+            range(0, g.0, 0, g.1)
+        );
+        // An edit far along the line lands where the client meant it.
+        lsp.change(
+            uri,
+            2,
+            json!([{"range": range(0, b.0, 0, b.0), "text": "big "}]),
+        );
+        let d = lsp.diagnostics(uri, 2);
+        assert_eq!(d[1]["range"], range(0, b.0 + 4, 0, b.1 + 4), "utf8: {utf8}");
+        assert_eq!(lsp.shutdown().0.code(), Some(0));
+    }
+}
+
+/// A client without `codeActionLiteralSupport` (LSP before 3.8) takes only `Command`s: the
+/// commands as they are, and each edit as `kindly.applyEdit`, which sends it back with
+/// `workspace/applyEdit`; without `workspace.applyEdit` the edits are left out. `context.only`
+/// follows the dot-separated kind hierarchy.
+#[test]
+fn code_actions_follow_the_clients_capabilities_and_kinds() {
+    let dir = workspace();
+    let uri = "file:///j/old-client.txt";
+    let text = "I'm a grumpy gremlin.\n";
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"textDocument": {"codeAction": null},
+                                "workspace": {"applyEdit": true}}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    let commands = lsp.code_actions(uri, range(0, 8, 0, 8));
+    let rewrite = |title: &str, new: &str| {
+        json!({"title": title, "command": "kindly.applyEdit", "arguments": [
+            {"changes": {uri: [{"range": range(0, 6, 0, 20), "newText": new}]}}, title]})
+    };
+    let quiet = "Quiet this paragraph (adds <!-- kindly-ignore -->)";
+    assert_eq!(
+        commands,
+        [
+            rewrite("Rewrite as: “tired human”", "tired human"),
+            rewrite(
+                "Rewrite as: “person having a hard day”",
+                "person having a hard day"
+            ),
+            json!({"title": "Don't flag “grumpy gremlin” in this file",
+                   "command": "kindly.ignorePhrase", "arguments": [uri, "grumpy gremlin"]}),
+            json!({"title": "Turn off rule test.gremlin for this session",
+                   "command": "kindly.disableRule", "arguments": ["test.gremlin"]}),
+            json!({"title": "Turn off labeling (harsh label) for this session",
+                   "command": "kindly.disableCategory", "arguments": ["labeling"]}),
+            json!({"title": quiet, "command": "kindly.applyEdit", "arguments": [
+                {"changes": {uri: [{"range": range(0, 0, 0, 0),
+                                    "newText": "<!-- kindly-ignore -->\n"}]}}, quiet]}),
+        ]
+    );
+    // Running the rewrite sends its edit to the client to apply.
+    assert_eq!(
+        lsp.run_command(&json!({"command": commands[0]})),
+        Value::Null
+    );
+    let apply = lsp.wait("workspace/applyEdit", |m| {
+        m["method"] == "workspace/applyEdit"
+    });
+    assert_eq!(
+        apply["params"],
+        json!({"label": "Rewrite as: “tired human”", "edit": commands[0]["arguments"][0]})
+    );
+    lsp.send(&json!({"jsonrpc": "2.0", "id": apply["id"], "result": {"applied": true}}));
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.applyEdit", "arguments": [{"edit": 1}]}),
+    );
+    assert_eq!(
+        refused["error"],
+        json!({"code": -32602, "message": "kindly.applyEdit takes a workspace edit"})
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // Without workspace/applyEdit, only the commands.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"textDocument": {"codeAction": null}}}),
+    );
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    let commands = lsp.code_actions(uri, range(0, 8, 0, 8));
+    let names: Vec<&str> = commands
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "kindly.ignorePhrase",
+            "kindly.disableRule",
+            "kindly.disableCategory"
+        ]
+    );
+    let refused = lsp.request(
+        "workspace/executeCommand",
+        json!({"command": "kindly.applyEdit", "arguments": [{"changes": {}}]}),
+    );
+    assert_eq!(
+        refused["error"],
+        json!({"code": -32803, "message": "the editor does not take edits from the server \
+                                           (workspace/applyEdit)"})
+    );
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+
+    // `only`: the kind and its sub-kinds, never a prefix of a name.
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    lsp.open(uri, "plaintext", text);
+    lsp.diagnostics(uri, 1);
+    for (only, count) in [
+        (json!(["quickfix"]), 6),
+        (json!([""]), 6),
+        (json!(["refactor", "quickfix"]), 6),
+        (json!(["q"]), 0),
+        (json!(["quick"]), 0),
+        (json!(["quickfix.kindly"]), 0),
+        (json!(["refactor"]), 0),
+        (json!(["source.organizeImports"]), 0),
+        (json!([]), 0),
+    ] {
+        let actions = lsp.call(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": range(0, 8, 0, 8),
+                   "context": {"diagnostics": [], "only": only}}),
+        );
+        assert_eq!(actions.as_array().unwrap().len(), count, "{only}");
+    }
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+}
+
+/// "Quiet this paragraph" puts the comment where it quiets the note and the Markdown stays as
+/// it was: after front matter, inside a list item at its content's indentation, above a table;
+/// with the document's own line ending.
+#[test]
+fn quieting_a_paragraph_keeps_the_markdown_as_it_was() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let quiet = "Quiet this paragraph (adds <!-- kindly-ignore -->)";
+    for (i, (text, note, quieted)) in [
+        (
+            "---\ntitle: Monday\n---\nI'm a grumpy gremlin.\n",
+            "gremlin",
+            "---\ntitle: Monday\n---\n<!-- kindly-ignore -->\nI'm a grumpy gremlin.\n",
+        ),
+        (
+            "* Fine.\n\n  I'm a grumpy gremlin.\n",
+            "gremlin",
+            "* Fine.\n\n  <!-- kindly-ignore -->\n  I'm a grumpy gremlin.\n",
+        ),
+        (
+            "- Fine.\n\n- I'm a grumpy gremlin.\n\n- Fine.\n",
+            "gremlin",
+            "- Fine.\n\n- I'm a grumpy gremlin.\n  <!-- kindly-ignore -->\n\n- Fine.\n",
+        ),
+        (
+            "| day | note |\n|---|---|\n| Mon | I'm a grumpy gremlin |\n",
+            "gremlin",
+            "<!-- kindly-ignore -->\n| day | note |\n|---|---|\n| Mon | I'm a grumpy gremlin |\n",
+        ),
+        (
+            "Monday.\r\n\r\nI'm a grumpy gremlin.\r\n",
+            "gremlin",
+            "Monday.\r\n\r\n<!-- kindly-ignore -->\r\nI'm a grumpy gremlin.\r\n",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let uri = format!("file:///j/quiet{i}.md");
+        lsp.open(&uri, "markdown", text);
+        let diags = lsp.diagnostics(&uri, 1);
+        assert_eq!(diags.len(), 1, "{text:?}");
+        let at = text[..text.find(note).unwrap()].encode_utf16().count();
+        let line = text[..text.find(note).unwrap()]
+            .split_inclusive('\n')
+            .count()
+            .saturating_sub(1);
+        let line_start = text[..text.find(note).unwrap()]
+            .rfind('\n')
+            .map_or(0, |i| text[..=i].encode_utf16().count());
+        let (line, character) = (
+            u32::try_from(line).unwrap(),
+            u32::try_from(at - line_start).unwrap(),
+        );
+        let actions = lsp.code_actions(&uri, range(line, character, line, character));
+        let action = actions.last().unwrap();
+        assert_eq!(action["title"], quiet, "{text:?}");
+        let edit = &action["edit"]["changes"][&uri][0];
+        assert_eq!(apply_text_edit(text, edit, false), quieted, "{text:?}");
+        // Applied, it quiets the note.
+        lsp.change(
+            &uri,
+            2,
+            json!([{"range": edit["range"], "text": edit["newText"]}]),
+        );
+        assert_eq!(lsp.diagnostics(&uri, 2), Vec::<Value>::new(), "{quieted:?}");
+    }
+    assert_eq!(lsp.shutdown().0.code(), Some(0));
+}
+
+/// A document URI is an opaque key: whatever the client sends (brackets, pipes, spaces,
+/// non-ASCII, percent-escaped or not) is used as it came, in diagnostics, hovers and edits.
+#[test]
+fn any_uri_string_names_a_document() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"workspaceEdit": {"documentChanges": true}}}}),
+    );
+    let uris = [
+        "file:///home/me/journal/2024-05-01%20[draft].md",
+        "file:///home/me/journal/2024-05-01 [draft].md",
+        "file:///home/me/journal/2024-05-01%20%5Bdraft%5D.md",
+        "file:///home/me/日記/a|b^c`d{e}\"f.md",
+        "untitled:Untitled-1",
+        "not a uri at all",
+    ];
+    for (i, uri) in uris.iter().enumerate() {
+        // Each is its own document: the same text with a note at a different place.
+        let text = format!("{}I'm a grumpy gremlin.", "x ".repeat(i));
+        lsp.open(uri, "markdown", &text);
+        let c = 2 * u32::try_from(i).unwrap();
+        assert_eq!(
+            without_ids(&lsp.diagnostics(uri, 1)),
+            [diag(
+                range(0, 6 + c, 0, 20 + c),
+                3,
+                "labeling",
+                "test.gremlin",
+                GREMLIN
+            )],
+            "{uri}"
+        );
+        assert_eq!(
+            lsp.hover(uri, 0, 8 + c)["range"],
+            range(0, 6 + c, 0, 20 + c),
+            "{uri}"
+        );
+        let actions = lsp.code_actions(uri, range(0, 8 + c, 0, 8 + c));
+        assert_eq!(
+            actions[0]["edit"]["documentChanges"][0]["textDocument"],
+            json!({"uri": uri, "version": 1})
+        );
+        assert_eq!(
+            actions[2]["command"]["arguments"],
+            json!([uri, "grumpy gremlin"])
+        );
+    }
+    lsp.change(
+        uris[0],
+        2,
+        json!([{"range": range(0, 0, 0, 0), "text": "Oh. "}]),
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uris[0], 2)),
+        [diag(
+            range(0, 10, 0, 24),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    lsp.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uris[3]}}),
+    );
+    let cleared = lsp.wait("cleared diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uris[3]
+    });
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+/// One malformed message must not end the session: each is answered as JSON-RPC 2.0 says
+/// (`-32700` for what is not JSON, `-32600` for JSON that is not a message, id `null`), logged
+/// without its text, and the server keeps serving. A bad header block is skipped up to the next
+/// `Content-Length`.
+#[test]
+fn malformed_messages_are_answered_and_the_server_keeps_serving() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let parse = |what: &str| json!({"code": -32700, "message": format!("Parse error: {what}")});
+    let invalid =
+        |what: &str| json!({"code": -32600, "message": format!("Invalid Request: {what}")});
+    let cases: [(&[u8], Value); 10] = [
+        (
+            b"{not json grumpy gremlin",
+            parse("a message that is not valid JSON"),
+        ),
+        (
+            b"{}",
+            invalid("a JSON object that is not a request, a notification or a response"),
+        ),
+        (
+            b"[]",
+            invalid("a batch (JSON-RPC batches are not part of the protocol)"),
+        ),
+        (
+            br#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"}]"#,
+            invalid("a batch (JSON-RPC batches are not part of the protocol)"),
+        ),
+        (
+            b"42",
+            invalid("a JSON value that is not a JSON-RPC message"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":1.5,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":null,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":{},"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":true,"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+        (
+            br#"{"jsonrpc":"2.0","id":[1],"method":"textDocument/hover"}"#,
+            invalid("a request whose id is neither an integer nor a string"),
+        ),
+    ];
+    for (body, error) in &cases {
+        lsp.send_framed(body);
+        assert_eq!(
+            lsp.error_without_id(),
+            *error,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    // A header block without a usable Content-Length: answered, then skipped up to the next
+    // message, which is served.
+    let uri = "file:///j/after.txt";
+    let open = serde_json::to_vec(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                   "text": "I'm a grumpy gremlin."}}}))
+    .unwrap();
+    let mut raw = b"Content-Length: abc\r\n\r\n{\"grumpy\": \"gremlin\"}".to_vec();
+    write!(raw, "Content-Length: {}\r\n\r\n", open.len()).unwrap();
+    raw.extend_from_slice(&open);
+    lsp.send_raw(&raw);
+    assert_eq!(
+        lsp.error_without_id(),
+        parse("a Content-Length that is not a number")
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 6, 0, 20),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // The server still answers requests.
+    assert_eq!(lsp.hover(uri, 0, 8)["range"], range(0, 6, 0, 20));
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert!(!stderr.contains("gremlin"), "{stderr}");
     assert!(
-        stderr.ends_with(
-            "kindly lsp: the connection failed: the client sent a message that is not valid \
-             JSON-RPC\n"
+        stderr.contains(
+            "kindly lsp: answered a Content-Length that is not a number with -32700 Parse error\n"
         ),
         "{stderr}"
     );
-    assert!(!stderr.contains("gremlin"), "{stderr}");
+    assert_eq!(
+        stderr.matches("kindly lsp: answered ").count(),
+        cases.len() + 1,
+        "{stderr}"
+    );
+
+    // A response to the server's own request without `result` (JSON-RPC asks for one) is
+    // taken as `result: null`: the settings stay as they were.
+    let (mut lsp, _) = Client::start(
+        &dir,
+        json!({"capabilities": {"workspace": {"configuration": true}},
+               "initializationOptions": {"minimumSeverity": "moderate"}}),
+    );
+    let asked = lsp.wait("workspace/configuration", |m| {
+        m["method"] == "workspace/configuration"
+    });
+    lsp.send(&json!({"jsonrpc": "2.0", "id": asked["id"]}));
+    let uri = "file:///j/settings.txt";
+    lsp.open(
+        uri,
+        "plaintext",
+        "I was a muddlehead. I'm a grumpy gremlin.",
+    );
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 26, 0, 40),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(
+        (status.code(), stderr.contains("answered")),
+        (Some(0), false),
+        "{stderr}"
+    );
+}
+
+/// JavaScript clients write half an emoji as a lone surrogate escape (`"\ud83d"`), which is
+/// not valid Unicode: it is read as U+FFFD, one UTF-16 code unit as the surrogate was, so the
+/// positions that follow stay right.
+#[test]
+fn a_lone_surrogate_in_the_text_is_read_as_a_replacement_character() {
+    let dir = workspace();
+    let (mut lsp, _) = Client::start(&dir, json!({}));
+    let uri = "file:///j/half-emoji.md";
+    let open = format!(
+        r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{{"uri":"{uri}","languageId":"markdown","version":1,"text":"\ud83d I'm a grumpy gremlin.\n\ude00"}}}}}}"#
+    );
+    lsp.send_framed(open.as_bytes());
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 1)),
+        [diag(
+            range(0, 8, 0, 22),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // The replacement character is one unit: deleting it moves the note back by one.
+    lsp.change(uri, 2, json!([{"range": range(0, 0, 0, 1), "text": ""}]));
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 2)),
+        [diag(
+            range(0, 7, 0, 21),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    // A change holding one is taken the same way.
+    let change = format!(
+        r#"{{"jsonrpc":"2.0","method":"textDocument/didChange","params":{{"textDocument":{{"uri":"{uri}","version":3}},"contentChanges":[{{"range":{{"start":{{"line":0,"character":0}},"end":{{"line":0,"character":0}}}},"text":"\udbff\udbff"}}]}}}}"#
+    );
+    lsp.send_framed(change.as_bytes());
+    assert_eq!(
+        without_ids(&lsp.diagnostics(uri, 3)),
+        [diag(
+            range(0, 9, 0, 23),
+            3,
+            "labeling",
+            "test.gremlin",
+            GREMLIN
+        )]
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(
+        stderr,
+        format!(
+            "kindly lsp {}: ready, positions in utf-16\nkindly lsp: a message held a lone UTF-16 \
+             surrogate or bytes that are not UTF-8; they were read as U+FFFD (said once)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
 }
 
 /// `kindly lsp < /dev/null` (someone trying it by hand, a script, an editor set up wrong): the
@@ -1585,18 +2318,25 @@ fn an_input_that_ends_before_initialize_is_explained() {
     let (status, stderr) = lsp.close();
     assert_eq!((status.code(), stderr.as_str()), (Some(1), ""));
 
-    // A message that is not JSON-RPC also ends the input, and is said as itself only.
+    // A message that is not JSON before `initialize` is answered too, and the handshake
+    // goes on.
     let mut lsp = Client::spawn(dir.path(), &args[..3]);
-    lsp.stdin
-        .as_mut()
-        .unwrap()
-        .write_all(b"Content-Length: 3\r\n\r\nabc")
-        .unwrap();
-    let (status, stderr) = lsp.close();
-    assert_eq!(status.code(), Some(2));
+    lsp.send_framed(b"abc");
     assert_eq!(
-        stderr,
-        "kindly lsp: the connection failed: the client sent a message that is not valid JSON-RPC\n"
+        lsp.error_without_id(),
+        json!({"code": -32700, "message": "Parse error: a message that is not valid JSON"})
+    );
+    lsp.call(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    let (status, stderr) = lsp.shutdown();
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        stderr.starts_with(
+            "kindly lsp: answered a message that is not valid JSON with -32700 Parse error\n"
+        ),
+        "{stderr}"
     );
 }
 

@@ -193,8 +193,10 @@ Examples:
   kindly --disable-category should_statement lsp
 
 Exit status: 0 after the client's shutdown and exit, 1 when the client exits without shutdown \
-or closes the connection without it (with a message on standard error saying so), 2 when the \
-connection fails (a message that is not JSON-RPC).";
+or closes the connection without it (with a message on standard error saying so), 2 when \
+reading the connection fails (an I/O error). A malformed message (not JSON, not a JSON-RPC \
+message, a bad Content-Length header) does not end the session: it is answered with a JSON-RPC \
+error (-32700 or -32600, id null), logged without its text, and the server reads on.";
 
 const EVAL_HELP: &str = "\
 Input: JSON Lines, one object per line with \"text\", \"labels\" (a list of category ids; [] \

@@ -153,6 +153,22 @@ impl Settings {
     }
 }
 
+/// Whether `value` holds only other servers' settings: an object with no `kindly` key whose
+/// keys are neither kindly settings nor close to one (a typo such as `minimumSeverty` is still
+/// an error). Emacs's Eglot sends every server the whole `eglot-workspace-configuration`
+/// (`{"pylsp": {...}, "rust-analyzer": {...}}`); like other servers, kindly reads its own
+/// section and takes the absence of one as no settings.
+pub(crate) fn only_other_sections(value: &Value) -> bool {
+    let Value::Object(map) = value else {
+        return false;
+    };
+    !map.is_empty()
+        && !map.contains_key("kindly")
+        && map
+            .keys()
+            .all(|k| !KEYS.contains(&k.as_str()) && kindly::closest_ids(k, &KEYS).is_empty())
+}
+
 /// What the user turned off in this session through code actions: the top layer.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SessionOff {
@@ -361,6 +377,22 @@ pub(crate) fn printable(s: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn other_servers_sections_are_told_apart_from_typos() {
+        assert!(only_other_sections(
+            &json!({"pylsp": {"plugins": {}}, "rust-analyzer": {"check": {}}})
+        ));
+        assert!(!only_other_sections(&json!({"pylsp": {}, "kindly": {}})));
+        assert!(!only_other_sections(
+            &json!({"pylsp": {}, "minimumSeverity": "low"})
+        ));
+        assert!(!only_other_sections(&json!({"minimumSeverty": "low"})));
+        assert!(!only_other_sections(&json!({"disabledRule": []})));
+        assert!(!only_other_sections(&json!({})));
+        assert!(!only_other_sections(&json!(null)));
+        assert!(!only_other_sections(&json!(42)));
+    }
 
     #[test]
     fn parses_every_key_and_unwraps_the_section() {

@@ -1,10 +1,12 @@
 //! `kindly lsp`: a language server over standard input and output, so that any editor with an
 //! LSP client checks journals as they are written.
 //!
-//! Synchronous and single-threaded (lsp-server's reader and writer threads aside): analysing
-//! a changed paragraph takes far less time than a keystroke, so there is nothing to gain from
-//! an async runtime. The flow follows the modules:
+//! Synchronous and single-threaded (a thread reading the input aside): analysing a changed
+//! paragraph takes far less time than a keystroke, so there is nothing to gain from an async
+//! runtime. The flow follows the modules:
 //!
+//! - `transport`: Content-Length framed JSON-RPC, read leniently (a malformed message is
+//!   answered with an error, and the server reads on);
 //! - `position`: LSP line/character positions (UTF-16 by default, UTF-8 when the client offers
 //!   it) to byte offsets and back;
 //! - `config`: settings from the command line, `initializationOptions` and
@@ -20,6 +22,9 @@
 mod config;
 mod position;
 mod present;
+mod protocol;
+mod quiet;
+mod transport;
 
 use super::args::{GlobalArgs, LspArgs};
 use super::config::Settings as SettingsFile;
@@ -27,22 +32,23 @@ use super::Status;
 use anyhow::Result;
 use config::{Base, EngineKey, SessionOff, Settings};
 use kindly::{Category, Document, DocumentKind, Engine, Severity};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
-    CodeActionParams, ConfigurationItem, ConfigurationParams, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, ExecuteCommandOptions,
-    ExecuteCommandParams, Hover, HoverContents, HoverParams, HoverProviderCapability,
-    MarkupContent, MarkupKind, MessageType, PublishDiagnosticsParams, ServerCapabilities,
-    ShowMessageParams, TextDocumentContentChangeEvent, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+    ConfigurationItem, ConfigurationParams, ExecuteCommandOptions, ExecuteCommandParams, Hover,
+    HoverContents, HoverProviderCapability, MarkupContent, MarkupKind, MessageType,
+    ServerCapabilities, ShowMessageParams, TextDocumentContentChangeEvent,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
 };
-use position::{Encoding, LineIndex};
+use position::{Encoding, LineIndex, Lines};
 use present::{Filter, Target};
+use protocol::{CodeActionParams, DidChange, DidClose, DidOpen, HoverParams};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use transport::{Connection, Incoming};
 
 /// How many queued messages are handled before diagnostics are published: typing fast sends a
 /// burst of changes, and only the last state is worth publishing, but a flood must not starve
@@ -51,8 +57,9 @@ const MAX_BATCH: usize = 64;
 
 /// Runs the server until the client sends `exit`. Exit status 0 after `shutdown` + `exit`, 1
 /// when the client exits or goes away without `shutdown` (the protocol asks for 1 on an `exit`
-/// without `shutdown`, and an input that just ends is the same broken-off session), 2 when the
-/// connection breaks (a message that is not JSON-RPC).
+/// without `shutdown`, and an input that just ends is the same broken-off session), 2 when
+/// reading the input fails. A malformed message does not end the session: it is answered with
+/// an error and the server keeps serving (see `transport`).
 ///
 /// `settings` is the settings file read (its values are in `global` already), and
 /// `settings_error` why the one found could not be read: the server starts anyway, without
@@ -63,20 +70,11 @@ pub(crate) fn run(
     settings_error: Option<String>,
     _args: &LspArgs,
 ) -> Result<Status> {
-    let (connection, io_threads) = Connection::stdio();
+    let connection = Connection::stdio();
     let ending = serve(&connection, global, settings, settings_error)?;
-    // Dropping the connection lets the writer thread flush and stop; the reader thread has
-    // stopped at `exit`, at the end of the input, or at a message it could not read.
-    drop(connection);
-    if let Err(e) = io_threads.join() {
-        // lsp-server's error quotes the message it could not parse, which may hold the user's
-        // text: name the kind of problem only.
-        let what = if e.kind() == std::io::ErrorKind::InvalidData {
-            "the client sent a message that is not valid JSON-RPC".to_string()
-        } else {
-            e.kind().to_string()
-        };
-        eprintln!("kindly lsp: the connection failed: {what}");
+    // The reader thread has stopped at `exit`, at the end of the input, or at a read error.
+    if let Err(e) = connection.join() {
+        eprintln!("kindly lsp: the connection failed: {}", e.kind());
         return Ok(Status::Trouble);
     }
     match ending {
@@ -105,7 +103,7 @@ enum Ending {
     /// After `initialize`, or on an `exit` before it: the status the protocol asks for.
     Served(Status),
     /// The input ended before `initialize`. Said only once the reader thread has been joined:
-    /// a message that is not JSON-RPC also ends the input, and has its own error.
+    /// a read error also ends the input, and has its own message.
     ClosedBeforeInitialize,
     /// The input ended after `initialize`, with neither `shutdown` nor `exit`: said the same way.
     ClosedWithoutShutdown,
@@ -170,15 +168,22 @@ enum Handshake {
 /// (notifications).
 fn wait_for_initialize(conn: &Connection) -> Handshake {
     loop {
-        let Ok(msg) = conn.receiver.recv() else {
+        let Ok(incoming) = conn.receiver.recv() else {
             return Handshake::Closed;
+        };
+        let msg = match incoming {
+            Incoming::Message(msg) => msg,
+            other => {
+                answer_malformed(conn, other);
+                continue;
+            }
         };
         match msg {
             Message::Request(req) if req.method == "initialize" => {
                 return Handshake::Initialize(req.id, req.params)
             }
             Message::Request(req) => {
-                let _ = conn.sender.send(
+                conn.send(
                     Response::new_err(
                         req.id,
                         ErrorCode::ServerNotInitialized as i32,
@@ -193,6 +198,23 @@ fn wait_for_initialize(conn: &Connection) -> Handshake {
     }
 }
 
+/// Answers a message that is not one (with an error, id `null`) and logs the kind of problem,
+/// never the message. A note is only logged.
+fn answer_malformed(conn: &Connection, incoming: Incoming) {
+    match incoming {
+        Incoming::Malformed { code, what } => {
+            let name = match code {
+                ErrorCode::ParseError => "Parse error",
+                _ => "Invalid Request",
+            };
+            eprintln!("kindly lsp: answered {what} with {} {name}", code as i32);
+            conn.send_error_without_id(code, &format!("{name}: {what}"));
+        }
+        Incoming::Note(what) => eprintln!("kindly lsp: {what}"),
+        Incoming::Message(_) => {}
+    }
+}
+
 /// What the server needs from `InitializeParams`, read leniently: a client that sends an odd
 /// capability elsewhere must not be refused.
 #[derive(Debug)]
@@ -202,6 +224,11 @@ struct ClientInfo {
     config_pull: bool,
     /// The client takes versioned `documentChanges` in workspace edits.
     document_changes: bool,
+    /// The client takes `CodeAction` literals (`codeActionLiteralSupport`); without it only
+    /// `Command`s.
+    code_action_literals: bool,
+    /// The client applies edits the server sends with `workspace/applyEdit`.
+    apply_edit: bool,
     /// The client renders Markdown hovers.
     hover_markdown: bool,
     /// The first workspace folder, for relative pack paths.
@@ -236,6 +263,10 @@ impl ClientInfo {
             config_pull: caps.pointer("/workspace/configuration") == Some(&Value::Bool(true)),
             document_changes: caps.pointer("/workspace/workspaceEdit/documentChanges")
                 == Some(&Value::Bool(true)),
+            code_action_literals: caps
+                .pointer("/textDocument/codeAction/codeActionLiteralSupport")
+                .is_some_and(Value::is_object),
+            apply_edit: caps.pointer("/workspace/applyEdit") == Some(&Value::Bool(true)),
             hover_markdown,
             root,
         }
@@ -359,10 +390,46 @@ fn full_stop(message: &str) -> String {
 
 /// An open document.
 struct Doc {
-    uri: Uri,
+    /// As the client sent it: an opaque key, never parsed (see `protocol`).
+    uri: String,
     version: i32,
     doc: Document,
     kind: DocumentKind,
+    /// The line index of the current text, built on first use and dropped when the text
+    /// changes: publishing, hovers and code actions on one version share it.
+    lines: OnceCell<Lines>,
+    /// The Markdown structure of the current text, for "Quiet this paragraph"; built and
+    /// dropped the same way.
+    markdown: OnceCell<quiet::Markdown>,
+}
+
+impl Doc {
+    fn new(uri: String, version: i32, doc: Document, kind: DocumentKind) -> Doc {
+        Doc {
+            uri,
+            version,
+            doc,
+            kind,
+            lines: OnceCell::new(),
+            markdown: OnceCell::new(),
+        }
+    }
+
+    /// Positions in the current text.
+    fn index(&self, encoding: Encoding) -> LineIndex<'_> {
+        let text = self.doc.text();
+        self.lines
+            .get_or_init(|| Lines::new(text, encoding))
+            .view(text)
+    }
+
+    /// The Markdown structure of the current text, or `None` for plain text.
+    fn markdown(&self) -> Option<&quiet::Markdown> {
+        (self.kind == DocumentKind::Markdown).then(|| {
+            self.markdown
+                .get_or_init(|| quiet::structure(self.doc.text()))
+        })
+    }
 }
 
 /// Where a settings layer came from, for messages.
@@ -403,6 +470,8 @@ struct Server<'c> {
     encoding: Encoding,
     config_pull: bool,
     document_changes: bool,
+    code_action_literals: bool,
+    apply_edit: bool,
     hover_markdown: bool,
     root: Option<PathBuf>,
 
@@ -439,6 +508,8 @@ impl<'c> Server<'c> {
             encoding: client.encoding,
             config_pull: client.config_pull,
             document_changes: client.document_changes,
+            code_action_literals: client.code_action_literals,
+            apply_edit: client.apply_edit,
             hover_markdown: client.hover_markdown,
             root: client.root.clone(),
             base: start.base,
@@ -527,7 +598,14 @@ impl<'c> Server<'c> {
     }
 
     /// Handles one message; `true` on `exit`.
-    fn handle(&mut self, msg: Message) -> bool {
+    fn handle(&mut self, incoming: Incoming) -> bool {
+        let msg = match incoming {
+            Incoming::Message(msg) => msg,
+            other => {
+                answer_malformed(self.conn, other);
+                return false;
+            }
+        };
         match msg {
             Message::Request(req) => self.on_request(req),
             Message::Notification(n) if n.method == "exit" => return true,
@@ -538,9 +616,7 @@ impl<'c> Server<'c> {
     }
 
     fn send(&self, msg: impl Into<Message>) {
-        // A send fails only when the writer thread is gone, i.e. the client closed our output;
-        // the reader then sees the end of input and the loop stops.
-        let _ = self.conn.sender.send(msg.into());
+        self.conn.send(msg.into());
     }
 
     fn notify(&self, method: &str, params: impl serde::Serialize) {
@@ -571,8 +647,15 @@ impl<'c> Server<'c> {
                 self.shutdown = true;
                 Ok(Value::Null)
             }
+            // A client that sends `initialize` twice gets told so, not "method not found".
+            "initialize" => Err(Failure {
+                code: ErrorCode::InvalidRequest,
+                message: "the server is already initialized".to_string(),
+            }),
             "textDocument/hover" => parse(method, req.params).map(|p| self.hover(p)),
-            "textDocument/codeAction" => parse(method, req.params).map(|p| self.code_action(p)),
+            "textDocument/codeAction" => {
+                parse(method, req.params).and_then(|p| self.code_action(p))
+            }
             "workspace/executeCommand" => {
                 parse(method, req.params).and_then(|p| self.execute_command(p))
             }
@@ -588,12 +671,16 @@ impl<'c> Server<'c> {
     }
 
     fn hover(&self, p: HoverParams) -> Value {
-        let at = p.text_document_position_params;
-        let Some(doc) = self.docs.get(at.text_document.uri.as_str()) else {
+        let Some(doc) = self.docs.get(&p.text_document.uri) else {
             return Value::Null;
         };
-        let index = LineIndex::new(doc.doc.text(), self.encoding);
-        let byte = index.offset(at.position);
+        let index = doc.index(self.encoding);
+        // A line past the last is no place in the text: nothing to say (a character past the
+        // end of a line is the line's end, as the protocol says).
+        if !index.has_line(p.position.line) {
+            return Value::Null;
+        }
+        let byte = index.offset(p.position);
         let shown = self.visible(doc);
         let hit = shown
             .iter()
@@ -617,18 +704,30 @@ impl<'c> Server<'c> {
         serde_json::to_value(hover).unwrap_or(Value::Null)
     }
 
-    fn code_action(&self, p: CodeActionParams) -> Value {
+    fn code_action(&self, p: CodeActionParams) -> Result<Value, Failure> {
+        let (start, end) = (p.range.start, p.range.end);
+        if (end.line, end.character) < (start.line, start.character) {
+            return Err(Failure::invalid(
+                "invalid params for textDocument/codeAction: the range ends before it starts",
+            ));
+        }
+        // Kinds are a dot-separated hierarchy: "quickfix" asks for "quickfix" and
+        // "quickfix.anything", never for "q"; the empty kind is the root of every kind.
         let wants_quickfix = p.context.only.as_ref().is_none_or(|only| {
-            only.iter()
-                .any(|k| k.as_str().is_empty() || "quickfix".starts_with(k.as_str()))
+            only.iter().any(|k| {
+                k.is_empty()
+                    || present::QUICKFIX
+                        .strip_prefix(k.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            })
         });
-        let Some(doc) = self.docs.get(p.text_document.uri.as_str()) else {
-            return json!([]);
+        let Some(doc) = self.docs.get(&p.text_document.uri) else {
+            return Ok(json!([]));
         };
         if !wants_quickfix {
-            return json!([]);
+            return Ok(json!([]));
         }
-        let index = LineIndex::new(doc.doc.text(), self.encoding);
+        let index = doc.index(self.encoding);
         let (a, b) = index.offsets(p.range);
         let support = doc.doc.analysis().support.as_ref();
         let target = Target {
@@ -638,8 +737,9 @@ impl<'c> Server<'c> {
         };
         let mut actions = Vec::new();
         let mut commands_seen = BTreeSet::new();
-        // Paragraph start -> the shown notes there, for one "Quiet this paragraph" each.
-        let mut paragraphs: BTreeMap<usize, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        // The paragraphs (as written) of the shown notes, in text order, each with its notes,
+        // for one "Quiet this paragraph" each. Found once per paragraph, not per note.
+        let mut paragraphs: Vec<(std::ops::Range<usize>, Vec<lsp_types::Diagnostic>)> = Vec::new();
         let text = doc.doc.text();
         for (id, f) in self.visible(doc) {
             if f.bytes.start > b || f.bytes.end < a {
@@ -647,10 +747,15 @@ impl<'c> Server<'c> {
             }
             let diagnostic = present::diagnostic(id, f, support, &index);
             if f.category != Category::Crisis {
-                paragraphs
-                    .entry(present::paragraph_start(text, f.bytes.start))
-                    .or_default()
-                    .push(diagnostic.clone());
+                match paragraphs.last_mut() {
+                    Some((range, notes)) if range.contains(&f.bytes.start) => {
+                        notes.push(diagnostic.clone());
+                    }
+                    _ => paragraphs.push((
+                        quiet::paragraph_at(text, f.bytes.start),
+                        vec![diagnostic.clone()],
+                    )),
+                }
             }
             for action in present::actions(f, &diagnostic, target) {
                 // One "Turn off labeling" even when the range covers several labels; every
@@ -661,14 +766,25 @@ impl<'c> Server<'c> {
                 actions.push(action);
             }
         }
-        for (start, diagnostics) in paragraphs {
-            actions.push(present::quiet_paragraph(
-                index.position(start),
-                diagnostics,
-                target,
-            ));
+        for (range, diagnostics) in paragraphs {
+            // Not offered where the comment cannot go without changing the Markdown.
+            if let Some((at, insert)) = quiet::insertion(text, doc.markdown(), range) {
+                actions.push(present::quiet_paragraph(
+                    index.position(at),
+                    insert,
+                    diagnostics,
+                    target,
+                ));
+            }
         }
-        serde_json::to_value(present::into_response(actions)).unwrap_or_else(|_| json!([]))
+        Ok(if self.code_action_literals {
+            present::into_response(actions)
+        } else {
+            // A client that predates CodeAction literals (LSP 3.8) takes commands only: an
+            // edit is carried by kindly.applyEdit, which sends it back with
+            // workspace/applyEdit, and left out if the client cannot apply edits that way.
+            present::into_commands(actions, self.apply_edit)
+        })
     }
 
     fn execute_command(&mut self, p: ExecuteCommandParams) -> Result<Value, Failure> {
@@ -707,13 +823,11 @@ impl<'c> Server<'c> {
                     };
                 let mut off = self.session_off.clone();
                 off.categories.insert(category);
-                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
-                {
-                    self.show(
-                        MessageType::ERROR,
-                        format!("kindly could not turn off {}: {e}", category.id()),
-                    );
-                }
+                self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                    .map_err(|e| Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: format!("kindly could not turn off {}: {e}", category.id()),
+                    })?;
             }
             present::CMD_DISABLE_RULE => {
                 let Some(id) = arg(0).map(str::trim).filter(|id| !id.is_empty()) else {
@@ -723,19 +837,17 @@ impl<'c> Server<'c> {
                     )));
                 };
                 // The engine says whether the rule exists and may be turned off (crisis rules
-                // may not); a refusal is shown and nothing changes.
+                // may not); a refusal is the answer, as for a crisis category, and nothing
+                // changes.
                 let mut off = self.session_off.clone();
                 off.rules.insert(id.to_string());
-                if let Err(e) = self.reconfigure(self.init.clone(), self.change.clone(), off, false)
-                {
-                    self.show(
-                        MessageType::ERROR,
-                        format!(
+                self.reconfigure(self.init.clone(), self.change.clone(), off, false)
+                    .map_err(|e| {
+                        Failure::invalid(format!(
                             "kindly could not turn off rule '{}': {e}",
                             config::printable(id)
-                        ),
-                    );
-                }
+                        ))
+                    })?;
             }
             present::CMD_SUPPORT => {
                 let Some(uri) = arg(0) else {
@@ -752,18 +864,44 @@ impl<'c> Server<'c> {
                     self.show(MessageType::INFO, present::support_text(support, false));
                 }
             }
+            present::CMD_APPLY_EDIT => {
+                let edit = p.arguments.first().filter(|e| {
+                    e.get("changes").is_some_and(Value::is_object)
+                        || e.get("documentChanges").is_some_and(Value::is_array)
+                });
+                let Some(edit) = edit else {
+                    return Err(Failure::invalid(format!(
+                        "{} takes a workspace edit",
+                        present::CMD_APPLY_EDIT
+                    )));
+                };
+                if !self.apply_edit {
+                    return Err(Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: "the editor does not take edits from the server \
+                                  (workspace/applyEdit)"
+                            .to_string(),
+                    });
+                }
+                let mut params = json!({ "edit": edit });
+                if let Some(label) = arg(1) {
+                    params["label"] = json!(label);
+                }
+                self.next_request += 1;
+                let id = RequestId::from(format!("kindly/applyEdit/{}", self.next_request));
+                self.send(Request::new(id, "workspace/applyEdit".to_string(), params));
+            }
             present::CMD_RESET => {
                 // Forget the session's choices and read the packs again (so an edited pack
                 // takes effect without restarting the editor).
                 self.ignored.clear();
                 self.dirty.extend(self.docs.keys().cloned());
                 let (init, change) = (self.init.clone(), self.change.clone());
-                if let Err(e) = self.reconfigure(init, change, SessionOff::default(), true) {
-                    self.show(
-                        MessageType::ERROR,
-                        format!("kindly could not reset the session: {e}"),
-                    );
-                }
+                self.reconfigure(init, change, SessionOff::default(), true)
+                    .map_err(|e| Failure {
+                        code: ErrorCode::RequestFailed,
+                        message: format!("kindly could not reset the session: {e}"),
+                    })?;
             }
             other => {
                 return Err(Failure::invalid(format!(
@@ -787,30 +925,43 @@ impl<'c> Server<'c> {
         match method.as_str() {
             "initialized" => self.pull_configuration(),
             "textDocument/didOpen" => {
-                if let Some(p) = self.notification_params::<DidOpenTextDocumentParams>(&method, n) {
+                if let Some(p) = self.notification_params::<DidOpen>(&method, n) {
                     self.did_open(p);
+                } else {
+                    // Without a URI and a text there is nothing to check, and nowhere to
+                    // publish: the user would see no notes and never know why.
+                    self.show(
+                        MessageType::WARNING,
+                        "kindly could not check a document: the editor's \
+                         textDocument/didOpen notification had no document URI or text."
+                            .to_string(),
+                    );
                 }
             }
             "textDocument/didChange" => {
-                if let Some(p) = self.notification_params::<DidChangeTextDocumentParams>(&method, n)
-                {
+                if let Some(p) = self.notification_params::<DidChange>(&method, n) {
                     self.did_change(p);
                 }
             }
             "textDocument/didClose" => {
-                if let Some(p) = self.notification_params::<DidCloseTextDocumentParams>(&method, n)
-                {
+                if let Some(p) = self.notification_params::<DidClose>(&method, n) {
                     let uri = p.text_document.uri;
-                    self.docs.remove(uri.as_str());
-                    self.dirty.remove(uri.as_str());
+                    self.docs.remove(&uri);
+                    self.dirty.remove(&uri);
                     self.notify(
                         "textDocument/publishDiagnostics",
-                        PublishDiagnosticsParams::new(uri, Vec::new(), None),
+                        json!({ "uri": uri, "diagnostics": [] }),
                     );
                 }
             }
             "workspace/didChangeConfiguration" => {
                 let settings = n.params.get("settings").cloned().unwrap_or(Value::Null);
+                // Other servers' sections only (Eglot sends them all): no kindly settings.
+                let settings = if config::only_other_sections(&settings) {
+                    Value::Null
+                } else {
+                    settings
+                };
                 let empty = match &settings {
                     Value::Null => true,
                     Value::Object(map) => map.is_empty(),
@@ -841,7 +992,7 @@ impl<'c> Server<'c> {
         }
     }
 
-    fn did_open(&mut self, p: DidOpenTextDocumentParams) {
+    fn did_open(&mut self, p: DidOpen) {
         let item = p.text_document;
         let kind = document_kind(&item.language_id, &item.uri);
         let mut doc = Document::new(Arc::clone(&self.engine), kind);
@@ -851,27 +1002,25 @@ impl<'c> Server<'c> {
         // positions it sends and expects count it (`a_leading_feff_counts_in_positions` in
         // tests/lsp.rs). Nothing here reads files from disk.
         doc.set_text(&item.text);
-        let key = item.uri.as_str().to_string();
-        self.docs.insert(
-            key.clone(),
-            Doc {
-                uri: item.uri,
-                version: item.version,
-                doc,
-                kind,
-            },
-        );
+        let key = item.uri.clone();
+        self.docs
+            .insert(key.clone(), Doc::new(item.uri, item.version, doc, kind));
         self.dirty.insert(key);
     }
 
-    fn did_change(&mut self, p: DidChangeTextDocumentParams) {
+    fn did_change(&mut self, p: DidChange) {
         let key = p.text_document.uri.as_str();
         let Some(doc) = self.docs.get_mut(key) else {
-            eprintln!("kindly lsp: a change to {key}, which is not open, was ignored");
+            eprintln!(
+                "kindly lsp: a change to {}, which is not open, was ignored",
+                loggable(key)
+            );
             return;
         };
         doc.version = p.text_document.version;
-        apply_changes(&mut doc.doc, p.content_changes, self.encoding);
+        let lines = doc.lines.take();
+        doc.markdown.take();
+        apply_changes(&mut doc.doc, lines, p.content_changes, self.encoding);
         self.dirty.insert(key.to_string());
     }
 
@@ -901,9 +1050,11 @@ impl<'c> Server<'c> {
         if !self.pending_config.remove(&r.id) {
             return;
         }
-        // One item asked, one answer; `null` means the client has no settings for us.
+        // One item asked, one answer. `null` means the client has no settings for us (Neovim
+        // answers it for a section that is gone): that layer is cleared, as `{}` clears it.
+        // An error, or a result that is not a list, leaves the settings as they are.
         if let Ok(Value::Array(items)) = r.response_result {
-            if let Some(value) = items.into_iter().next().filter(|v| !v.is_null()) {
+            if let Some(value) = items.into_iter().next() {
                 self.apply_value(&value, Source::Configuration);
             }
         }
@@ -977,7 +1128,7 @@ impl<'c> Server<'c> {
             doc.doc.analysis().support.as_ref(),
             Filter {
                 minimum: self.minimum,
-                ignored: self.ignored.get(doc.uri.as_str()),
+                ignored: self.ignored.get(&doc.uri),
             },
         )
     }
@@ -987,16 +1138,16 @@ impl<'c> Server<'c> {
             let Some(doc) = self.docs.get(&key) else {
                 continue;
             };
-            let index = LineIndex::new(doc.doc.text(), self.encoding);
+            let index = doc.index(self.encoding);
             let support = doc.doc.analysis().support.as_ref();
-            let diagnostics = self
+            let diagnostics: Vec<_> = self
                 .visible(doc)
                 .into_iter()
                 .map(|(id, f)| present::diagnostic(id, f, support, &index))
                 .collect();
             self.notify(
                 "textDocument/publishDiagnostics",
-                PublishDiagnosticsParams::new(doc.uri.clone(), diagnostics, Some(doc.version)),
+                json!({ "uri": &doc.uri, "diagnostics": diagnostics, "version": doc.version }),
             );
         }
     }
@@ -1025,12 +1176,21 @@ fn parse<P: DeserializeOwned>(method: &str, params: Value) -> Result<P, Failure>
 }
 
 /// Applies a `didChange`'s edits in order. A single ranged edit (the usual keystroke) goes
-/// through [`Document::apply_edit`]; several are applied to a copy and analysed once.
-fn apply_changes(doc: &mut Document, changes: Vec<TextDocumentContentChangeEvent>, enc: Encoding) {
+/// through [`Document::apply_edit`]; several are applied to a copy and analysed once. `lines`
+/// is the index of the text before the change, if one was built.
+fn apply_changes(
+    doc: &mut Document,
+    lines: Option<Lines>,
+    changes: Vec<TextDocumentContentChangeEvent>,
+    enc: Encoding,
+) {
     if let [single] = changes.as_slice() {
         match single.range {
             Some(range) => {
-                let (from, to) = LineIndex::new(doc.text(), enc).offsets(range);
+                let (from, to) = match &lines {
+                    Some(lines) => lines.view(doc.text()).offsets(range),
+                    None => LineIndex::new(doc.text(), enc).offsets(range),
+                };
                 if doc.apply_edit(from, to, &single.text).is_err() {
                     // Unreachable: LineIndex only returns character boundaries inside the text.
                     eprintln!("kindly lsp: an edit did not fit the document and was ignored");
@@ -1059,12 +1219,12 @@ fn apply_changes(doc: &mut Document, changes: Vec<TextDocumentContentChangeEvent
 /// dialects `mdx`, `quarto`, `rmd`), plain text for `plaintext`/`text`; any other language id
 /// (the user attached kindly to it on purpose) by the file name: `.md`, `.markdown`, `.mdx`,
 /// `.qmd` and `.rmd` are Markdown, everything else plain text.
-fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
+fn document_kind(language_id: &str, uri: &str) -> DocumentKind {
     match language_id.to_ascii_lowercase().as_str() {
         "markdown" | "mdx" | "quarto" | "rmd" | "rmarkdown" => DocumentKind::Markdown,
         "plaintext" | "text" | "txt" => DocumentKind::PlainText,
         _ => {
-            let path = uri.as_str().split(['?', '#']).next().unwrap_or_default();
+            let path = uri.split(['?', '#']).next().unwrap_or_default();
             if crate::cli::inputs::is_markdown(std::path::Path::new(path)) {
                 DocumentKind::Markdown
             } else {
@@ -1072,6 +1232,21 @@ fn document_kind(language_id: &str, uri: &Uri) -> DocumentKind {
             }
         }
     }
+}
+
+/// A document URI for a log line: as the client sent it, with control characters escaped so
+/// that one line stays one line.
+fn loggable(uri: &str) -> String {
+    uri.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_unicode().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// The path of a `file:` URI (percent-decoded; `file:///C:/x` is `C:/x`).
@@ -1107,7 +1282,6 @@ fn file_uri_to_path(uri: &str) -> Option<PathBuf> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     #[test]
     fn file_uris_become_paths() {
@@ -1125,17 +1299,21 @@ mod tests {
 
     #[test]
     fn language_ids_and_file_names_choose_the_kind() {
-        let uri = |s: &str| Uri::from_str(s).unwrap();
-        let md = uri("file:///j/today.md");
-        let txt = uri("file:///j/today.txt");
-        assert_eq!(document_kind("markdown", &txt), DocumentKind::Markdown);
-        assert_eq!(document_kind("plaintext", &md), DocumentKind::PlainText);
-        assert_eq!(document_kind("text", &md), DocumentKind::PlainText);
-        assert_eq!(document_kind("org", &md), DocumentKind::Markdown);
-        assert_eq!(document_kind("org", &txt), DocumentKind::PlainText);
+        let md = "file:///j/today.md";
+        let txt = "file:///j/today.txt";
+        assert_eq!(document_kind("markdown", txt), DocumentKind::Markdown);
+        assert_eq!(document_kind("plaintext", md), DocumentKind::PlainText);
+        assert_eq!(document_kind("text", md), DocumentKind::PlainText);
+        assert_eq!(document_kind("org", md), DocumentKind::Markdown);
+        assert_eq!(document_kind("org", txt), DocumentKind::PlainText);
         assert_eq!(
-            document_kind("git-commit", &uri("file:///r/.git/COMMIT_EDITMSG")),
+            document_kind("git-commit", "file:///r/.git/COMMIT_EDITMSG"),
             DocumentKind::PlainText
+        );
+        // Any URI string, parsed or not.
+        assert_eq!(
+            document_kind("org", "file:///home/me/journal/2024-05-01 [draft]|^.md"),
+            DocumentKind::Markdown
         );
     }
 
@@ -1153,6 +1331,7 @@ mod tests {
         };
         apply_changes(
             &mut doc,
+            None,
             vec![change(0, 0, 0, 0, "😀\n"), change(1, 4, 1, 6, "not")],
             Encoding::Utf16,
         );

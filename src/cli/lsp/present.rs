@@ -16,14 +16,12 @@
 //! | low      | Hint          |
 
 use super::position::LineIndex;
+use super::protocol::{DocumentEdit, VersionedIdOut, WorkspaceEdit};
 use kindly::{Category, Finding, FindingId, Severity, Support};
-use lsp_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Command, Diagnostic, DiagnosticSeverity,
-    DocumentChanges, NumberOrString, OneOf, OptionalVersionedTextDocumentIdentifier,
-    TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
-};
-use serde_json::json;
-use std::collections::{BTreeSet, HashMap};
+use lsp_types::{Command, Diagnostic, DiagnosticSeverity, NumberOrString, TextEdit};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The `source` of every diagnostic.
@@ -35,12 +33,16 @@ pub(crate) const CMD_DISABLE: &str = "kindly.disableCategory";
 pub(crate) const CMD_DISABLE_RULE: &str = "kindly.disableRule";
 pub(crate) const CMD_SUPPORT: &str = "kindly.showSupport";
 pub(crate) const CMD_RESET: &str = "kindly.resetSession";
-pub(crate) const COMMANDS: [&str; 5] = [
+/// Sends its argument, a workspace edit, back with `workspace/applyEdit`: how a client that
+/// takes only `Command`s gets a code action's edit.
+pub(crate) const CMD_APPLY_EDIT: &str = "kindly.applyEdit";
+pub(crate) const COMMANDS: [&str; 6] = [
     CMD_IGNORE,
     CMD_DISABLE_RULE,
     CMD_DISABLE,
     CMD_SUPPORT,
     CMD_RESET,
+    CMD_APPLY_EDIT,
 ];
 
 /// What decides which findings are shown, besides the analysis itself.
@@ -177,10 +179,26 @@ pub(crate) fn hover_text(f: &Finding, support: Option<&Support>, markdown: bool)
 /// Where code actions for a document go.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Target<'a> {
-    pub uri: &'a Uri,
+    /// The document's URI, as the client sent it.
+    pub uri: &'a str,
     pub version: i32,
     /// The client takes versioned `documentChanges` (so a stale edit is refused).
     pub document_changes: bool,
+}
+
+/// The kind of every code action kindly offers.
+pub(crate) const QUICKFIX: &str = "quickfix";
+
+/// A `CodeAction` literal: an edit or a command (never both), with the notes it is for.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub(crate) struct CodeAction {
+    pub title: String,
+    pub kind: &'static str,
+    pub diagnostics: Vec<Diagnostic>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<WorkspaceEdit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Command>,
 }
 
 /// The code actions for one shown finding: a rewrite per direct rewording, "Don't flag" and
@@ -188,11 +206,12 @@ pub(crate) struct Target<'a> {
 pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) -> Vec<CodeAction> {
     let quickfix = |title: String| CodeAction {
         title,
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![diagnostic.clone()]),
-        ..CodeAction::default()
+        kind: QUICKFIX,
+        diagnostics: vec![diagnostic.clone()],
+        edit: None,
+        command: None,
     };
-    let uri_arg = json!(target.uri.as_str());
+    let uri_arg = json!(target.uri);
     if f.category == Category::Crisis {
         let title = "Show support resources".to_string();
         return vec![CodeAction {
@@ -252,51 +271,66 @@ pub(crate) fn actions(f: &Finding, diagnostic: &Diagnostic, target: Target<'_>) 
 fn workspace_edit(target: Target<'_>, edit: TextEdit) -> WorkspaceEdit {
     if target.document_changes {
         WorkspaceEdit {
-            document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                text_document: OptionalVersionedTextDocumentIdentifier {
-                    uri: target.uri.clone(),
-                    version: Some(target.version),
+            changes: None,
+            document_changes: Some(vec![DocumentEdit {
+                text_document: VersionedIdOut {
+                    uri: target.uri.to_string(),
+                    version: target.version,
                 },
-                edits: vec![OneOf::Left(edit)],
-            }])),
-            ..WorkspaceEdit::default()
+                edits: vec![edit],
+            }]),
         }
     } else {
         WorkspaceEdit {
-            changes: Some(HashMap::from([(target.uri.clone(), vec![edit])])),
-            ..WorkspaceEdit::default()
+            changes: Some(BTreeMap::from([(target.uri.to_string(), vec![edit])])),
+            document_changes: None,
         }
     }
 }
 
-pub(crate) use kindly::{paragraph_start, IGNORE_COMMENT};
+use super::quiet::IGNORE_COMMENT;
 
-/// "Quiet this paragraph": inserts the ignore comment as a line of its own at `at`, the start
-/// of the paragraph's first line, for the shown notes of that paragraph (`diagnostics`).
+/// "Quiet this paragraph": inserts `text` (the ignore comment on a line of its own, see
+/// `quiet`) at `at`, for the shown notes of that paragraph (`diagnostics`).
 pub(crate) fn quiet_paragraph(
     at: lsp_types::Position,
+    text: String,
     diagnostics: Vec<Diagnostic>,
     target: Target<'_>,
 ) -> CodeAction {
-    let edit = TextEdit::new(
-        lsp_types::Range { start: at, end: at },
-        format!("{IGNORE_COMMENT}\n"),
-    );
+    let edit = TextEdit::new(lsp_types::Range { start: at, end: at }, text);
     CodeAction {
         title: format!("Quiet this paragraph (adds {IGNORE_COMMENT})"),
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(diagnostics),
+        kind: QUICKFIX,
+        diagnostics,
         edit: Some(workspace_edit(target, edit)),
-        ..CodeAction::default()
+        command: None,
     }
 }
 
-/// Wraps code actions for the response.
-pub(crate) fn into_response(actions: Vec<CodeAction>) -> Vec<CodeActionOrCommand> {
-    actions
+/// The code actions as the response to `textDocument/codeAction`.
+pub(crate) fn into_response(actions: Vec<CodeAction>) -> Value {
+    serde_json::to_value(actions).unwrap_or_else(|_| json!([]))
+}
+
+/// The code actions as `Command`s, for a client without `codeActionLiteralSupport`: an action
+/// that runs a command is that command; an edit becomes [`CMD_APPLY_EDIT`] with the edit and
+/// the title as arguments when the client takes `workspace/applyEdit` (`apply_edit`), and is
+/// left out otherwise.
+pub(crate) fn into_commands(actions: Vec<CodeAction>, apply_edit: bool) -> Value {
+    let commands: Vec<Command> = actions
         .into_iter()
-        .map(CodeActionOrCommand::CodeAction)
-        .collect()
+        .filter_map(|a| match (a.command, a.edit) {
+            (Some(command), _) => Some(command),
+            (None, Some(edit)) if apply_edit => Some(Command::new(
+                a.title.clone(),
+                CMD_APPLY_EDIT.to_string(),
+                Some(vec![json!(edit), json!(a.title)]),
+            )),
+            (None, _) => None,
+        })
+        .collect();
+    serde_json::to_value(commands).unwrap_or_else(|_| json!([]))
 }
 
 /// How an ignored phrase is compared: lowercase, curly apostrophes straightened, whitespace
@@ -329,17 +363,6 @@ fn escape(s: &str) -> String {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_paragraph_starts_after_the_last_blank_line() {
-        let text = "one\n\ntwo\nthree\r\n  \r\nfour\nfive";
-        assert_eq!(paragraph_start(text, 1), 0);
-        assert_eq!(paragraph_start(text, text.find("three").unwrap() + 2), 5);
-        assert_eq!(
-            paragraph_start(text, text.find("five").unwrap()),
-            text.find("four").unwrap()
-        );
-    }
 
     #[test]
     fn phrases_compare_loosely_and_titles_stay_on_one_line() {
