@@ -82,15 +82,6 @@ pub fn builtin_pack_files() -> impl Iterator<Item = (&'static str, &'static str)
 /// insert it.
 pub const IGNORE_COMMENT: &str = text::IGNORE_COMMENT;
 
-/// Where the paragraph holding byte `pos` of `text` starts, as the engine cuts paragraphs (at
-/// blank lines), which is where [`IGNORE_COMMENT`] quiets it from. (`kindly lsp` finds its own
-/// place for the comment in the paragraph, one that keeps a Markdown document's structure.)
-/// Not part of the public API.
-#[doc(hidden)]
-pub fn paragraph_start(text: &str, pos: usize) -> usize {
-    text::paragraph_start(text, pos)
-}
-
 /// The Levenshtein distance between `a` and `b`, counted in characters (Unicode scalar values),
 /// so "é" and "e" are one edit apart.
 ///

@@ -328,25 +328,6 @@ pub(crate) const IGNORE_COMMENT: &str = "<!-- kindly-ignore -->";
 /// What is looked for inside a comment (spaces around it are optional).
 const IGNORE_MARK: &str = "kindly-ignore";
 
-/// Where the first line of the paragraph holding byte `pos` starts, by the same cuts the
-/// engine analyses by. A cut is at the start of the blank line(s) before a paragraph, so
-/// those are skipped.
-pub(crate) fn paragraph_start(text: &str, pos: usize) -> usize {
-    let cuts = paragraph_cuts(text);
-    let mut start = match cuts.partition_point(|&c| c <= pos) {
-        0 => 0,
-        i => cuts[i - 1],
-    };
-    while let Some(len) = text[start..pos].find(['\n', '\r']) {
-        if !text[start..start + len].trim().is_empty() {
-            break;
-        }
-        let crlf = text[start + len..].starts_with("\r\n");
-        start += len + if crlf { 2 } else { 1 };
-    }
-    start
-}
-
 /// The byte ranges of the paragraphs of `text` that hold the comment `<!-- kindly-ignore -->`
 /// (spaces inside the comment are optional). A paragraph ends at a blank line, as everywhere
 /// else, so the comment covers the lines it sits among and nothing past a blank line.
