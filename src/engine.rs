@@ -666,7 +666,8 @@ impl Engine {
         sink: &mut Sink<'_>,
     ) {
         let (o, s) = (original.as_bytes(), scan.as_bytes());
-        let masked = |i: usize| s[i] != o[i];
+        // A soft break joined into a sentence is not hidden text.
+        let masked = |i: usize| s[i] != o[i] && !matches!(o[i], b'\n' | b'\r');
         let wanted = |r: u32| {
             let rule = &self.rules[r as usize];
             rule.category == Category::Crisis

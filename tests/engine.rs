@@ -714,3 +714,33 @@ fn crisis_language_in_masked_markdown_is_caught() {
     let md = "Fine day.\n\n<!-- I'm so lazy -->\n`I'm so lazy`\n";
     assert!(engine().analyze_markdown(md).findings.is_empty());
 }
+
+#[test]
+fn markdown_soft_breaks_inside_a_sentence_join_its_lines() {
+    // A hard-wrapped sentence is one sentence, as a Markdown renderer shows it.
+    let md = "Everyone else on the team has their\nlife together and I am still a mess.\n";
+    let found = engine().analyze_markdown(md);
+    let spans: Vec<(&str, Category)> = found
+        .findings
+        .iter()
+        .map(|f| (&md[f.bytes.range()], f.category))
+        .collect();
+    assert_eq!(
+        spans,
+        [(
+            "Everyone else on the team has their\nlife together and I am still a mess",
+            Category::Comparison
+        )]
+    );
+    // A line break that ends an unpunctuated sentence still ends it, and plain text is as before.
+    let md = "I'm not sure what to cook\nI am so lazy\n";
+    let found = engine().analyze_markdown(md);
+    assert_eq!(found.findings.len(), 1);
+    assert_eq!(&md[found.findings[0].bytes.range()], "I am so lazy");
+    let plain = "Everyone else on the team has their\nlife together and I am still a mess.\n";
+    assert!(engine()
+        .analyze(plain)
+        .findings
+        .iter()
+        .all(|f| f.category != Category::Comparison));
+}
