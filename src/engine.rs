@@ -586,7 +586,8 @@ impl Engine {
         };
         let wanted = |r: u32| only_rule.is_none_or(|o| o == r);
         self.evaluate_hits(scan, &lowered, &hits, None, &wanted, &mut sink);
-        if scan.len() == original.len() && scan != original {
+        // Plain text passes the same slice twice: no byte comparison on that path.
+        if scan.len() == original.len() && !std::ptr::eq(scan, original) && scan != original {
             self.crisis_in_masked_text(original, scan, only_rule, &mut sink);
         }
         if sink.found.is_empty() {
@@ -1296,9 +1297,15 @@ impl Engine {
         let starts_upper = matched.chars().next().is_some_and(char::is_uppercase);
         // "I was so lazy yesterday" -> "I'm low on energy yesterday" would change the tense:
         // a present-tense rewording of a past-tense span is shown, not applied in place.
-        let past = {
-            let m = matched.trim_start().to_ascii_lowercase();
-            [
+        let starts_with_any = |s: &str, prefixes: &[&str]| {
+            let s = s.trim_start();
+            prefixes
+                .iter()
+                .any(|p| s.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)))
+        };
+        let past = starts_with_any(
+            matched,
+            &[
                 "i was ",
                 "i've been ",
                 "ive been ",
@@ -1306,10 +1313,8 @@ impl Engine {
                 "i had been ",
                 "was ",
                 "been ",
-            ]
-            .iter()
-            .any(|p| m.starts_with(p))
-        };
+            ],
+        );
         let mut out: Vec<Reframe> = Vec::new();
         for r in ordered {
             if out.len() >= self.max_reframes {
@@ -1320,10 +1325,7 @@ impl Engine {
             };
             // A rewording that can't replace the span in place is shown on its own, as a
             // sentence of its own.
-            let present = {
-                let lower = text.trim_start().to_ascii_lowercase();
-                lower.starts_with("i'm ") || lower.starts_with("i am ") || lower.starts_with("i’m ")
-            };
+            let present = starts_with_any(&text, &["i'm ", "i am ", "i’m "]);
             let in_place = !(l.continues || (past && present));
             let rewrite = r.rewrite && in_place;
             if (rewrite && starts_upper) || (r.rewrite && !in_place) {
